@@ -1,0 +1,53 @@
+/* authority: building CA certificates (roots and intermediates) and recording
+ * them, and the ceremony transcript that proves what was made. */
+#ifndef PINCA_AUTHORITY_H
+#define PINCA_AUTHORITY_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "ca/cert.h"
+#include "ca/context.h"
+#include "ca/keys.h"
+#include "ca/signer.h"
+
+#define ROOT_DEFAULT_DAYS 7300		/* 20 years */
+#define INTERMEDIATE_DEFAULT_DAYS 1826	/* 5 years */
+#define MAX_PERMIT_DNS 32
+
+/* What an intermediate certificate should say. */
+struct intermediate_params {
+	const char *cn;
+	long days;
+	const char *permit_dns[MAX_PERMIT_DNS];
+	int npermit;
+	const char *crl_url;		/* CRL distribution point of the root, or NULL */
+};
+
+/* Builds and signs a self-signed root certificate for key. Caller frees. */
+X509 *root_build(EVP_PKEY *key, const char *cn, long days, char serial[SERIAL_HEX_MAX]);
+/* Builds an intermediate for pub, signed by root. The validity is cut to end
+ * no later than the root's (a note says so). Caller frees. */
+X509 *intermediate_build(struct signer *root, EVP_PKEY *pub, const struct intermediate_params *p,
+    char serial[SERIAL_HEX_MAX]);
+/* Checks a --permit-dns value: a DNS name (LDH labels) without wildcards. */
+int permit_dns_valid(const char *domain);
+/* Fills a CA record from a certificate (serial, pins, dates, der, spki). */
+int ca_record_from_cert(struct ca_record *r, X509 *cert, const char *role, const char *state,
+    enum key_type type, const char *key_path, int64_t issuer_id);
+/* A JSON object describing a CA record, as `ca list --json` prints it. */
+json_t *ca_record_json(const struct ca_record *r);
+/* Writes DIR/transcript-KIND-TIME-CAID.json and .json.sig (signed with SHA-256 by
+ * sg) and records it; runs inside the caller's transaction. The files are
+ * written before the commit and removed if it fails (see transcript_discard).
+ * Prints nothing on success; *path_out receives the JSON path (static buffer). */
+int transcript_write(struct ca_context *ctx, struct signer *sg, int64_t ca_id, const char *kind,
+    json_t *certs, char *path_out, size_t path_size);
+/* Removes the files of a transcript whose transaction did not commit. */
+void transcript_discard(const char *path);
+/* A transcript entry for one certificate. */
+json_t *transcript_cert_entry(const struct ca_record *r);
+
+#endif

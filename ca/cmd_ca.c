@@ -1,0 +1,369 @@
+/* cmd_ca: `pinca ca ...`: the dispatcher of the ca subcommands, and the
+ * one-machine ceremony commands `ca root` and `ca intermediate`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ca/authority.h"
+#include "ca/cmd.h"
+#include "common/cadir.h"
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/opts.h"
+#include "common/output.h"
+
+enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_STANDBY_CN, OPT_PERMIT_DNS, OPT_ROOT };
+
+/* Deletes key files written for a ceremony that did not commit. */
+static void
+unlink_keys(const char *dir, const char *a, const char *b)
+{
+	char path[4096];
+
+	if (a && cadir_path(path, sizeof(path), dir, a) == RC_OK)
+		unlink(path);
+	if (b && cadir_path(path, sizeof(path), dir, b) == RC_OK)
+		unlink(path);
+}
+
+/* Generates a CA key of type, writes it encrypted under keys/, and returns
+ * the key with its relative path in rel. */
+EVP_PKEY *
+ca_new_key_file(const char *dir, const char *role, enum key_type type,
+    const struct secret *pass, char *rel, size_t rel_size)
+{
+	char pin[PIN_LEN], path[4096];
+	EVP_PKEY *key;
+
+	if ((key = key_generate(type)) == NULL)
+		return NULL;
+	if (spki_normalize(key) != RC_OK || pin_of_pkey(key, pin) != RC_OK ||
+	    ca_key_relpath(role, pin, rel, rel_size) != RC_OK ||
+	    cadir_path(path, sizeof(path), dir, rel) != RC_OK ||
+	    dir_create_keys(dir) != RC_OK || key_write(path, key, pass) != RC_OK) {
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	return key;
+}
+
+int
+dir_create_keys(const char *dir)
+{
+	char path[4096];
+
+	if (cadir_path(path, sizeof(path), dir, CADIR_KEYS) != RC_OK)
+		return RC_FAIL;
+	return dir_create(path, 0700, 0);
+}
+
+/* Prints what a ceremony made: text or JSON. */
+static int
+print_cas(const struct ca_record *recs, int n, const char *transcript, int json)
+{
+	if (json) {
+		json_t *arr = json_array(), *o;
+		for (int i = 0; i < n; i++)
+			json_array_append_new(arr, ca_record_json(&recs[i]));
+		o = json_pack("{s:o,s:s?}", "certificates", arr, "transcript", transcript);
+		return json_print(o);
+	}
+	for (int i = 0; i < n; i++)
+		printf("%-12s %s\n  serial %s\n  pin    %s\n", recs[i].role, recs[i].cn,
+		    recs[i].serial, recs[i].pin);
+	if (transcript)
+		printf("transcript %s (signature %s.sig)\n", transcript, transcript);
+	return RC_OK;
+}
+
+static const struct opt_spec root_opts[] = {
+	OPT_SPEC_DIR,
+	{ "cn", 1, OPT_CN, "NAME", "common name of the primary root (required)" },
+	{ "standby-cn", 1, OPT_STANDBY_CN, "NAME", "common name of the standby root (default: NAME Standby)" },
+	{ "key", 1, OPT_KEY, "TYPE", "ec-p384 (default), ec-p256, rsa-2048 or rsa-4096" },
+	{ "days", 1, OPT_DAYS, "N", "validity in days (default 7300, 20 years)" },
+	OPT_SPEC_PASS_FILE,
+	OPT_SPEC_PASS_ENV,
+	{ "no-passphrase", 0, OPT_NO_PASSPHRASE, NULL, "store the root keys UNENCRYPTED" },
+	OPT_SPEC_JSON,
+	OPT_END_SPEC,
+};
+static const struct cmd_help root_help = {
+	"ca root", "--cn NAME [--standby-cn NAME] [--key TYPE] [--days N] [--pass-file FILE]",
+	"Runs the root ceremony (on the offline machine): makes the primary root and\n"
+	"the standby root, each with its own key, writes the keys encrypted under\n"
+	"keys/, prints both pins, and leaves a signed transcript in the CA directory.",
+	root_opts,
+};
+
+int
+cmd_ca_root(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *cn = NULL, *standby_cn = NULL, *arg;
+	char standby_default[256], rel[2][256], serial[SERIAL_HEX_MAX], transcript[4096];
+	struct pass_source src = { 0 };
+	struct ca_context ctx = { 0 };
+	struct ca_record recs[2], existing;
+	struct secret *pass = NULL;
+	struct signer *sg = NULL;
+	enum key_type type = KEY_EC_P384;
+	EVP_PKEY *keys[2] = { NULL, NULL };
+	X509 *certs[2] = { NULL, NULL };
+	json_t *entries = NULL;
+	long days = ROOT_DEFAULT_DAYS;
+	struct opts o;
+	int id, rc, json = 0, keys_written = 0, transcript_made = 0;
+
+	memset(recs, 0, sizeof(recs));
+	transcript[0] = '\0';
+	opts_init(&o, argc, argv, &root_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (secret_option(&src, id, arg))
+			continue;
+		switch (id) {
+		case OPT_DIR: flag_dir = arg; break;
+		case OPT_CN: cn = arg; break;
+		case OPT_STANDBY_CN: standby_cn = arg; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_KEY:
+			if ((rc = key_type_parse(arg, &type)) != RC_OK)
+				return rc_exit(rc);
+			break;
+		case OPT_DAYS:
+			if (opts_parse_long(&root_help, "days", arg, 1, 36500, &days) != RC_OK)
+				return PINCA_EXIT_USAGE;
+			break;
+		}
+	}
+	if (cn == NULL || *cn == '\0')
+		return rc_exit(opts_usage_error(&root_help, "--cn NAME is required"));
+	if (standby_cn == NULL) {
+		snprintf(standby_default, sizeof(standby_default), "%s Standby", cn);
+		standby_cn = standby_default;
+	}
+	if (strcmp(cn, standby_cn) == 0)
+		return rc_exit(opts_usage_error(&root_help, "the standby root needs its own name"));
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	rc = RC_FAIL;
+	if (store_ca_find(ctx.st, "root", NULL, &existing) != STORE_NOT_FOUND) {
+		if (existing.cn)
+			pinca_warnx("%s already has a root ('%s'); a CA directory holds one ceremony",
+			    ctx.dir, existing.cn);
+		ca_record_clear(&existing);
+		goto out;
+	}
+	if ((rc = secret_read(&src, "the new root keys", 1, &pass)) != RC_OK)
+		goto out;
+	rc = RC_FAIL;
+	if ((keys[0] = ca_new_key_file(ctx.dir, "root", type, pass, rel[0], sizeof(rel[0]))) == NULL)
+		goto out;
+	keys_written = 1;
+	if ((keys[1] = ca_new_key_file(ctx.dir, "standby", type, pass, rel[1], sizeof(rel[1]))) == NULL)
+		goto out;
+	keys_written = 2;
+	if ((certs[0] = root_build(keys[0], cn, days, serial)) == NULL ||
+	    (certs[1] = root_build(keys[1], standby_cn, days, serial)) == NULL ||
+	    ca_record_from_cert(&recs[0], certs[0], "root", "active", type, rel[0], 0) != RC_OK ||
+	    ca_record_from_cert(&recs[1], certs[1], "standby", "active", type, rel[1], 0) != RC_OK)
+		goto out;
+	if (store_begin(ctx.st) != RC_OK)
+		goto out;
+	if (store_ca_insert(ctx.st, &recs[0]) != RC_OK || store_ca_insert(ctx.st, &recs[1]) != RC_OK)
+		goto rollback;
+	entries = json_pack("[o,o]", transcript_cert_entry(&recs[0]), transcript_cert_entry(&recs[1]));
+	if (store_audit(ctx.st, "ca.root", entries) != RC_OK ||
+	    (sg = signer_from_key(keys[0], certs[0])) == NULL)
+		goto rollback;
+	if (transcript_write(&ctx, sg, recs[0].id, "root", entries, transcript,
+	    sizeof(transcript)) != RC_OK)
+		goto rollback;
+	transcript_made = 1;
+	if (store_commit(ctx.st) != RC_OK)
+		goto out;
+	keys_written = transcript_made = 0;
+	rc = print_cas(recs, 2, transcript, json);
+	goto out;
+rollback:
+	store_rollback(ctx.st);
+out:
+	if (transcript_made)
+		transcript_discard(transcript);
+	if (keys_written)
+		unlink_keys(ctx.dir, rel[0], keys_written > 1 ? rel[1] : NULL);
+	json_decref(entries);
+	signer_free(sg);
+	for (int i = 0; i < 2; i++) {
+		EVP_PKEY_free(keys[i]);
+		X509_free(certs[i]);
+		ca_record_clear(&recs[i]);
+	}
+	secret_free(pass);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}
+
+static const struct opt_spec intermediate_opts[] = {
+	OPT_SPEC_DIR,
+	{ "cn", 1, OPT_CN, "NAME", "common name of the intermediate (required)" },
+	{ "key", 1, OPT_KEY, "TYPE", "ec-p256 (default), ec-p384, rsa-2048 or rsa-4096" },
+	{ "days", 1, OPT_DAYS, "N", "validity in days (default 1826, 5 years; never past the root)" },
+	{ "permit-dns", 1, OPT_PERMIT_DNS, "DOMAIN", "name constraint: leaves only under DOMAIN (repeatable)" },
+	{ "root", 1, OPT_ROOT, "WHICH", "sign with the 'primary' (default) or 'standby' root" },
+	OPT_SPEC_PASS_FILE,
+	OPT_SPEC_PASS_ENV,
+	{ "root-pass-file", 1, 40, "FILE", "passphrase of the root key, if it differs" },
+	{ "root-pass-env", 1, 41, "VAR", "passphrase of the root key from VAR, if it differs" },
+	{ "no-passphrase", 0, OPT_NO_PASSPHRASE, NULL, "store the intermediate key UNENCRYPTED" },
+	{ "force", 0, OPT_FORCE, NULL, "override the pin guard (recorded in the audit log)" },
+	OPT_SPEC_JSON,
+	OPT_END_SPEC,
+};
+static const struct cmd_help intermediate_help = {
+	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]... [--root standby]",
+	"One-machine mode: makes the intermediate key, has the root sign it, and\n"
+	"makes it the CA that issues leaves in this directory. The previous\n"
+	"intermediate, if any, is retired (its certificates stay valid).",
+	intermediate_opts,
+};
+
+int
+cmd_ca_intermediate(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *arg, *which = "root";
+	char rel[256], serial[SERIAL_HEX_MAX];
+	struct intermediate_params p = { .days = INTERMEDIATE_DEFAULT_DAYS };
+	struct pass_source src = { 0 }, root_src = { 0 };
+	struct ca_context ctx = { 0 };
+	struct ca_record root = { 0 }, rec = { 0 }, old = { 0 };
+	struct secret *pass = NULL;
+	struct signer *sg = NULL;
+	enum key_type type = KEY_EC_P256;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	char *crl_url = NULL;
+	json_t *objs = NULL;
+	int id, rc, json = 0, force = 0, key_written = 0, have_old, separate_root_pass;
+	struct opts o;
+
+	opts_init(&o, argc, argv, &intermediate_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (secret_option(&src, id, arg))
+			continue;
+		switch (id) {
+		case OPT_DIR: flag_dir = arg; break;
+		case OPT_CN: p.cn = arg; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_FORCE: force = 1; break;
+		case 40: root_src.file = arg; break;
+		case 41: root_src.env = arg; break;
+		case OPT_KEY:
+			if ((rc = key_type_parse(arg, &type)) != RC_OK)
+				return rc_exit(rc);
+			break;
+		case OPT_DAYS:
+			if (opts_parse_long(&intermediate_help, "days", arg, 1, 36500, &p.days) != RC_OK)
+				return PINCA_EXIT_USAGE;
+			break;
+		case OPT_PERMIT_DNS:
+			if (!permit_dns_valid(arg))
+				return rc_exit(opts_usage_error(&intermediate_help,
+				    "--permit-dns '%s' is not a DNS name", arg));
+			if (p.npermit == MAX_PERMIT_DNS)
+				return rc_exit(opts_usage_error(&intermediate_help,
+				    "at most %d --permit-dns", MAX_PERMIT_DNS));
+			p.permit_dns[p.npermit++] = arg;
+			break;
+		case OPT_ROOT:
+			if (strcmp(arg, "standby") == 0)
+				which = "standby";
+			else if (strcmp(arg, "primary") != 0 && strcmp(arg, "root") != 0)
+				return rc_exit(opts_usage_error(&intermediate_help,
+				    "--root takes 'primary' or 'standby'"));
+			break;
+		}
+	}
+	if (p.cn == NULL || *p.cn == '\0')
+		return rc_exit(opts_usage_error(&intermediate_help, "--cn NAME is required"));
+	separate_root_pass = root_src.file != NULL || root_src.env != NULL;
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	rc = RC_FAIL;
+	if (store_ca_find_held(ctx.st, which, &root) != RC_OK) {
+		pinca_warnx("no %s root key in %s: run 'pinca ca root' first, or use 'pinca ca csr' "
+		    "on this host and 'pinca ca sign' on the root's", which, ctx.dir);
+		goto out;
+	}
+	if ((rc = guard_check_root(&ctx, &root, force)) != RC_OK)
+		goto out;
+	rc = RC_FAIL;
+	/* One passphrase serves both keys unless --root-pass-* says otherwise;
+	 * it is read once (an environment variable is scrubbed after reading). */
+	if (separate_root_pass && (sg = signer_open(ctx.dir, &root, &root_src, NULL)) == NULL)
+		goto out;
+	if ((rc = secret_read(&src, "the new intermediate key", 1, &pass)) != RC_OK)
+		goto out;
+	rc = RC_FAIL;
+	if (!separate_root_pass && (sg = signer_open(ctx.dir, &root, &src, pass)) == NULL)
+		goto out;
+	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
+		goto out;
+	p.crl_url = crl_url;
+	if ((key = ca_new_key_file(ctx.dir, "intermediate", type, pass, rel, sizeof(rel))) == NULL)
+		goto out;
+	key_written = 1;
+	if ((cert = intermediate_build(sg, key, &p, serial)) == NULL ||
+	    ca_record_from_cert(&rec, cert, "intermediate", "active", type, rel, root.id) != RC_OK)
+		goto out;
+	if (store_begin(ctx.st) != RC_OK)
+		goto out;
+	have_old = store_ca_find_held(ctx.st, "intermediate", &old) == RC_OK;
+	if (have_old && store_ca_set_state(ctx.st, old.id, "retired") != RC_OK)
+		goto rollback;
+	if (store_ca_insert(ctx.st, &rec) != RC_OK)
+		goto rollback;
+	objs = json_pack("{s:o,s:s,s:s?,s:b}", "intermediate", ca_record_json(&rec), "signed_by",
+	    root.serial, "retired", have_old ? old.serial : NULL, "forced", force);
+	if (store_audit(ctx.st, "ca.intermediate", objs) != RC_OK)
+		goto rollback;
+	if (store_commit(ctx.st) != RC_OK)
+		goto out;
+	key_written = 0;
+	rc = print_cas(&rec, 1, NULL, json);
+	goto out;
+rollback:
+	store_rollback(ctx.st);
+out:
+	if (key_written)
+		unlink_keys(ctx.dir, rel, NULL);
+	json_decref(objs);
+	free(crl_url);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	signer_free(sg);
+	secret_free(pass);
+	ca_record_clear(&root);
+	ca_record_clear(&rec);
+	ca_record_clear(&old);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}
+
+/* The ca subcommands. */
+static const struct subcommand ca_commands[] = {
+	{ "root", cmd_ca_root, "primary and standby root (offline ceremony)" },
+	{ "intermediate", cmd_ca_intermediate, "intermediate signed by the root here (one machine)" },
+	{ "csr", cmd_ca_csr, "intermediate key and CSR (issuing host)" },
+	{ "sign", cmd_ca_sign, "root signs an intermediate CSR (offline host)" },
+	{ "import", cmd_ca_import, "install the signed intermediate (issuing host)" },
+	{ "list", cmd_ca_list, "list the CAs this directory knows" },
+	{ "show", cmd_ca_show, "show one CA (root, standby, intermediate or SERIAL)" },
+	{ NULL, NULL, NULL },
+};
+
+int
+cmd_ca(int argc, char **argv)
+{
+	return subcommand_dispatch("ca", ca_commands, argc, argv);
+}

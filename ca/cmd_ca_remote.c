@@ -1,0 +1,491 @@
+/* cmd_ca_remote: the two-machine ceremony. The issuing host makes its
+ * intermediate key and a CSR (`ca csr`), the offline root signs it (`ca sign`),
+ * and the issuing host installs the result (`ca import`). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "ca/authority.h"
+#include "ca/cmd.h"
+#include "ca/csr.h"
+#include "common/cadir.h"
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/opts.h"
+#include "common/output.h"
+
+enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_OUT, OPT_CSR, OPT_PERMIT_DNS, OPT_ROOT, OPT_CERT };
+
+static const struct opt_spec csr_opts[] = {
+	OPT_SPEC_DIR,
+	{ "cn", 1, OPT_CN, "NAME", "common name of the intermediate (required)" },
+	{ "key", 1, OPT_KEY, "TYPE", "ec-p256 (default), ec-p384, rsa-2048 or rsa-4096" },
+	{ "out", 1, OPT_OUT, "FILE", "where to write the CSR (required)" },
+	OPT_SPEC_PASS_FILE,
+	OPT_SPEC_PASS_ENV,
+	{ "no-passphrase", 0, OPT_NO_PASSPHRASE, NULL, "store the intermediate key UNENCRYPTED" },
+	OPT_END_SPEC,
+};
+static const struct cmd_help csr_help = {
+	"ca csr", "--cn NAME [--key TYPE] --out FILE [--pass-file FILE]",
+	"On the issuing host: makes the intermediate's key (encrypted under keys/)\n"
+	"and writes a CSR for the offline root to sign with 'pinca ca sign'.",
+	csr_opts,
+};
+
+/* Writes a PEM object built by write_fn to path atomically. */
+static int
+write_pem_req(const char *path, X509_REQ *req)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	BUF_MEM *bm;
+	int rc = RC_FAIL;
+
+	if (b && PEM_write_bio_X509_REQ(b, req)) {
+		BIO_get_mem_ptr(b, &bm);
+		rc = file_write_atomic(path, bm->data, bm->length, 0644, 0);
+	} else {
+		pinca_warn_ssl("cannot encode the CSR");
+	}
+	BIO_free(b);
+	return rc;
+}
+
+int
+cmd_ca_csr(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *cn = NULL, *out = NULL, *arg;
+	char rel[256], pin[PIN_LEN], keypath[4096];
+	struct pass_source src = { 0 };
+	struct ca_context ctx = { 0 };
+	struct ca_record rec = { 0 };
+	struct secret *pass = NULL;
+	struct signer *sg = NULL;
+	enum key_type type = KEY_EC_P256;
+	EVP_PKEY *key = NULL;
+	X509_REQ *req = NULL;
+	X509_NAME *name = NULL;
+	unsigned char *der = NULL;
+	json_t *objs = NULL;
+	int id, rc, key_written = 0, n;
+	struct opts o;
+
+	opts_init(&o, argc, argv, &csr_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (secret_option(&src, id, arg))
+			continue;
+		switch (id) {
+		case OPT_DIR: flag_dir = arg; break;
+		case OPT_CN: cn = arg; break;
+		case OPT_OUT: out = arg; break;
+		case OPT_KEY:
+			if ((rc = key_type_parse(arg, &type)) != RC_OK)
+				return rc_exit(rc);
+			break;
+		}
+	}
+	if (cn == NULL || *cn == '\0' || out == NULL)
+		return rc_exit(opts_usage_error(&csr_help, "--cn NAME and --out FILE are required"));
+	if (file_check_parent(out) != RC_OK)
+		return PINCA_EXIT_FAIL;
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	if ((rc = secret_read(&src, "the new intermediate key", 1, &pass)) != RC_OK)
+		goto out;
+	rc = RC_FAIL;
+	if ((key = ca_new_key_file(ctx.dir, "intermediate", type, pass, rel, sizeof(rel))) == NULL)
+		goto out;
+	key_written = 1;
+	if ((req = X509_REQ_new()) == NULL || (name = name_from_cn(cn)) == NULL ||
+	    !X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, name) ||
+	    !X509_REQ_set_pubkey(req, key) || (sg = signer_from_key(key, NULL)) == NULL ||
+	    signer_sign_req(sg, req) != RC_OK || pin_of_pkey(key, pin) != RC_OK)
+		goto out;
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.role, sizeof(rec.role), "intermediate");
+	snprintf(rec.state, sizeof(rec.state), "pending");
+	snprintf(rec.key_type, sizeof(rec.key_type), "%s", key_type_name(type));
+	rec.cn = strdup(cn);
+	rec.key_path = strdup(rel);
+	rec.pin = strdup(pin);
+	rec.created_at = (int64_t)time(NULL);
+	if (spki_der_of_pkey(key, &rec.spki, &rec.spki_len) != RC_OK ||
+	    (n = i2d_X509_REQ(req, &der)) <= 0 || rec.cn == NULL || rec.key_path == NULL ||
+	    rec.pin == NULL)
+		goto out;
+	rec.csr = der;
+	rec.csr_len = (size_t)n;
+	der = NULL;
+	if (store_begin(ctx.st) != RC_OK)
+		goto out;
+	objs = json_pack("{s:s,s:s,s:s}", "cn", cn, "pin", pin, "key_file", rel);
+	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.csr", objs) != RC_OK) {
+		store_rollback(ctx.st);
+		goto out;
+	}
+	if (store_commit(ctx.st) != RC_OK)
+		goto out;
+	key_written = 0;
+	if (write_pem_req(out, req) != RC_OK)
+		goto out;
+	printf("csr          %s\n  pin    %s\nnext: sign it on the root's host with 'pinca ca sign --csr FILE --out FILE',\n"
+	    "then run 'pinca ca import --cert FILE' here\n", out, pin);
+	rc = RC_OK;
+out:
+	if (key_written && cadir_path(keypath, sizeof(keypath), ctx.dir, rel) == RC_OK)
+		unlink(keypath);
+	/* rec owns spki (OpenSSL-allocated) and csr: free them the matching way. */
+	OPENSSL_free(rec.spki);
+	rec.spki = NULL;
+	OPENSSL_free(rec.csr);
+	rec.csr = NULL;
+	ca_record_clear(&rec);
+	json_decref(objs);
+	OPENSSL_free(der);
+	X509_NAME_free(name);
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	signer_free(sg);
+	secret_free(pass);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}
+
+static const struct opt_spec sign_opts[] = {
+	OPT_SPEC_DIR,
+	{ "csr", 1, OPT_CSR, "FILE", "the intermediate's CSR (required)" },
+	{ "out", 1, OPT_OUT, "FILE", "where to write the intermediate and the roots (required)" },
+	{ "days", 1, OPT_DAYS, "N", "validity in days (default 1826; never past the root)" },
+	{ "permit-dns", 1, OPT_PERMIT_DNS, "DOMAIN", "name constraint: leaves only under DOMAIN (repeatable)" },
+	{ "root", 1, OPT_ROOT, "WHICH", "sign with the 'primary' (default) or 'standby' root" },
+	OPT_SPEC_PASS_FILE,
+	OPT_SPEC_PASS_ENV,
+	OPT_SPEC_JSON,
+	OPT_END_SPEC,
+};
+static const struct cmd_help sign_help = {
+	"ca sign", "--csr FILE --out FILE [--days N] [--permit-dns DOMAIN]... [--root standby]",
+	"On the offline root host: checks an intermediate's CSR (signature, key\n"
+	"type), signs its public key (nothing else is taken from the CSR), and\n"
+	"writes FILE with the intermediate, then the primary and standby roots.",
+	sign_opts,
+};
+
+/* Appends the PEM of a stored CA certificate to a growing buffer. */
+static int
+append_pem(char **buf, size_t *len, const unsigned char *der, size_t der_len)
+{
+	X509 *x = cert_from_der(der, der_len);
+	char *pem = x ? cert_to_pem(x) : NULL, *nbuf;
+	size_t n = pem ? strlen(pem) : 0;
+
+	X509_free(x);
+	if (pem == NULL || (nbuf = realloc(*buf, *len + n + 1)) == NULL) {
+		free(pem);
+		pinca_warnx("cannot encode a certificate");
+		return RC_FAIL;
+	}
+	memcpy(nbuf + *len, pem, n + 1);
+	*buf = nbuf;
+	*len += n;
+	free(pem);
+	return RC_OK;
+}
+
+int
+cmd_ca_sign(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *csr_path = NULL, *out = NULL, *arg, *which = "root";
+	char serial[SERIAL_HEX_MAX], cn[256], transcript[4096] = "";
+	struct intermediate_params p = { .days = INTERMEDIATE_DEFAULT_DAYS };
+	struct pass_source src = { 0 };
+	struct ca_context ctx = { 0 };
+	struct ca_record root = { 0 }, primary = { 0 }, standby = { 0 }, rec = { 0 };
+	struct signer *sg = NULL;
+	enum key_type type;
+	X509_REQ *req = NULL;
+	EVP_PKEY *pub = NULL;
+	X509 *cert = NULL;
+	X509_NAME *subj;
+	char *crl_url = NULL, *bundle = NULL;
+	size_t bundle_len = 0;
+	json_t *entries = NULL;
+	int id, rc, json = 0, transcript_made = 0;
+	struct opts o;
+
+	opts_init(&o, argc, argv, &sign_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (secret_option(&src, id, arg))
+			continue;
+		switch (id) {
+		case OPT_DIR: flag_dir = arg; break;
+		case OPT_CSR: csr_path = arg; break;
+		case OPT_OUT: out = arg; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_DAYS:
+			if (opts_parse_long(&sign_help, "days", arg, 1, 36500, &p.days) != RC_OK)
+				return PINCA_EXIT_USAGE;
+			break;
+		case OPT_PERMIT_DNS:
+			if (!permit_dns_valid(arg))
+				return rc_exit(opts_usage_error(&sign_help, "--permit-dns '%s' is not a DNS name", arg));
+			if (p.npermit == MAX_PERMIT_DNS)
+				return rc_exit(opts_usage_error(&sign_help, "at most %d --permit-dns", MAX_PERMIT_DNS));
+			p.permit_dns[p.npermit++] = arg;
+			break;
+		case OPT_ROOT:
+			if (strcmp(arg, "standby") == 0)
+				which = "standby";
+			else if (strcmp(arg, "primary") != 0 && strcmp(arg, "root") != 0)
+				return rc_exit(opts_usage_error(&sign_help, "--root takes 'primary' or 'standby'"));
+			break;
+		}
+	}
+	if (csr_path == NULL || out == NULL)
+		return rc_exit(opts_usage_error(&sign_help, "--csr FILE and --out FILE are required"));
+	if (file_check_parent(out) != RC_OK)
+		return PINCA_EXIT_FAIL;
+	if ((rc = csr_load(csr_path, &req, &pub, &type)) != RC_OK)
+		return rc_exit(rc);
+	subj = X509_REQ_get_subject_name(req);
+	if (X509_NAME_get_text_by_NID(subj, NID_commonName, cn, sizeof(cn)) <= 0) {
+		pinca_warnx("%s: the CSR has no common name to give the intermediate", csr_path);
+		rc = RC_FAIL;
+		goto out;
+	}
+	p.cn = cn;
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		goto out;
+	rc = RC_FAIL;
+	if (store_ca_find_held(ctx.st, which, &root) != RC_OK) {
+		pinca_warnx("no %s root key in %s: 'ca sign' runs on the offline root's host", which,
+		    ctx.dir);
+		goto out;
+	}
+	if (store_ca_find(ctx.st, "root", "active", &primary) != RC_OK ||
+	    store_ca_find(ctx.st, "standby", "active", &standby) == RC_FAIL)
+		goto out;
+	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
+		goto out;
+	p.crl_url = crl_url;
+	if ((sg = signer_open(ctx.dir, &root, &src, NULL)) == NULL)
+		goto out;
+	if ((cert = intermediate_build(sg, pub, &p, serial)) == NULL ||
+	    ca_record_from_cert(&rec, cert, "intermediate", "active", type, NULL, root.id) != RC_OK)
+		goto out;
+	if (append_pem(&bundle, &bundle_len, rec.der, rec.der_len) != RC_OK ||
+	    append_pem(&bundle, &bundle_len, primary.der, primary.der_len) != RC_OK ||
+	    (standby.der && append_pem(&bundle, &bundle_len, standby.der, standby.der_len) != RC_OK))
+		goto out;
+	if (store_begin(ctx.st) != RC_OK)
+		goto out;
+	entries = json_pack("[o]", transcript_cert_entry(&rec));
+	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.sign", entries) != RC_OK ||
+	    transcript_write(&ctx, sg, rec.id, "sign", entries, transcript, sizeof(transcript)) != RC_OK) {
+		store_rollback(ctx.st);
+		goto out;
+	}
+	transcript_made = 1;
+	if (store_commit(ctx.st) != RC_OK)
+		goto out;
+	transcript_made = 0;
+	if (file_write_atomic(out, bundle, bundle_len, 0644, 0) != RC_OK)
+		goto out;
+	if (json)
+		rc = json_print(json_pack("{s:o,s:s,s:s}", "certificate", ca_record_json(&rec), "out", out,
+		    "transcript", transcript));
+	else {
+		printf("intermediate %s\n  serial %s\n  pin    %s\n  signed by %s root '%s'\n"
+		    "wrote %s (intermediate, then the roots)\ntranscript %s\n", rec.cn, rec.serial,
+		    rec.pin, which, root.cn, out, transcript);
+		rc = RC_OK;
+	}
+out:
+	if (transcript_made)
+		transcript_discard(transcript);
+	json_decref(entries);
+	free(bundle);
+	free(crl_url);
+	X509_free(cert);
+	X509_REQ_free(req);
+	EVP_PKEY_free(pub);
+	signer_free(sg);
+	ca_record_clear(&root);
+	ca_record_clear(&primary);
+	ca_record_clear(&standby);
+	ca_record_clear(&rec);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}
+
+static const struct opt_spec import_opts[] = {
+	OPT_SPEC_DIR,
+	{ "cert", 1, OPT_CERT, "FILE", "the file 'pinca ca sign' wrote (required)" },
+	{ "force", 0, OPT_FORCE, NULL, "override the pin guard (recorded in the audit log)" },
+	OPT_SPEC_JSON,
+	OPT_END_SPEC,
+};
+static const struct cmd_help import_help = {
+	"ca import", "--cert FILE",
+	"On the issuing host: installs the intermediate the root signed. It must\n"
+	"match the key 'pinca ca csr' made here and chain to a root in FILE; the\n"
+	"roots in FILE (primary first, then standby) become known with their pins.",
+	import_opts,
+};
+
+/* Checks that x is a self-signed CA certificate. */
+static int
+is_self_signed_ca(X509 *x)
+{
+	EVP_PKEY *k = X509_get0_pubkey(x);
+
+	return k && X509_check_issued(x, x) == X509_V_OK && X509_verify(x, k) == 1 &&
+	    X509_check_ca(x) > 0;
+}
+
+/* Records a root learned from an import unless its pin is known already. */
+static int
+learn_root(struct ca_context *ctx, X509 *x, const char *role, int64_t *id_out)
+{
+	struct ca_record r = { 0 }, known = { 0 };
+	enum key_type type;
+	char pin[PIN_LEN];
+	int rc;
+
+	if (pin_of_cert(x, pin) != RC_OK)
+		return RC_FAIL;
+	if ((rc = store_ca_find_pin(ctx->st, pin, &known)) == RC_OK) {
+		*id_out = known.id;
+		ca_record_clear(&known);
+		return RC_OK;
+	}
+	if (rc == RC_FAIL)
+		return RC_FAIL;
+	if ((rc = key_type_of(X509_get0_pubkey(x), "the root's key", &type)) != RC_OK)
+		return rc;
+	if (ca_record_from_cert(&r, x, role, "active", type, NULL, 0) != RC_OK)
+		return RC_FAIL;
+	rc = store_ca_insert(ctx->st, &r);
+	*id_out = r.id;
+	ca_record_clear(&r);
+	return rc;
+}
+
+int
+cmd_ca_import(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *path = NULL, *arg;
+	char pin[PIN_LEN];
+	struct ca_context ctx = { 0 };
+	struct ca_record pending = { 0 }, rec = { 0 }, old = { 0 }, issuer = { 0 };
+	STACK_OF(X509) *certs = NULL;
+	X509 *inter, *signer_root = NULL;
+	enum key_type type;
+	int64_t root_ids[2] = { 0, 0 }, issuer_id = 0;
+	json_t *objs = NULL;
+	int id, rc = RC_FAIL, json = 0, force = 0, nroots = 0, have_old;
+	struct opts o;
+
+	opts_init(&o, argc, argv, &import_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		switch (id) {
+		case OPT_DIR: flag_dir = arg; break;
+		case OPT_CERT: path = arg; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_FORCE: force = 1; break;
+		}
+	}
+	if (path == NULL)
+		return rc_exit(opts_usage_error(&import_help, "--cert FILE is required"));
+	if ((certs = certs_load_file(path)) == NULL)
+		return PINCA_EXIT_FAIL;
+	inter = sk_X509_value(certs, 0);
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		goto out;
+	rc = RC_FAIL;
+	if (pin_of_cert(inter, pin) != RC_OK)
+		goto out;
+	if (store_ca_find_pin(ctx.st, pin, &pending) != RC_OK || strcmp(pending.state, "pending") != 0) {
+		pinca_warnx("%s: its first certificate does not match a key waiting for import here "
+		    "(run 'pinca ca csr' in this directory first)", path);
+		goto out;
+	}
+	if (X509_check_ca(inter) <= 0 || is_self_signed_ca(inter)) {
+		pinca_warnx("%s: the first certificate is not an intermediate CA certificate", path);
+		goto out;
+	}
+	if (sk_X509_num(certs) < 2) {
+		pinca_warnx("%s holds no root: import the whole file 'pinca ca sign' wrote", path);
+		goto out;
+	}
+	for (int i = 1; i < sk_X509_num(certs); i++) {
+		X509 *r = sk_X509_value(certs, i);
+		if (!is_self_signed_ca(r)) {
+			pinca_warnx("%s: certificate %d is not a self-signed root", path, i + 1);
+			goto out;
+		}
+		if (X509_check_issued(r, inter) == X509_V_OK && X509_verify(inter, X509_get0_pubkey(r)) == 1)
+			signer_root = r;
+	}
+	if (signer_root == NULL) {
+		pinca_warnx("%s: no root in the file signed the intermediate", path);
+		goto out;
+	}
+	if ((rc = key_type_of(X509_get0_pubkey(inter), "the intermediate's key", &type)) != RC_OK)
+		goto out;
+	rc = RC_FAIL;
+	if (store_begin(ctx.st) != RC_OK)
+		goto out;
+	for (int i = 1; i < sk_X509_num(certs) && nroots < 2; i++) {
+		X509 *r = sk_X509_value(certs, i);
+		if ((rc = learn_root(&ctx, r, nroots == 0 ? "root" : "standby", &root_ids[nroots])) != RC_OK)
+			goto rollback;
+		if (r == signer_root)
+			issuer_id = root_ids[nroots];
+		nroots++;
+	}
+	rc = RC_FAIL;
+	if (store_ca_get(ctx.st, issuer_id, &issuer) != RC_OK)
+		goto rollback;
+	if ((rc = guard_check_root(&ctx, &issuer, force)) != RC_OK)
+		goto rollback;
+	rc = RC_FAIL;
+	if (ca_record_from_cert(&rec, inter, "intermediate", "active", type, pending.key_path,
+	    issuer_id) != RC_OK)
+		goto rollback;
+	rec.id = pending.id;
+	have_old = store_ca_find_held(ctx.st, "intermediate", &old) == RC_OK;
+	if ((have_old && store_ca_set_state(ctx.st, old.id, "retired") != RC_OK) ||
+	    store_ca_activate(ctx.st, &rec) != RC_OK)
+		goto rollback;
+	objs = json_pack("{s:o,s:s,s:s?,s:b}", "intermediate", ca_record_json(&rec), "issuer",
+	    issuer.serial, "retired", have_old ? old.serial : NULL, "forced", force);
+	if (store_audit(ctx.st, "ca.import", objs) != RC_OK)
+		goto rollback;
+	if (store_commit(ctx.st) != RC_OK)
+		goto out;
+	if (json)
+		rc = json_print(ca_record_json(&rec));
+	else {
+		printf("intermediate %s is active\n  serial %s\n  pin    %s\n  issued by '%s'\n", rec.cn,
+		    rec.serial, rec.pin, issuer.cn);
+		rc = RC_OK;
+	}
+	goto out;
+rollback:
+	store_rollback(ctx.st);
+out:
+	json_decref(objs);
+	ca_record_clear(&pending);
+	ca_record_clear(&rec);
+	ca_record_clear(&old);
+	ca_record_clear(&issuer);
+	sk_X509_pop_free(certs, X509_free);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}

@@ -1,0 +1,149 @@
+/* cmd_ca_show: `ca list` and `ca show`, the read side of the ca commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca/authority.h"
+#include "ca/cmd.h"
+#include "common/err.h"
+#include "common/opts.h"
+#include "common/output.h"
+
+static const struct opt_spec list_opts[] = { OPT_SPEC_DIR, OPT_SPEC_JSON, OPT_END_SPEC };
+static const struct cmd_help list_help = {
+	"ca list", "[--json]",
+	"Lists every CA this directory knows: roots, standby roots and\n"
+	"intermediates, with state, validity, pin and whether the key is here.",
+	list_opts,
+};
+
+struct list_state {
+	int json;
+	json_t *arr;
+};
+
+static int
+list_one(const struct ca_record *r, void *arg)
+{
+	struct list_state *ls = arg;
+	char na[32] = "-";
+
+	if (ls->json)
+		return json_array_append_new(ls->arr, ca_record_json(r)) == 0 ? 0 : RC_FAIL;
+	if (r->not_after)
+		time_rfc3339(r->not_after, na, sizeof(na));
+	printf("%-12s %-8s %-4s %-20s %-32s %s\n", r->role, r->state, r->key_path ? "key" : "-",
+	    na, r->serial ? r->serial : "(pending)", r->cn);
+	printf("%57s pin %s\n", "", r->pin);
+	return 0;
+}
+
+int
+cmd_ca_list(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *arg;
+	struct ca_context ctx;
+	struct list_state ls = { 0, NULL };
+	struct opts o;
+	int id, rc;
+
+	opts_init(&o, argc, argv, &list_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (id == OPT_DIR)
+			flag_dir = arg;
+		else if (id == OPT_JSON)
+			ls.json = 1;
+	}
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	if (ls.json && (ls.arr = json_array()) == NULL)
+		rc = RC_FAIL;
+	else {
+		if (!ls.json)
+			printf("%-12s %-8s %-4s %-20s %-32s %s\n", "ROLE", "STATE", "KEY", "NOT_AFTER",
+			    "SERIAL", "CN");
+		rc = store_ca_each(ctx.st, list_one, &ls);
+	}
+	if (rc == RC_OK && ls.json) {
+		rc = json_print(ls.arr);
+		ls.arr = NULL;
+	}
+	json_decref(ls.arr);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}
+
+static const struct opt_spec show_opts[] = {
+	OPT_SPEC_DIR,
+	OPT_SPEC_JSON,
+	{ "pem", 0, 20, NULL, "print the certificate alone, as PEM" },
+	OPT_END_SPEC,
+};
+static const struct cmd_help show_help = {
+	"ca show", "(root|standby|intermediate|SERIAL) [--pem|--json]",
+	"Shows one CA: the active root, standby or intermediate, or the CA with\n"
+	"that serial. --pem prints only its certificate (for trust stores and apps).",
+	show_opts,
+};
+
+int
+cmd_ca_show(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *arg;
+	struct ca_context ctx;
+	struct ca_record r = { 0 };
+	struct opts o;
+	char **rest, nb[32], na[32];
+	int id, rc, json = 0, pem = 0;
+
+	opts_init(&o, argc, argv, &show_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (id == OPT_DIR)
+			flag_dir = arg;
+		else if (id == OPT_JSON)
+			json = 1;
+		else if (id == 20)
+			pem = 1;
+	}
+	if (opts_rest(&o, &rest) != 1)
+		return rc_exit(opts_usage_error(&show_help, "name one CA: root, standby, intermediate or a serial"));
+	if (json && pem)
+		return rc_exit(opts_usage_error(&show_help, "--json and --pem exclude each other"));
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	if ((rc = ca_find_named(&ctx, rest[0], &r)) != RC_OK) {
+		rc = rc == STORE_NOT_FOUND ? RC_FAIL : rc;
+		goto out;
+	}
+	if (pem) {
+		X509 *x = r.der ? cert_from_der(r.der, r.der_len) : NULL;
+		char *text = x ? cert_to_pem(x) : NULL;
+		if (r.der == NULL)
+			pinca_warnx("%s '%s' has no certificate yet (its CSR is out for signing)", r.role, r.cn);
+		else if (text == NULL)
+			pinca_warnx("the stored certificate of '%s' is damaged", r.cn);
+		else {
+			fputs(text, stdout);
+			rc = RC_OK;
+		}
+		if (text == NULL)
+			rc = RC_FAIL;
+		free(text);
+		X509_free(x);
+	} else if (json) {
+		rc = json_print(ca_record_json(&r));
+	} else {
+		time_rfc3339(r.not_before, nb, sizeof(nb));
+		time_rfc3339(r.not_after, na, sizeof(na));
+		printf("role         %s\nstate        %s\ncn           %s\nkey type     %s\n"
+		    "key          %s\nserial       %s\nnot before   %s\nnot after    %s\n"
+		    "pin          %s\nsha256       %s\n", r.role, r.state, r.cn, r.key_type,
+		    r.key_path ? r.key_path : "(not held here)", r.serial ? r.serial : "(pending)",
+		    r.not_before ? nb : "-", r.not_after ? na : "-", r.pin,
+		    r.sha256_fingerprint ? r.sha256_fingerprint : "-");
+	}
+out:
+	ca_record_clear(&r);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}

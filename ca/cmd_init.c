@@ -1,0 +1,88 @@
+/* cmd_init: `pinca init`: creates a CA directory (0700), its keys/ (0700) and
+ * its database. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ca/cmd.h"
+#include "common/cadir.h"
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/opts.h"
+
+static const struct opt_spec init_opts[] = {
+	OPT_SPEC_DIR,
+	{ "crl-url", 1, 20, "URL", "where this CA's CRL will be published (goes into what it signs)" },
+	OPT_END_SPEC,
+};
+static const struct cmd_help init_help = {
+	"init", "[--dir DIR] [--crl-url URL]",
+	"Creates the CA directory: DIR (mode 0700), DIR/keys (0700) and\n"
+	"DIR/pinca.db. An existing CA directory is never touched.",
+	init_opts,
+};
+
+int
+cmd_init(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *dir, *crl_url = NULL, *arg;
+	char db[4096], keys[4096];
+	struct store *st = NULL;
+	struct opts o;
+	struct stat sb;
+	int id, made_dir = 0, rc = RC_FAIL;
+
+	opts_init(&o, argc, argv, &init_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (id == OPT_DIR)
+			flag_dir = arg;
+		else if (id == 20)
+			crl_url = arg;
+	}
+	if (crl_url && strncmp(crl_url, "http://", 7) != 0)
+		/* RFC 5280 4.2.1.13 and every relying party fetch CRLs over plain HTTP. */
+		return rc_exit(opts_usage_error(&init_help, "--crl-url must be an http:// URL"));
+	if ((dir = cadir_resolve(flag_dir)) == NULL)
+		return PINCA_EXIT_USAGE;
+	if (cadir_path(db, sizeof(db), dir, CADIR_DB) != RC_OK ||
+	    cadir_path(keys, sizeof(keys), dir, CADIR_KEYS) != RC_OK)
+		return PINCA_EXIT_FAIL;
+	if (stat(db, &sb) == 0 || stat(keys, &sb) == 0) {
+		pinca_warnx("%s is already a CA directory; refusing to touch it", dir);
+		return PINCA_EXIT_FAIL;
+	}
+	umask(077);
+	if (mkdir(dir, 0700) == 0)
+		made_dir = 1;
+	else if (errno != EEXIST) {
+		pinca_warn("cannot create %s", dir);
+		return PINCA_EXIT_FAIL;
+	}
+	if (dir_create(keys, 0700, 1) != RC_OK)
+		goto fail;
+	if (store_open(db, 1, &st) != RC_OK)
+		goto fail;
+	if (store_begin(st) != RC_OK ||
+	    (crl_url && store_setting_set(st, "crl_url", crl_url) != RC_OK) ||
+	    store_audit(st, "init", NULL) != RC_OK || store_commit(st) != RC_OK)
+		goto fail;
+	store_close(st);
+	printf("initialised CA directory %s\n", dir);
+	return PINCA_EXIT_OK;
+fail:
+	store_close(st);
+	unlink(db);
+	{
+		char side[4200];
+		snprintf(side, sizeof(side), "%s-wal", db);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", db);
+		unlink(side);
+	}
+	rmdir(keys);
+	if (made_dir)
+		rmdir(dir);
+	return rc_exit(rc);
+}

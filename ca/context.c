@@ -1,0 +1,85 @@
+/* context: opening a CA directory and finding its CAs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ca/context.h"
+#include "common/cadir.h"
+#include "common/err.h"
+#include "common/output.h"
+
+int
+ca_context_open(const char *flag_dir, struct ca_context *ctx)
+{
+	char path[4096];
+
+	memset(ctx, 0, sizeof(*ctx));
+	if ((ctx->dir = cadir_resolve(flag_dir)) == NULL)
+		return RC_USAGE;
+	if (cadir_path(path, sizeof(path), ctx->dir, CADIR_DB) != RC_OK)
+		return RC_FAIL;
+	return store_open(path, 0, &ctx->st);
+}
+
+void
+ca_context_close(struct ca_context *ctx)
+{
+	store_close(ctx->st);
+	ctx->st = NULL;
+}
+
+int
+ca_find_signing(struct ca_context *ctx, struct ca_record *out)
+{
+	int rc = store_ca_find_held(ctx->st, "intermediate", out);
+
+	if (rc == STORE_NOT_FOUND)
+		rc = store_ca_find_held(ctx->st, "root", out);
+	if (rc != STORE_NOT_FOUND)
+		return rc;
+	pinca_warnx("no CA key in %s: run 'pinca ca root' (offline host) or 'pinca ca csr' and "
+	    "'pinca ca import' (issuing host) first", ctx->dir);
+	return STORE_NOT_FOUND;
+}
+
+int
+ca_find_named(struct ca_context *ctx, const char *which, struct ca_record *out)
+{
+	char serial[64];
+	int rc;
+
+	if (strcmp(which, "root") == 0 || strcmp(which, "standby") == 0) {
+		rc = store_ca_find(ctx->st, which, "active", out);
+		if (rc == STORE_NOT_FOUND)
+			rc = store_ca_find(ctx->st, which, NULL, out);
+	} else if (strcmp(which, "intermediate") == 0) {
+		/* The one that issues here first; on a root's host, the newest it signed. */
+		rc = store_ca_find_held(ctx->st, which, out);
+		if (rc == STORE_NOT_FOUND)
+			rc = store_ca_find(ctx->st, which, "active", out);
+		if (rc == STORE_NOT_FOUND)
+			rc = store_ca_find(ctx->st, which, NULL, out);
+	} else {
+		if (serial_canonical(which, serial, sizeof(serial)) != RC_OK)
+			return RC_USAGE;
+		rc = store_ca_find_serial(ctx->st, serial, out);
+	}
+	if (rc == STORE_NOT_FOUND)
+		pinca_warnx("no CA '%s' in %s", which, ctx->dir);
+	return rc;
+}
+
+int
+ca_key_relpath(const char *role, const char *pin, char *rel, size_t size)
+{
+	char tag[9];
+	size_t j = 0;
+
+	/* Eight filename-safe characters of the pin tell key files apart. */
+	for (const char *p = pin + 7; *p && j < 8; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+			tag[j++] = *p;
+	tag[j] = '\0';
+	if ((size_t)snprintf(rel, size, CADIR_KEYS "/%s-%s.key", role, tag) >= size)
+		return RC_FAIL;
+	return RC_OK;
+}

@@ -1,0 +1,30 @@
+/* context: an open CA directory (its path and its store), and the questions
+ * every command asks of it: which CA signs here, which roots are known. */
+#ifndef PINCA_CONTEXT_H
+#define PINCA_CONTEXT_H
+
+#include <stdint.h>
+
+#include "db/store.h"
+
+#define PINCA_VERSION "0.1.0"
+
+struct ca_context {
+	const char *dir;
+	struct store *st;
+};
+
+/* Opens the CA directory named by --dir or $PINCA_DIR. Returns RC_OK, or
+ * RC_USAGE/RC_FAIL with a message. */
+int ca_context_open(const char *flag_dir, struct ca_context *ctx);
+void ca_context_close(struct ca_context *ctx);
+/* The CA that signs in this directory: the active intermediate whose key is
+ * here, else the primary root whose key is here. STORE_NOT_FOUND (with a
+ * message) when there is none. */
+int ca_find_signing(struct ca_context *ctx, struct ca_record *out);
+/* Resolves "root", "standby", "intermediate" or a serial to a CA record. */
+int ca_find_named(struct ca_context *ctx, const char *which, struct ca_record *out);
+/* A path under the CA directory: DIR/keys/ROLE-PINPREFIX.key, relative part in rel. */
+int ca_key_relpath(const char *role, const char *pin, char *rel, size_t size);
+
+#endif

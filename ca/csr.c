@@ -1,0 +1,78 @@
+/* csr: CSR parsing and verification. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "ca/cert.h"
+#include "ca/csr.h"
+#include "common/err.h"
+#include "common/fileio.h"
+
+int
+csr_parse(const unsigned char *data, size_t len, const char *what, X509_REQ **req,
+    EVP_PKEY **pub, enum key_type *type)
+{
+	X509_REQ *r = NULL;
+	EVP_PKEY *k = NULL;
+	int rc = RC_FAIL;
+
+	*req = NULL;
+	*pub = NULL;
+	if (len > 0 && memmem(data, len, "-----BEGIN ", 11) != NULL) {
+		BIO *bio = BIO_new_mem_buf(data, (int)len);
+		/* Accepts both PEM labels; any other label (a certificate, a key) fails. */
+		r = bio ? PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL) : NULL;
+		BIO_free(bio);
+	} else {
+		const unsigned char *p = data;
+		r = d2i_X509_REQ(NULL, &p, (long)len);
+		if (r && p != data + len) {
+			X509_REQ_free(r);
+			r = NULL;
+		}
+	}
+	if (r == NULL) {
+		pinca_warn_ssl("%s is not a certificate signing request (PEM or DER)", what);
+		goto out;
+	}
+	if ((k = X509_REQ_get_pubkey(r)) == NULL) {
+		pinca_warn_ssl("%s: cannot read its public key", what);
+		goto out;
+	}
+	if ((rc = key_type_of(k, what, type)) != RC_OK)
+		goto out;
+	if (X509_REQ_verify(r, k) != 1) {
+		ERR_clear_error();
+		pinca_warnx("%s: the signature does not verify (the CSR was altered or not made "
+		    "with its key)", what);
+		rc = RC_FAIL;
+		goto out;
+	}
+	if (spki_normalize(k) != RC_OK) {
+		rc = RC_FAIL;
+		goto out;
+	}
+	*req = r;
+	*pub = k;
+	return RC_OK;
+out:
+	X509_REQ_free(r);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int
+csr_load(const char *path, X509_REQ **req, EVP_PKEY **pub, enum key_type *type)
+{
+	unsigned char *data;
+	size_t len;
+	int rc;
+
+	if (file_read_all(path, 1 << 20, &data, &len) != RC_OK)
+		return RC_FAIL;
+	rc = csr_parse(data, len, path, req, pub, type);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,220 @@
+/* signer: key-file backed signing for CAs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+
+#include "ca/cert.h"
+#include "ca/keys.h"
+#include "ca/signer.h"
+#include "common/cadir.h"
+#include "common/err.h"
+
+struct signer {
+	EVP_PKEY *key;
+	X509 *cert;
+	int64_t ca_id;
+	EVP_MD_CTX *stream;
+};
+
+struct signer *
+signer_from_key(EVP_PKEY *key, X509 *cert)
+{
+	struct signer *sg = calloc(1, sizeof(*sg));
+
+	if (sg == NULL) {
+		pinca_warnx("out of memory");
+		return NULL;
+	}
+	EVP_PKEY_up_ref(key);
+	sg->key = key;
+	if (cert) {
+		X509_up_ref(cert);
+		sg->cert = cert;
+	}
+	return sg;
+}
+
+struct signer *
+signer_open(const char *cadir, const struct ca_record *ca, const struct pass_source *src,
+    const struct secret *pass)
+{
+	char path[4096], what[256];
+	struct signer *sg = NULL;
+	EVP_PKEY *key;
+	X509 *cert = NULL;
+	unsigned char *spki = NULL;
+	size_t spki_len = 0;
+
+	if (ca->key_path == NULL) {
+		pinca_warnx("the key of %s '%s' is not held in this CA directory", ca->role, ca->cn);
+		return NULL;
+	}
+	if (cadir_path(path, sizeof(path), cadir, ca->key_path) != RC_OK)
+		return NULL;
+	snprintf(what, sizeof(what), "the %s key", ca->role);
+	key = pass ? key_load_with(path, pass, what) : key_load(path, src, what);
+	if (key == NULL)
+		return NULL;
+	/* The key must be the one the database says this CA has. */
+	if (spki_der_of_pkey(key, &spki, &spki_len) != RC_OK)
+		goto out;
+	if (spki_len != ca->spki_len || memcmp(spki, ca->spki, spki_len) != 0) {
+		pinca_warnx("%s does not hold the key of %s '%s' recorded in the database", path,
+		    ca->role, ca->cn);
+		goto out;
+	}
+	if (ca->der && (cert = cert_from_der(ca->der, ca->der_len)) == NULL) {
+		pinca_warnx("the stored certificate of %s '%s' is damaged", ca->role, ca->cn);
+		goto out;
+	}
+	if ((sg = signer_from_key(key, cert)) != NULL)
+		sg->ca_id = ca->id;
+out:
+	OPENSSL_free(spki);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return sg;
+}
+
+void
+signer_set_cert(struct signer *sg, X509 *cert)
+{
+	X509_free(sg->cert);
+	X509_up_ref(cert);
+	sg->cert = cert;
+}
+
+void
+signer_free(struct signer *sg)
+{
+	if (sg == NULL)
+		return;
+	EVP_MD_CTX_free(sg->stream);
+	EVP_PKEY_free(sg->key);	/* OpenSSL wipes private key material on free */
+	X509_free(sg->cert);
+	free(sg);
+}
+
+X509 *
+signer_cert(const struct signer *sg)
+{
+	return sg->cert;
+}
+
+int64_t
+signer_ca_id(const struct signer *sg)
+{
+	return sg->ca_id;
+}
+
+const EVP_MD *
+signer_md(const struct signer *sg)
+{
+	if (EVP_PKEY_get_base_id(sg->key) == EVP_PKEY_EC && EVP_PKEY_get_bits(sg->key) == 384)
+		return EVP_sha384();
+	return EVP_sha256();
+}
+
+int
+signer_sign_cert(struct signer *sg, X509 *cert)
+{
+	if (sg->cert && !X509_set_issuer_name(cert, X509_get_subject_name(sg->cert))) {
+		pinca_warn_ssl("cannot set the issuer name");
+		return RC_FAIL;
+	}
+	if (X509_sign(cert, sg->key, signer_md(sg)) <= 0) {
+		pinca_warn_ssl("cannot sign the certificate");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
+signer_sign_req(struct signer *sg, X509_REQ *req)
+{
+	if (X509_REQ_sign(req, sg->key, signer_md(sg)) <= 0) {
+		pinca_warn_ssl("cannot sign the request");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
+signer_sign_data_sha256(struct signer *sg, const unsigned char *data, size_t len,
+    unsigned char **sig, size_t *sig_len)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	int rc = RC_FAIL;
+
+	*sig = NULL;
+	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, sg->key) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &n, data, len) != 1 || (buf = OPENSSL_malloc(n)) == NULL ||
+	    EVP_DigestSign(ctx, buf, &n, data, len) != 1) {
+		pinca_warn_ssl("cannot sign");
+		OPENSSL_free(buf);
+	} else {
+		*sig = buf;
+		*sig_len = n;
+		rc = RC_OK;
+	}
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int
+signer_stream_begin(struct signer *sg, unsigned char *alg_der, size_t alg_max, size_t *alg_len)
+{
+	EVP_PKEY_CTX *pctx = NULL;
+	OSSL_PARAM params[2];
+
+	EVP_MD_CTX_free(sg->stream);
+	if ((sg->stream = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(sg->stream, &pctx, signer_md(sg), NULL, sg->key) != 1)
+		goto fail;
+	/* Ask the provider for the AlgorithmIdentifier it signs with. */
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, alg_der,
+	    alg_max);
+	params[1] = OSSL_PARAM_construct_end();
+	if (!EVP_PKEY_CTX_get_params(pctx, params) || !OSSL_PARAM_modified(&params[0]))
+		goto fail;
+	*alg_len = params[0].return_size;
+	return RC_OK;
+fail:
+	pinca_warn_ssl("cannot start a signature");
+	return RC_FAIL;
+}
+
+int
+signer_stream_update(struct signer *sg, const unsigned char *data, size_t len)
+{
+	if (EVP_DigestSignUpdate(sg->stream, data, len) != 1) {
+		pinca_warn_ssl("cannot sign");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
+signer_stream_end(struct signer *sg, unsigned char **sig, size_t *sig_len)
+{
+	size_t n = 0;
+	unsigned char *buf = NULL;
+
+	*sig = NULL;
+	if (EVP_DigestSignFinal(sg->stream, NULL, &n) != 1 || (buf = OPENSSL_malloc(n)) == NULL ||
+	    EVP_DigestSignFinal(sg->stream, buf, &n) != 1) {
+		pinca_warn_ssl("cannot finish the signature");
+		OPENSSL_free(buf);
+		return RC_FAIL;
+	}
+	*sig = buf;
+	*sig_len = n;
+	EVP_MD_CTX_free(sg->stream);
+	sg->stream = NULL;
+	return RC_OK;
+}

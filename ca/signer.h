@@ -1,0 +1,51 @@
+/* signer: the one interface through which a CA key signs. Today the key is a
+ * PKCS#8 file in keys/; a PKCS#11 token can later stand behind the same
+ * functions without changing any caller. */
+#ifndef PINCA_SIGNER_H
+#define PINCA_SIGNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "common/secret.h"
+#include "db/store.h"
+
+struct signer;
+
+/* Opens the signing key of a CA record held in this directory: with pass
+ * when given, else reading the passphrase from src only if the key file is
+ * encrypted. The record must have
+ * a certificate unless it is being created (cert may then be set later with
+ * signer_set_cert). Returns NULL with a message. */
+struct signer *signer_open(const char *cadir, const struct ca_record *ca,
+    const struct pass_source *src, const struct secret *pass);
+/* Wraps a key already in memory (a new root signing itself). Takes a reference. */
+struct signer *signer_from_key(EVP_PKEY *key, X509 *cert);
+void signer_set_cert(struct signer *sg, X509 *cert);
+void signer_free(struct signer *sg);
+/* The CA certificate (borrowed; NULL if unset). */
+X509 *signer_cert(const struct signer *sg);
+int64_t signer_ca_id(const struct signer *sg);
+/* The digest used for certificates and CRLs: SHA-384 for P-384 keys,
+ * SHA-256 otherwise (RSA: PKCS#1 v1.5). */
+const EVP_MD *signer_md(const struct signer *sg);
+/* Sets the issuer name from the CA certificate (if any) and signs. */
+int signer_sign_cert(struct signer *sg, X509 *cert);
+/* Signs a CSR with the key itself (for `ca csr`). */
+int signer_sign_req(struct signer *sg, X509_REQ *req);
+/* Signs data with SHA-256 (ECDSA DER or RSA PKCS#1 v1.5), the form
+ * `openssl dgst -sha256 -verify` checks. *sig is new; caller frees. */
+int signer_sign_data_sha256(struct signer *sg, const unsigned char *data, size_t len,
+    unsigned char **sig, size_t *sig_len);
+/* Streaming signature with signer_md(): for the CRL encoder, which feeds the
+ * TBSCertList in pieces. alg_der receives the DER AlgorithmIdentifier. */
+int signer_stream_begin(struct signer *sg, unsigned char *alg_der, size_t alg_max,
+    size_t *alg_len);
+int signer_stream_update(struct signer *sg, const unsigned char *data, size_t len);
+/* Finishes; *sig is new, caller frees. */
+int signer_stream_end(struct signer *sg, unsigned char **sig, size_t *sig_len);
+
+#endif

@@ -1,0 +1,93 @@
+/* err: formats the single error line pinca prints for a failure. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "common/err.h"
+
+int
+rc_exit(int rc)
+{
+	switch (rc) {
+	case RC_OK:
+		return PINCA_EXIT_OK;
+	case RC_USAGE:
+		return PINCA_EXIT_USAGE;
+	case RC_POLICY:
+		return PINCA_EXIT_POLICY;
+	default:
+		return PINCA_EXIT_FAIL;
+	}
+}
+
+/* Prints the message with an optional suffix, all on one line. */
+static void
+warn_line(const char *suffix, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* One line, always: a message built from outside data must not break it. */
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (suffix && *suffix)
+		fprintf(stderr, "pinca: %s: %s\n", msg, suffix);
+	else
+		fprintf(stderr, "pinca: %s\n", msg);
+}
+
+void
+pinca_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	warn_line(NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+pinca_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	warn_line(strerror(saved), fmt, ap);
+	va_end(ap);
+}
+
+void
+pinca_ssl_reason(char *buf, unsigned long size)
+{
+	unsigned long e, last = 0;
+
+	/* The earliest error is usually the root cause; keep it. */
+	while ((e = ERR_get_error()) != 0)
+		if (last == 0)
+			last = e;
+	buf[0] = '\0';
+	if (last != 0) {
+		const char *r = ERR_reason_error_string(last);
+		if (r)
+			snprintf(buf, size, "%s", r);
+		else
+			ERR_error_string_n(last, buf, size);
+	}
+}
+
+void
+pinca_warn_ssl(const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	pinca_ssl_reason(reason, sizeof(reason));
+	va_start(ap, fmt);
+	warn_line(reason, fmt, ap);
+	va_end(ap);
+}

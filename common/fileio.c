@@ -1,0 +1,189 @@
+/* fileio: atomic writes and bounded reads. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/fileio.h"
+
+/* Copies the directory part of path into buf. */
+static void
+parent_of(const char *path, char *buf, size_t size)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(buf, size, "%s", dirname(tmp));
+}
+
+static int
+dir_fsync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	if (fsync(fd) == -1 && errno != EINVAL) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+file_check_parent(const char *path)
+{
+	char dir[4096];
+	struct stat st;
+
+	parent_of(path, dir, sizeof(dir));
+	if (stat(dir, &st) == -1) {
+		pinca_warn("cannot write %s: directory %s", path, dir);
+		return RC_FAIL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		pinca_warnx("cannot write %s: %s is not a directory", path, dir);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+    int no_clobber)
+{
+	char dir[4096], tmp[4200];
+	const unsigned char *p = data;
+	int fd = -1;
+	size_t off = 0;
+
+	parent_of(path, dir, sizeof(dir));
+	if (no_clobber && access(path, F_OK) == 0) {
+		pinca_warnx("%s already exists; refusing to overwrite it", path);
+		return RC_FAIL;
+	}
+	/* A name no other writer picks: pid plus a counter, created with O_EXCL. */
+	for (int attempt = 0; fd == -1; attempt++) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%d", path, (long)getpid(), attempt);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd == -1 && (errno != EEXIST || attempt > 100)) {
+			pinca_warn("cannot create %s", tmp);
+			return RC_FAIL;
+		}
+	}
+	if (fchmod(fd, mode) == -1)
+		goto fail;
+	while (off < len) {
+		ssize_t n = write(fd, p + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (no_clobber) {
+		if (link(tmp, path) == -1)
+			goto fail;
+		unlink(tmp);
+	} else if (rename(tmp, path) == -1) {
+		goto fail;
+	}
+	if (dir_fsync(dir) == -1)
+		goto fail_after;
+	return RC_OK;
+fail:
+	pinca_warn("cannot write %s", path);
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	return RC_FAIL;
+fail_after:
+	pinca_warn("cannot sync directory %s", dir);
+	return RC_FAIL;
+}
+
+int
+file_read_all(const char *path, size_t max, unsigned char **data, size_t *len)
+{
+	unsigned char *buf = NULL;
+	size_t cap = 0, got = 0;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		pinca_warn("cannot read %s", path);
+		return RC_FAIL;
+	}
+	for (;;) {
+		ssize_t n;
+		if (got + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			unsigned char *nbuf;
+			if (ncap > max + 2)
+				ncap = max + 2;
+			if (ncap <= got + 1) {
+				pinca_warnx("%s is larger than %zu bytes", path, max);
+				goto fail;
+			}
+			if ((nbuf = realloc(buf, ncap)) == NULL) {
+				pinca_warnx("out of memory reading %s", path);
+				goto fail;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + got, cap - got - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			pinca_warn("cannot read %s", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (buf == NULL && (buf = malloc(1)) == NULL)
+		goto fail;
+	buf[got] = '\0';
+	if (fd != STDIN_FILENO)
+		close(fd);
+	*data = buf;
+	*len = got;
+	return RC_OK;
+fail:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	free(buf);
+	return RC_FAIL;
+}
+
+int
+dir_create(const char *path, mode_t mode, int exclusive)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return RC_OK;
+	if (errno == EEXIST && !exclusive && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return RC_OK;
+	pinca_warn("cannot create directory %s", path);
+	return RC_FAIL;
+}

@@ -1,0 +1,24 @@
+/* fileio: files written whole or not at all (temp file, fsync, rename, fsync
+ * of the directory), and bounded reads. */
+#ifndef PINCA_FILEIO_H
+#define PINCA_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Writes data to path atomically with the given mode. With no_clobber an
+ * existing path is an error and is never replaced (the temp file is linked
+ * into place, which fails if the name exists). Returns RC_OK or RC_FAIL
+ * (message printed); on failure nothing is left at path or beside it. */
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+    int no_clobber);
+/* Reads a whole file of at most max bytes into a new buffer (caller frees,
+ * NUL-terminated). Returns RC_OK or RC_FAIL (message printed). */
+int file_read_all(const char *path, size_t max, unsigned char **data, size_t *len);
+/* Checks that the directory that would hold path exists; prints and returns
+ * RC_FAIL if not. Used before any state changes, so a bad --out changes nothing. */
+int file_check_parent(const char *path);
+/* Creates a directory with mode; an existing one is an error when exclusive. */
+int dir_create(const char *path, mode_t mode, int exclusive);
+
+#endif

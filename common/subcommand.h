@@ -1,0 +1,15 @@
+/* subcommand: command groups such as `pinca ca ...` and `pinca db ...`. */
+#ifndef PINCA_SUBCOMMAND_H
+#define PINCA_SUBCOMMAND_H
+
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Runs argv[1] from table (argv[0] is the group name); prints the group's
+ * commands for --help (exit 0) or when none is named (exit 2). */
+int subcommand_dispatch(const char *group, const struct subcommand *table, int argc, char **argv);
+
+#endif

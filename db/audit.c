@@ -1,0 +1,162 @@
+/* audit: the append-only, hash-chained log of every state change. Each
+ * record's hash is SHA-256 over the previous hash and the record's canonical
+ * JSON (sorted keys, compact), so editing or dropping any row breaks the chain
+ * from that row on. Triggers refuse UPDATE and DELETE. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "common/err.h"
+#include "common/output.h"
+#include "db/store.h"
+#include "db/store_internal.h"
+
+#define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+static char audit_command[1024] = "pinca";
+
+void
+store_set_command(int argc, char **argv)
+{
+	size_t off = 0;
+
+	/* argv never holds a secret (passphrases come from files, env or a TTY). */
+	audit_command[0] = '\0';
+	for (int i = 0; i < argc && off + 2 < sizeof(audit_command); i++) {
+		int n = snprintf(audit_command + off, sizeof(audit_command) - off, "%s%s",
+		    i ? " " : "", i == 0 ? "pinca" : argv[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off >= sizeof(audit_command))
+		audit_command[sizeof(audit_command) - 1] = '\0';
+}
+
+/* hash = SHA-256(prev_hash || "\n" || canonical JSON of the record). */
+static int
+audit_hash(const char *prev, int64_t seq, int64_t at, const char *user, const char *host,
+    const char *command, const char *action, const char *objects, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	json_t *rec;
+	char *canon;
+	int rc = RC_FAIL;
+
+	rec = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "seq", (json_int_t)seq, "at",
+	    (json_int_t)at, "user", user, "host", host, "command", command, "action", action,
+	    "objects", objects);
+	if (rec == NULL)
+		return RC_FAIL;
+	canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(rec);
+	if (canon == NULL)
+		return RC_FAIL;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	    EVP_DigestUpdate(ctx, prev, strlen(prev)) && EVP_DigestUpdate(ctx, "\n", 1) &&
+	    EVP_DigestUpdate(ctx, canon, strlen(canon)) && EVP_DigestFinal_ex(ctx, md, &mdlen)) {
+		hex_encode(md, 32, out);
+		rc = RC_OK;
+	}
+	EVP_MD_CTX_free(ctx);
+	free(canon);
+	return rc;
+}
+
+int
+store_audit(struct store *st, const char *action, json_t *objects)
+{
+	sqlite3_stmt *s = NULL;
+	char prev[65] = GENESIS_HASH, hash[65], host[256] = "unknown";
+	const char *user = "unknown";
+	struct passwd *pw;
+	char *objs = NULL;
+	int64_t seq = 1, at = (int64_t)time(NULL);
+	int rc = RC_FAIL;
+
+	if ((pw = getpwuid(geteuid())) != NULL)
+		user = pw->pw_name;
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	objs = objects ? json_dumps(objects, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
+	if (objs == NULL)
+		goto out;
+	if (store_prepare(st, &s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") != RC_OK)
+		goto out;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0) + 1;
+		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (audit_hash(prev, seq, at, user, host, audit_command, action, objs, hash) != RC_OK) {
+		pinca_warnx("cannot hash the audit record");
+		goto out;
+	}
+	if (store_prepare(st, &s, "INSERT INTO audit(seq, at, user, host, command, action, objects, "
+	    "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)") != RC_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int64(s, 2, at);
+	sqlite3_bind_text(s, 3, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, audit_command, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, objs, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, hash, -1, SQLITE_STATIC);
+	rc = store_step_write(st, s, "cannot append to the audit log") == RC_OK ? RC_OK : RC_FAIL;
+out:
+	sqlite3_finalize(s);
+	free(objs);
+	return rc;
+}
+
+int
+store_audit_each(struct store *st, int (*fn)(const struct audit_record *, int ok, void *),
+    void *arg)
+{
+	sqlite3_stmt *s;
+	char expect_prev[65] = GENESIS_HASH, hash[65];
+	int64_t expect_seq = 1;
+	int rc = RC_OK, step;
+
+	if (store_prepare(st, &s, "SELECT seq, at, user, host, command, action, objects, prev_hash, "
+	    "hash FROM audit ORDER BY seq") != RC_OK)
+		return RC_FAIL;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct audit_record r;
+		int ok;
+
+		memset(&r, 0, sizeof(r));
+		r.seq = sqlite3_column_int64(s, 0);
+		r.at = sqlite3_column_int64(s, 1);
+		r.user = (char *)sqlite3_column_text(s, 2);
+		r.host = (char *)sqlite3_column_text(s, 3);
+		r.command = (char *)sqlite3_column_text(s, 4);
+		r.action = (char *)sqlite3_column_text(s, 5);
+		r.objects = (char *)sqlite3_column_text(s, 6);
+		r.prev_hash = (char *)sqlite3_column_text(s, 7);
+		r.hash = (char *)sqlite3_column_text(s, 8);
+		ok = r.user && r.host && r.command && r.action && r.objects && r.prev_hash && r.hash &&
+		    r.seq == expect_seq && strcmp(r.prev_hash, expect_prev) == 0 &&
+		    audit_hash(r.prev_hash, r.seq, r.at, r.user, r.host, r.command, r.action,
+		    r.objects, hash) == RC_OK && strcmp(hash, r.hash) == 0;
+		if ((rc = fn(&r, ok, arg)) != 0)
+			break;
+		/* Continue from what the row claims, so one bad row is reported once. */
+		snprintf(expect_prev, sizeof(expect_prev), "%s", r.hash ? r.hash : "");
+		expect_seq = r.seq + 1;
+	}
+	if (rc == RC_OK && step != SQLITE_DONE)
+		rc = store_fail(st, "cannot read the audit log");
+	sqlite3_finalize(s);
+	return rc;
+}

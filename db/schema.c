@@ -1,0 +1,176 @@
+/* schema: the database layout and its forward migrations. The version lives in
+ * PRAGMA user_version; each migration runs inside one transaction with the
+ * version bump, so a database is always at exactly one known version. */
+#include <sqlite3.h>
+
+#include "common/err.h"
+#include "db/store.h"
+#include "db/store_internal.h"
+
+/* Version 1: every table the CA needs. Serials are lowercase hex without
+ * colons or leading zero bytes (see serial_canonical); times are Unix seconds
+ * UTC; DER is kept so every indexed column can be checked against it. */
+static const char schema_v1[] =
+    "CREATE TABLE settings ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    /* Roots, standby roots and intermediates. An intermediate whose CSR is
+     * out for signing is 'pending' with no certificate yet; a root learned
+     * from `ca import` has no key_path. */
+    "CREATE TABLE cas ("
+    "  id INTEGER PRIMARY KEY,"
+    "  role TEXT NOT NULL CHECK (role IN ('root','standby','intermediate')),"
+    "  state TEXT NOT NULL CHECK (state IN ('pending','active','retired')),"
+    "  cn TEXT NOT NULL,"
+    "  key_type TEXT NOT NULL,"
+    "  key_path TEXT,"
+    "  issuer_id INTEGER REFERENCES cas(id),"
+    "  serial TEXT,"
+    "  pin TEXT NOT NULL,"
+    "  sha256_fingerprint TEXT,"
+    "  not_before INTEGER,"
+    "  not_after INTEGER,"
+    "  spki BLOB NOT NULL,"
+    "  der BLOB,"
+    "  csr BLOB,"
+    "  created_at INTEGER NOT NULL,"
+    "  CHECK (state = 'pending' OR der IS NOT NULL)"
+    ");"
+    "CREATE UNIQUE INDEX cas_serial ON cas(serial) WHERE serial IS NOT NULL;"
+    "CREATE INDEX cas_role ON cas(role, state);"
+    /* A lineage is a named leaf across its renewals. */
+    "CREATE TABLE lineages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  profile TEXT NOT NULL CHECK (profile IN ('server','client')),"
+    "  dns TEXT NOT NULL DEFAULT '[]',"
+    "  ip TEXT NOT NULL DEFAULT '[]',"
+    "  key_type TEXT NOT NULL,"
+    "  key_path TEXT,"
+    "  cert_path TEXT,"
+    "  chain_path TEXT,"
+    "  fullchain_path TEXT,"
+    "  days INTEGER NOT NULL,"
+    "  spki BLOB NOT NULL,"
+    "  pin TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    /* Every leaf ever signed. The serial is the primary key: a collision of
+     * random serials fails the insert instead of issuing a duplicate. */
+    "CREATE TABLE certificates ("
+    "  serial TEXT PRIMARY KEY,"
+    "  issuer_id INTEGER NOT NULL REFERENCES cas(id),"
+    "  lineage_id INTEGER REFERENCES lineages(id),"
+    "  profile TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  dns TEXT NOT NULL DEFAULT '[]',"
+    "  ip TEXT NOT NULL DEFAULT '[]',"
+    "  pin TEXT NOT NULL,"
+    "  sha256_fingerprint TEXT NOT NULL,"
+    "  not_before INTEGER NOT NULL,"
+    "  not_after INTEGER NOT NULL,"
+    "  der BLOB NOT NULL,"
+    "  issued_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX certificates_not_after ON certificates(not_after);"
+    "CREATE INDEX certificates_lineage ON certificates(lineage_id, not_after);"
+    "CREATE INDEX certificates_issuer ON certificates(issuer_id);"
+    /* Revocations of leaves (in certificates) and of intermediates (in cas,
+     * on the root's host). issuer_id is the CA whose CRL lists the serial. */
+    "CREATE TABLE revocations ("
+    "  serial TEXT PRIMARY KEY,"
+    "  issuer_id INTEGER NOT NULL REFERENCES cas(id),"
+    "  revoked_at INTEGER NOT NULL,"
+    "  reason INTEGER NOT NULL CHECK (reason BETWEEN 0 AND 10 AND reason <> 7 AND reason <> 8),"
+    "  not_after INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX revocations_issuer ON revocations(issuer_id);"
+    /* Every CRL made: the number is strictly increasing per CA. */
+    "CREATE TABLE crls ("
+    "  issuer_id INTEGER NOT NULL REFERENCES cas(id),"
+    "  number INTEGER NOT NULL,"
+    "  this_update INTEGER NOT NULL,"
+    "  next_update INTEGER NOT NULL,"
+    "  entries INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  PRIMARY KEY (issuer_id, number)"
+    ") WITHOUT ROWID;"
+    /* Shipped app releases and the pins each carries. */
+    "CREATE TABLE app_releases ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL CHECK (state IN ('supported','retired')),"
+    "  created_at INTEGER NOT NULL,"
+    "  retired_at INTEGER"
+    ");"
+    "CREATE TABLE app_pins ("
+    "  release_id INTEGER NOT NULL REFERENCES app_releases(id),"
+    "  pin TEXT NOT NULL,"
+    "  PRIMARY KEY (release_id, pin)"
+    ") WITHOUT ROWID;"
+    /* Ceremony transcripts: the JSON exactly as signed, and the signature. */
+    "CREATE TABLE transcripts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ca_id INTEGER NOT NULL REFERENCES cas(id),"
+    "  kind TEXT NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  document TEXT NOT NULL,"
+    "  signature BLOB NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    /* The audit log: append-only, each row's hash covers the previous one. */
+    "CREATE TABLE audit ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  user TEXT NOT NULL,"
+    "  host TEXT NOT NULL,"
+    "  command TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  objects TEXT NOT NULL,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL"
+    ");"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
+
+/* Migrations in order; migrations[i] takes the database from version i to i+1. */
+static const char *const migrations[] = {
+	schema_v1,
+};
+
+int
+store_schema_version(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
+int
+store_migrate(struct store *st)
+{
+	int have, want = store_schema_version();
+
+	if (store_user_version(st, &have) != RC_OK)
+		return RC_FAIL;
+	if (have > want) {
+		pinca_warnx("%s was written by a newer pinca (schema %d, this one knows %d); "
+		    "upgrade pinca", store_path(st), have, want);
+		return RC_FAIL;
+	}
+	for (int v = have; v < want; v++) {
+		char pragma[64];
+		if (store_begin(st) != RC_OK)
+			return RC_FAIL;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (store_exec(st, migrations[v]) != RC_OK || store_exec(st, pragma) != RC_OK) {
+			store_rollback(st);
+			return RC_FAIL;
+		}
+		if (store_commit(st) != RC_OK)
+			return RC_FAIL;
+	}
+	return RC_OK;
+}

@@ -1,0 +1,206 @@
+/* store: the CA's memory in SQLite. This header is the one interface the
+ * domain code uses; only db/ speaks SQL. A PostgreSQL store could implement
+ * the same functions later.
+ *
+ * Conventions: functions return RC_OK, RC_FAIL (message printed) or, for
+ * look-ups, STORE_NOT_FOUND. Records returned through out-parameters own
+ * their strings and blobs; free them with the matching *_clear function.
+ * Writers call store_begin() first and store_commit() after, so a state
+ * change and its audit record land together or not at all. */
+#ifndef PINCA_STORE_H
+#define PINCA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct store;
+
+#define STORE_NOT_FOUND 1
+#define STORE_CONSTRAINT 2	/* a UNIQUE/PRIMARY KEY constraint refused the row */
+
+/* --- opening, transactions --- */
+
+/* Opens (create=0) or creates (create=1: the file must not exist) the
+ * database at path, applies pragmas and migrations. */
+int store_open(const char *path, int create, struct store **out);
+void store_close(struct store *st);
+/* BEGIN IMMEDIATE, retrying with jittered back-off while another writer holds
+ * the lock, so concurrent issuers wait instead of failing. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+const char *store_path(const struct store *st);
+/* Records the command line for the audit log (main calls it once). */
+void store_set_command(int argc, char **argv);
+
+/* --- settings (key/value) --- */
+
+/* *value is a new string (caller frees) or NULL when the key is not set. */
+int store_setting_get(struct store *st, const char *key, char **value);
+int store_setting_set(struct store *st, const char *key, const char *value);
+
+/* --- certificate authorities --- */
+
+struct ca_record {
+	int64_t id;
+	char role[16];		/* root | standby | intermediate */
+	char state[16];		/* pending | active | retired */
+	char *cn;
+	char key_type[16];	/* ec-p256 | ec-p384 | rsa-2048 | rsa-4096 */
+	char *key_path;		/* relative to the CA directory; NULL if not held here */
+	int64_t issuer_id;	/* 0 for a self-signed root */
+	char *serial;		/* NULL while pending */
+	char *pin;		/* sha256/... of the SPKI */
+	char *sha256_fingerprint; /* of the certificate DER; NULL while pending */
+	int64_t not_before, not_after;
+	unsigned char *spki; size_t spki_len;
+	unsigned char *der; size_t der_len;	/* certificate; NULL while pending */
+	unsigned char *csr; size_t csr_len;	/* our CSR, for a pending intermediate */
+	int64_t created_at;
+};
+void ca_record_clear(struct ca_record *r);
+/* Inserts r and sets r->id. */
+int store_ca_insert(struct store *st, struct ca_record *r);
+/* Fills the certificate columns of a pending CA and makes it active. */
+int store_ca_activate(struct store *st, const struct ca_record *r);
+int store_ca_set_state(struct store *st, int64_t id, const char *state);
+int store_ca_get(struct store *st, int64_t id, struct ca_record *out);
+/* The newest CA with this role and state (state NULL: any). */
+int store_ca_find(struct store *st, const char *role, const char *state, struct ca_record *out);
+/* The newest active CA with this role whose key is held in this directory. */
+int store_ca_find_held(struct store *st, const char *role, struct ca_record *out);
+int store_ca_find_serial(struct store *st, const char *serial, struct ca_record *out);
+int store_ca_find_pin(struct store *st, const char *pin, struct ca_record *out);
+/* Calls fn for every CA, oldest first; a non-zero return from fn stops and is returned. */
+int store_ca_each(struct store *st, int (*fn)(const struct ca_record *, void *), void *arg);
+
+/* --- lineages --- */
+
+struct lineage_record {
+	int64_t id;
+	char *name;
+	char profile[16];	/* server | client */
+	char *dns_json;		/* JSON array of strings */
+	char *ip_json;		/* JSON array of strings */
+	char key_type[16];
+	char *key_path, *cert_path, *chain_path, *fullchain_path;	/* absolute or NULL */
+	int days;
+	unsigned char *spki; size_t spki_len;
+	char *pin;
+	int64_t created_at, updated_at;
+};
+void lineage_record_clear(struct lineage_record *r);
+int store_lineage_insert(struct store *st, struct lineage_record *r);
+/* Updates the key (spki, pin, key_type, key_path) and updated_at. */
+int store_lineage_update_key(struct store *st, const struct lineage_record *r);
+int store_lineage_get(struct store *st, const char *name, struct lineage_record *out);
+int store_lineage_get_id(struct store *st, int64_t id, struct lineage_record *out);
+/* Lineages whose newest certificate expires before `before`, oldest expiry first. */
+int store_lineage_each_due(struct store *st, int64_t before,
+    int (*fn)(const struct lineage_record *, void *), void *arg);
+
+/* --- certificates --- */
+
+struct cert_record {
+	char serial[48];
+	int64_t issuer_id;
+	int64_t lineage_id;	/* 0: none */
+	char *name;		/* lineage name when read back; NULL if none */
+	char profile[16];
+	char *subject;
+	char *dns_json, *ip_json;
+	char *pin;
+	char sha256_fingerprint[65];
+	int64_t not_before, not_after;
+	unsigned char *der; size_t der_len;
+	int64_t issued_at;
+	/* filled on read from revocations */
+	int revoked;
+	int64_t revoked_at;
+	int reason;
+};
+void cert_record_clear(struct cert_record *r);
+/* STORE_CONSTRAINT when the serial already exists. */
+int store_cert_insert(struct store *st, const struct cert_record *r);
+int store_cert_get(struct store *st, const char *serial, struct cert_record *out);
+/* The newest certificate of a lineage. */
+int store_cert_latest(struct store *st, int64_t lineage_id, struct cert_record *out);
+
+struct cert_filter {
+	int64_t expiring_before;	/* 0: any */
+	const char *status;		/* NULL, "valid", "revoked", "expired" */
+	const char *lineage;		/* NULL: any */
+	int64_t now;
+	int with_der;			/* read the DER too */
+};
+int store_cert_each(struct store *st, const struct cert_filter *f,
+    int (*fn)(const struct cert_record *, void *), void *arg);
+
+/* --- revocations and CRLs --- */
+
+struct revocation_record {
+	char serial[48];
+	int64_t issuer_id;
+	int64_t revoked_at;
+	int reason;
+	int64_t not_after;
+};
+/* STORE_CONSTRAINT when already revoked. */
+int store_revocation_insert(struct store *st, const struct revocation_record *r);
+int store_revocation_get(struct store *st, const char *serial, struct revocation_record *out);
+/* Streams the revocations of one CA in serial order without loading them all. */
+int store_revocation_each(struct store *st, int64_t issuer_id,
+    int (*fn)(const struct revocation_record *, void *), void *arg);
+/* The next CRL number of a CA (1 for its first). */
+int store_crl_next_number(struct store *st, int64_t issuer_id, int64_t *number);
+int store_crl_record(struct store *st, int64_t issuer_id, int64_t number, int64_t this_update,
+    int64_t next_update, int64_t entries, const char *sha256);
+/* The latest CRL of a CA; STORE_NOT_FOUND if none. */
+int store_crl_latest(struct store *st, int64_t issuer_id, int64_t *number,
+    int64_t *this_update, int64_t *next_update);
+
+/* --- app releases --- */
+
+struct app_release {
+	int64_t id;
+	char *name;
+	char state[16];		/* supported | retired */
+	int64_t created_at, retired_at;
+	char **pins; size_t npins;
+};
+void app_release_clear(struct app_release *r);
+int store_app_insert(struct store *st, struct app_release *r);
+int store_app_retire(struct store *st, int64_t id, int64_t at);
+int store_app_get(struct store *st, const char *name, struct app_release *out);
+/* Every release (supported_only: skip retired), oldest first, with its pins. */
+int store_app_each(struct store *st, int supported_only,
+    int (*fn)(const struct app_release *, void *), void *arg);
+
+/* --- transcripts --- */
+
+int store_transcript_insert(struct store *st, int64_t ca_id, const char *kind, const char *path,
+    const char *document, const unsigned char *sig, size_t sig_len);
+
+/* --- audit log --- */
+
+/* Appends one record inside the current transaction. objects is borrowed. */
+int store_audit(struct store *st, const char *action, json_t *objects);
+
+struct audit_record {
+	int64_t seq, at;
+	char *user, *host, *command, *action, *objects, *prev_hash, *hash;
+};
+/* Walks the chain; fn gets each record and whether its hash checks out. */
+int store_audit_each(struct store *st,
+    int (*fn)(const struct audit_record *, int ok, void *), void *arg);
+
+/* --- maintenance --- */
+
+/* PRAGMA integrity_check and foreign_key_check; each problem to fn. */
+int store_integrity(struct store *st, int (*fn)(const char *problem, void *), void *arg);
+/* Online copy to path with sqlite3_backup_*. */
+int store_backup(struct store *st, const char *path);
+
+#endif

@@ -1,0 +1,34 @@
+/* store_internal: helpers shared by the db/ files only. */
+#ifndef PINCA_STORE_INTERNAL_H
+#define PINCA_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "db/store.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int in_tx;
+};
+
+/* Prepares sql (cached by SQLite's own statement reuse is not assumed). */
+int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql);
+/* Runs one or more statements with no parameters (schema only). */
+int store_exec(struct store *st, const char *sql);
+/* Prints "pinca: WHAT: sqlite's message" and returns RC_FAIL. */
+int store_fail(struct store *st, const char *what);
+int store_user_version(struct store *st, int *version);
+int store_migrate(struct store *st);
+int store_schema_version(void);
+/* Copies column i as a new string (NULL for SQL NULL). */
+char *store_col_text(sqlite3_stmt *s, int i);
+/* Copies column i as a new blob; returns RC_FAIL on out of memory. */
+int store_col_blob(sqlite3_stmt *s, int i, unsigned char **out, size_t *len);
+/* Binds text or NULL. */
+int store_bind_text(sqlite3_stmt *s, int i, const char *v);
+int store_bind_blob(sqlite3_stmt *s, int i, const unsigned char *v, size_t len);
+/* Maps a step result for a write: RC_OK, STORE_CONSTRAINT, or RC_FAIL. */
+int store_step_write(struct store *st, sqlite3_stmt *s, const char *what);
+
+#endif

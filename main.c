@@ -1,0 +1,28 @@
+/* pinca: a private certificate authority for apps that pin TLS keys.
+ * This file is the dispatch table: command name -> cmd_*(); nothing else. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ca/cmd.h"
+#include "common/err.h"
+#include "db/store.h"
+
+static const struct subcommand commands[] = {
+	{ "init", cmd_init, "create the CA directory and database" },
+	{ "ca", cmd_ca, "roots, intermediates and the ceremony" },
+	{ "pins", cmd_pins, "pin configuration for the apps" },
+	{ NULL, NULL, NULL },
+};
+
+int
+main(int argc, char **argv)
+{
+	store_set_command(argc, argv);
+	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)) {
+		printf("pinca " PINCA_VERSION "\n");
+		return PINCA_EXIT_OK;
+	}
+	argv[0] = "pinca";
+	/* The top level is a command group like any other. */
+	return subcommand_dispatch("", commands, argc, argv);
+}

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages pinca builds and tests with, only when missing.
+# Runs apt-get as root, or through sudo.
+set -e
+need="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev openssl sqlite3
+python3 python3-cryptography gnutls-bin libnss3-tools curl clang man-db groff-base"
+missing=""
+for p in $need; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "pinca: installing Debian packages:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
