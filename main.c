@@ -5,6 +5,7 @@
 
 #include "ca/cmd.h"
 #include "common/err.h"
+#include "db/cmd.h"
 #include "db/store.h"
 #include "issue/cmd.h"
 
@@ -14,6 +15,7 @@ static const struct subcommand commands[] = {
 	{ "issue", cmd_issue, "issue leaf certificates (one, or a batch of JSON lines)" },
 	{ "renew", cmd_renew, "renew lineages, keeping their keys unless told" },
 	{ "pins", cmd_pins, "pin configuration for the apps" },
+	{ "db", cmd_db, "the certificate database: list, show, check, audit, backup" },
 	{ NULL, NULL, NULL },
 };
 

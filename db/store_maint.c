@@ -1,0 +1,172 @@
+/* store_maint: maintenance of the database file itself: SQLite's own
+ * integrity checks and the online backup. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "db/store.h"
+#include "db/store_internal.h"
+
+/* Pages copied per sqlite3_backup_step, and the pause between steps. */
+#define BACKUP_PAGES_PER_STEP 256
+#define BACKUP_PAUSE_MS 1
+#define BACKUP_BUSY_ATTEMPTS 500
+
+/* Runs one checking pragma and reports each row it returns but "ok". A
+ * statement that fails (a page too damaged to read) is itself reported. */
+static int
+integrity_pragma(struct store *st, const char *sql, int foreign_keys,
+    int (*fn)(const char *problem, void *), void *arg)
+{
+	sqlite3_stmt *s;
+	char line[1024];
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		snprintf(line, sizeof(line), "%s: %s", sql, sqlite3_errmsg(st->db));
+		return fn(line, arg);
+	}
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(s, 0);
+		if (foreign_keys) {
+			/* table, rowid (NULL for WITHOUT ROWID tables), parent, fkid */
+			snprintf(line, sizeof(line), "foreign key: a row of %s (rowid %s) refers to a "
+			    "missing row of %s", text ? text : "?",
+			    sqlite3_column_type(s, 1) == SQLITE_NULL ? "-" :
+			    (const char *)sqlite3_column_text(s, 1),
+			    sqlite3_column_text(s, 2) ? (const char *)sqlite3_column_text(s, 2) : "?");
+			rc = fn(line, arg);
+		} else if (text == NULL || strcmp(text, "ok") != 0) {
+			snprintf(line, sizeof(line), "integrity: %s", text ? text : "(null)");
+			rc = fn(line, arg);
+		}
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		snprintf(line, sizeof(line), "%s: %s", sql, sqlite3_errmsg(st->db));
+		rc = fn(line, arg);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_integrity(struct store *st, int (*fn)(const char *problem, void *), void *arg)
+{
+	int rc = integrity_pragma(st, "PRAGMA integrity_check", 0, fn, arg);
+
+	if (rc == 0)
+		rc = integrity_pragma(st, "PRAGMA foreign_key_check", 1, fn, arg);
+	return rc;
+}
+
+/* Creates path, which must not exist (O_EXCL: never replaces a file, even
+ * one that appears between a check and the open). */
+static int
+backup_create_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd == -1) {
+		if (errno == EEXIST)
+			pinca_warnx("%s already exists; refusing to overwrite it", path);
+		else
+			pinca_warn("cannot create %s", path);
+		return RC_FAIL;
+	}
+	close(fd);
+	return RC_OK;
+}
+
+/* Copies every page of st into dst with sqlite3_backup_*. The source holds
+ * one read transaction for the whole copy: in WAL mode that snapshot does not
+ * block writers, and because the snapshot never moves, a commit by another
+ * process between two steps does not restart the copy (which, with busy
+ * issuers, could otherwise restart forever). */
+static int
+backup_copy(struct store *st, sqlite3 *dst, const char *path)
+{
+	sqlite3_backup *b;
+	int rc, busy = 0;
+
+	if (store_exec(st, "BEGIN; SELECT count(*) FROM sqlite_schema") != RC_OK)
+		return RC_FAIL;
+	if ((b = sqlite3_backup_init(dst, "main", st->db, "main")) == NULL) {
+		pinca_warnx("cannot start the backup to %s: %s", path, sqlite3_errmsg(dst));
+		store_rollback(st);
+		return RC_FAIL;
+	}
+	do {
+		rc = sqlite3_backup_step(b, BACKUP_PAGES_PER_STEP);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+			if (++busy > BACKUP_BUSY_ATTEMPTS)
+				break;
+			sqlite3_sleep(10);
+		} else if (rc == SQLITE_OK) {
+			sqlite3_sleep(BACKUP_PAUSE_MS);
+		}
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	store_rollback(st);
+	if (rc != SQLITE_DONE) {
+		pinca_warnx("cannot copy the database to %s: %s", path, sqlite3_errstr(rc));
+		return RC_FAIL;
+	}
+	if ((rc = sqlite3_errcode(dst)) != SQLITE_OK) {
+		pinca_warnx("cannot write %s: %s", path, sqlite3_errmsg(dst));
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+/* Makes the new directory entry of path durable. */
+static int
+backup_sync_parent(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd, rc = RC_OK;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return RC_OK;	/* nothing to sync we can open; the file itself is synced */
+	if (fsync(fd) == -1 && errno != EINVAL) {
+		pinca_warn("cannot sync the directory of %s", path);
+		rc = RC_FAIL;
+	}
+	close(fd);
+	return rc;
+}
+
+int
+store_backup(struct store *st, const char *path)
+{
+	sqlite3 *dst = NULL;
+	int rc = RC_FAIL;
+
+	if (backup_create_file(path) != RC_OK)
+		return RC_FAIL;
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		pinca_warnx("cannot open %s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
+		goto out;
+	}
+	/* The copy is durable before we say so. */
+	if (sqlite3_exec(dst, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
+		pinca_warnx("cannot prepare %s: %s", path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	rc = backup_copy(st, dst, path);
+out:
+	if (dst && sqlite3_close(dst) != SQLITE_OK && rc == RC_OK) {
+		pinca_warnx("cannot close %s: %s", path, sqlite3_errmsg(dst));
+		rc = RC_FAIL;
+	}
+	if (rc == RC_OK)
+		rc = backup_sync_parent(path);
+	if (rc != RC_OK)
+		unlink(path);
+	return rc;
+}
