@@ -145,8 +145,9 @@ audit_one(const struct audit_record *r, int ok, void *arg)
 	if (out->json)
 		return db_json_stream_item(&out->js, audit_json(r, ok));
 	time_rfc3339(r->at, at, sizeof(at));
-	printf("%6lld  %s  %s@%s  %-14s  %s\n", (long long)r->seq, at, r->user ? r->user : "?",
-	    r->host ? r->host : "?", r->action ? r->action : "?", r->objects ? r->objects : "");
+	printf("%6lld  %s  %s@%s  %-15s  %s\n        %s\n", (long long)r->seq, at,
+	    r->user ? r->user : "?", r->host ? r->host : "?", r->action ? r->action : "?",
+	    r->command ? r->command : "?", r->objects ? r->objects : "");
 	if (!ok)
 		printf("        ^ the hash chain breaks here: record %lld was edited, inserted or "
 		    "follows a removed record\n", (long long)r->seq);

@@ -17,6 +17,29 @@
 #define BACKUP_PAUSE_MS 1
 #define BACKUP_BUSY_ATTEMPTS 500
 
+/* integrity_check may return several lines in one row: one problem each,
+ * without SQLite's "*** in database main ***" heading. */
+static int
+integrity_lines(const char *text, int (*fn)(const char *problem, void *), void *arg)
+{
+	char line[1024];
+	int rc = 0;
+
+	if (text == NULL)
+		return fn("integrity: (no text)", arg);
+	while (rc == 0 && *text) {
+		size_t n = strcspn(text, "\n");
+		if (n > 0 && strncmp(text, "*** in database", 15) != 0) {
+			snprintf(line, sizeof(line), "integrity: %.*s", (int)(n > 900 ? 900 : n), text);
+			rc = fn(line, arg);
+		}
+		text += n;
+		if (*text == '\n')
+			text++;
+	}
+	return rc;
+}
+
 /* Runs one checking pragma and reports each row it returns but "ok". A
  * statement that fails (a page too damaged to read) is itself reported. */
 static int
@@ -42,8 +65,7 @@ integrity_pragma(struct store *st, const char *sql, int foreign_keys,
 			    sqlite3_column_text(s, 2) ? (const char *)sqlite3_column_text(s, 2) : "?");
 			rc = fn(line, arg);
 		} else if (text == NULL || strcmp(text, "ok") != 0) {
-			snprintf(line, sizeof(line), "integrity: %s", text ? text : "(null)");
-			rc = fn(line, arg);
+			rc = integrity_lines(text, fn, arg);
 		}
 	}
 	if (rc == 0 && step != SQLITE_DONE) {
