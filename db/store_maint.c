@@ -86,18 +86,19 @@ store_integrity(struct store *st, int (*fn)(const char *problem, void *), void *
 	return rc;
 }
 
-/* Creates path, which must not exist (O_EXCL: never replaces a file, even
- * one that appears between a check and the open). */
+/* Creates a new empty file beside path (tmp receives its name), so a
+ * backup that is interrupted never leaves a partial copy under path. */
 static int
-backup_create_file(const char *path)
+backup_create_temp(const char *path, char *tmp, size_t size)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd;
 
-	if (fd == -1) {
-		if (errno == EEXIST)
-			pinca_warnx("%s already exists; refusing to overwrite it", path);
-		else
-			pinca_warn("cannot create %s", path);
+	if ((size_t)snprintf(tmp, size, "%s.tmp-XXXXXX", path) >= size) {
+		pinca_warnx("%s: path too long", path);
+		return RC_FAIL;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		pinca_warn("cannot create a file beside %s", path);
 		return RC_FAIL;
 	}
 	close(fd);
@@ -166,29 +167,37 @@ backup_sync_parent(const char *path)
 int
 store_backup(struct store *st, const char *path)
 {
+	char tmp[PATH_MAX];
 	sqlite3 *dst = NULL;
 	int rc = RC_FAIL;
 
-	if (backup_create_file(path) != RC_OK)
+	if (backup_create_temp(path, tmp, sizeof(tmp)) != RC_OK)
 		return RC_FAIL;
-	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		pinca_warnx("cannot open %s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		pinca_warnx("cannot open %s: %s", tmp, dst ? sqlite3_errmsg(dst) : "out of memory");
 		goto out;
 	}
 	/* The copy is durable before we say so. */
 	if (sqlite3_exec(dst, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
-		pinca_warnx("cannot prepare %s: %s", path, sqlite3_errmsg(dst));
+		pinca_warnx("cannot prepare %s: %s", tmp, sqlite3_errmsg(dst));
 		goto out;
 	}
 	rc = backup_copy(st, dst, path);
 out:
 	if (dst && sqlite3_close(dst) != SQLITE_OK && rc == RC_OK) {
-		pinca_warnx("cannot close %s: %s", path, sqlite3_errmsg(dst));
+		pinca_warnx("cannot close %s: %s", tmp, sqlite3_errmsg(dst));
 		rc = RC_FAIL;
 	}
+	/* link() fails if path exists: a file that appeared meanwhile is kept. */
+	if (rc == RC_OK && link(tmp, path) == -1) {
+		if (errno == EEXIST)
+			pinca_warnx("%s already exists; refusing to overwrite it", path);
+		else
+			pinca_warn("cannot create %s", path);
+		rc = RC_FAIL;
+	}
+	unlink(tmp);
 	if (rc == RC_OK)
 		rc = backup_sync_parent(path);
-	if (rc != RC_OK)
-		unlink(path);
 	return rc;
 }
