@@ -100,6 +100,29 @@ if [ -f docs/pinca.1 ]; then
   else bad "man ./docs/pinca.1" "$W/man.log"; fi
 fi
 
+# Every command and every option the binary's --help lists is in the man
+# page, so a flag that lands without documentation fails here.
+# help_commands PREFIX...: the commands listed under "commands:" by --help.
+help_commands() { "$PINCA" "$@" --help 2>/dev/null | awk '/^commands:/ { on=1; next } on && /^  [a-z]/ { print $1 }'; }
+if [ -f docs/pinca.1 ]; then
+  groff -man -Tutf8 -P-c -P-b -P-u docs/pinca.1 2>/dev/null >"$W/man.plain"
+  missing=""
+  while read -r cmd; do
+    sub=$(help_commands $cmd)
+    if [ -n "$sub" ]; then
+      for s in $sub; do printf '%s %s\n' "$cmd" "$s"; done
+    else printf '%s\n' "$cmd"; fi
+  done < <(help_commands) >"$W/commands"
+  while read -r c; do
+    grep -q "pinca $c" "$W/man.plain" || missing="$missing [pinca $c]"
+    for o in $("$PINCA" $c --help 2>/dev/null | grep -oE '^  --[a-z0-9-]+' | sed 's/^ *//'); do
+      grep -qE -- "${o}([^a-z0-9-]|$)" "$W/man.plain" || missing="$missing [pinca $c $o]"
+    done
+  done <"$W/commands"
+  if [ -z "$missing" ]; then ok "man page documents every command and option of --help ($(wc -l <"$W/commands") commands)"
+  else echo "$missing" >"$W/missing.log"; bad "man page lacks:" "$W/missing.log"; fi
+fi
+
 # The systemd units: verified offline against the built binary.
 units=(docs/examples/*.service docs/examples/*.timer)
 if [ ! -e "${units[0]}" ]; then :
