@@ -106,6 +106,8 @@ fi
 help_commands() { "$PINCA" "$@" --help 2>/dev/null | awk '/^commands:/ { on=1; next } on && /^  [a-z]/ { print $1 }'; }
 if [ -f docs/pinca.1 ]; then
   groff -man -Tutf8 -P-c -P-b -P-u docs/pinca.1 2>/dev/null >"$W/man.plain"
+  # --dir, --json, --help and the passphrase options are documented once.
+  awk '/^COMMON OPTIONS/ { on=1; next } on && /^[A-Z]/ { exit } on' "$W/man.plain" >"$W/common-options"
   missing=""
   while read -r cmd; do
     sub=$(help_commands $cmd)
@@ -113,10 +115,16 @@ if [ -f docs/pinca.1 ]; then
       for s in $sub; do printf '%s %s\n' "$cmd" "$s"; done
     else printf '%s\n' "$cmd"; fi
   done < <(help_commands) >"$W/commands"
+  # man_section TITLE: the text of the subsection "pinca TITLE" (.SS), up to
+  # the next subsection or section; options are looked up there only.
+  man_section() { awk -v t="   pinca $1" '$0 == t { on=1; next } on && (/^   pinca / || /^[A-Z]/) { exit } on' "$W/man.plain"; }
   while read -r c; do
-    grep -q "pinca $c" "$W/man.plain" || missing="$missing [pinca $c]"
+    man_section "$c" >"$W/section"
+    [ -s "$W/section" ] || man_section "${c%% *}" >"$W/section"   # app add -> pinca app
+    [ -s "$W/section" ] || { missing="$missing [no section 'pinca $c']"; continue; }
+    cat "$W/common-options" >>"$W/section"
     for o in $("$PINCA" $c --help 2>/dev/null | grep -oE '^  --[a-z0-9-]+' | sed 's/^ *//'); do
-      grep -qE -- "${o}([^a-z0-9-]|$)" "$W/man.plain" || missing="$missing [pinca $c $o]"
+      grep -qE -- "${o}([^a-z0-9-]|$)" "$W/section" || missing="$missing [pinca $c $o]"
     done
   done <"$W/commands"
   if [ -z "$missing" ]; then ok "man page documents every command and option of --help ($(wc -l <"$W/commands") commands)"
