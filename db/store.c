@@ -183,6 +183,13 @@ store_check_identity(struct store *st, int create)
 		pinca_warnx("%s is not a pinca database", st->path);
 		return RC_FAIL;
 	}
+	/* Before any pragma changes the file: a newer pinca's database is left
+	 * exactly as it was. */
+	if (version > store_schema_version()) {
+		pinca_warnx("%s was written by a newer pinca (schema %d, this one knows %d); "
+		    "upgrade pinca", st->path, version, store_schema_version());
+		return RC_FAIL;
+	}
 	return RC_OK;
 }
 
