@@ -50,6 +50,7 @@ integrity_problem(const char *text, void *arg)
 	return problem(arg, "database: %s", text);
 }
 
+/* The loaded CA with this id, or NULL. */
 static struct check_ca *
 check_ca_by_id(struct db_check *c, int64_t id)
 {
@@ -84,7 +85,7 @@ static int
 check_common_columns(struct db_check *c, const char *what, const char *serial, X509 *x,
     const char *pin, const char *fingerprint, int64_t not_before, int64_t not_after)
 {
-	char have_serial[SERIAL_HEX_MAX], have_pin[PIN_LEN], have_fp[65];
+	char have_serial[SERIAL_HEX_MAX] = "?", have_pin[PIN_LEN] = "?", have_fp[65] = "?";
 	int rc = 0;
 
 	if (cert_serial_hex(x, have_serial) != RC_OK || strcmp(have_serial, serial) != 0)
