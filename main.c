@@ -6,11 +6,14 @@
 #include "ca/cmd.h"
 #include "common/err.h"
 #include "db/store.h"
+#include "revoke/cmd.h"
 
 static const struct subcommand commands[] = {
 	{ "init", cmd_init, "create the CA directory and database" },
 	{ "ca", cmd_ca, "roots, intermediates and the ceremony" },
 	{ "pins", cmd_pins, "pin configuration for the apps" },
+	{ "revoke", cmd_revoke, "revoke a certificate (recorded; published by crl)" },
+	{ "crl", cmd_crl, "make the signed CRL of a CA held here" },
 	{ NULL, NULL, NULL },
 };
 
