@@ -149,9 +149,14 @@ hex_value(char c)
 static size_t
 der_serial(unsigned char *out, const char *hex)
 {
-	size_t n = strlen(hex), j = 2;
-	int odd = (int)(n % 2);
+	size_t n, j = 2;
+	int odd;
 
+	/* DER INTEGERs are minimal (X.690 8.3.2): no leading zero digits. */
+	while (hex[0] == '0' && hex[1] != '\0')
+		hex++;
+	n = strlen(hex);
+	odd = (int)(n % 2);
 	if (n == 0 || n > 40)
 		return 0;
 	out[0] = V_ASN1_INTEGER;
