@@ -43,7 +43,7 @@ revoke_check_issuer(struct ca_context *ctx, const struct revocation_target *t)
 	int rc;
 
 	if (t->issuer_id == 0) {
-		pinca_warnx("%s '%s' is a self-signed root: no CRL can revoke it (retire its pin "
+		pinca_warnx("%s '%s' is self-signed: no CRL can revoke it (retire its pin "
 		    "and remove it from trust stores instead)", t->kind, t->name ? t->name : t->serial);
 		return RC_FAIL;
 	}
