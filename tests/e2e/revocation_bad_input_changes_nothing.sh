@@ -35,7 +35,7 @@ refuse "neither serial nor --name" 2 "name one certificate" "$PINCA" revoke
 refuse "both serial and --name" 2 "name one certificate" "$PINCA" revoke "$B" --name bravo
 refuse "two serials" 2 "name one certificate" "$PINCA" revoke "$A" "$B"
 refuse "unknown lineage" 1 "no certificate of lineage 'nosuch'" "$PINCA" revoke --name nosuch
-refuse "a root cannot be revoked" 1 "self-signed root: no CRL can revoke it" "$PINCA" revoke "$ROOT_SERIAL"
+refuse "a root cannot be revoked" 1 "is self-signed: no CRL can revoke it" "$PINCA" revoke "$ROOT_SERIAL"
 unchanged "revoke refusals"
 
 printf 'not-the-passphrase\n' >"$T/wrong"; chmod 600 "$T/wrong"
