@@ -176,7 +176,7 @@ struct revocation_target {
 void revocation_target_clear(struct revocation_target *t);
 /* Finds the certificate with this canonical serial among leaves, then CAs. */
 int store_revocation_target(struct store *st, const char *serial, struct revocation_target *out);
-/* The newest certificate of a lineage (latest notAfter); STORE_NOT_FOUND if
+/* The newest certificate of a lineage (latest issued_at, then notAfter, as store_cert_latest); STORE_NOT_FOUND if
  * the lineage or its certificates do not exist. */
 int store_revocation_target_lineage(struct store *st, const char *lineage,
     struct revocation_target *out);

@@ -32,8 +32,13 @@ check "revoke alpha (upper case) keyCompromise" "$PINCA" revoke "$UPPER" --reaso
 check "revoke bravo (colons) with no reason" "$PINCA" revoke "$COLONS"
 check "revoke --name delta superseded --json" sh -c "'$PINCA' revoke --name delta --reason superseded --json >'$T/rj' &&
   '$PY' -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\"serial\"]==sys.argv[2] and o[\"reason\"]==\"superseded\", o' '$T/rj' '$D'"
+# Times are whole seconds: the renewal must come a second later to be the newest.
+E1=$(make_leaf echo) && sleep 1 && E2=$(make_leaf echo)
+check "lineage echo has two certificates" test -n "$E1" -a -n "$E2" -a "$E1" != "$E2"
+check "revoke --name echo revokes its newest certificate only" sh -c "'$PINCA' revoke --name echo >/dev/null &&
+  [ \"\$(sqlite3 '$PINCA_DIR/pinca.db' \"SELECT group_concat(serial) FROM revocations WHERE serial IN ('$E1','$E2')\")\" = '$E2' ]"
 check "revocations recorded with reasons 1, 0, 4" sh -c "[ \"\$(sqlite3 '$PINCA_DIR/pinca.db' \"SELECT reason FROM revocations WHERE serial IN ('$A','$B','$D') ORDER BY reason\" | tr '\n' ' ')\" = '0 1 4 ' ]"
-check "revoke wrote audit records" sh -c "[ \$(sqlite3 '$PINCA_DIR/pinca.db' \"SELECT count(*) FROM audit WHERE action = 'revoke'\") = 3 ]"
+check "revoke wrote audit records" sh -c "[ \$(sqlite3 '$PINCA_DIR/pinca.db' \"SELECT count(*) FROM audit WHERE action = 'revoke'\") = 4 ]"
 
 check "CRL 2 (PEM to stdout)" sh -c "'$PINCA' crl $PF >'$T/crl1.pem'"
 check "CRL verifies against the intermediate" openssl crl -in "$T/crl1.pem" -noout -CAfile "$T/int.pem"
@@ -48,8 +53,8 @@ check "alpha listed as Key Compromise" test "$(reason_of "$A")" = "Key Compromis
 check "delta listed as Superseded" test "$(reason_of "$D")" = "Superseded"
 check "bravo listed without a reason code (unspecified)" sh -c "grep -q 'Serial Number: $(echo "$B" | tr a-f A-F)' '$T/t1' && [ '$(reason_of "$B")' = - ]"
 check "charlie is not listed" sh -c "grep -q 'Revoked Certificates' '$T/t1' && ! grep -qi '$C' '$T/t1'"
-check "CRL lists exactly three entries" test "$(grep -c 'Serial Number:' "$T/t1")" = 3
-check "python cryptography reads the same entries and reasons" "$PY" - "$T/crl1.pem" "$A" "$B" "$D" <<'PYEOF'
+check "CRL lists exactly four entries" test "$(grep -c 'Serial Number:' "$T/t1")" = 4
+check "python cryptography reads the same entries and reasons" "$PY" - "$T/crl1.pem" "$A" "$B" "$D" "$E2" <<'PYEOF'
 import sys
 from cryptography import x509
 crl = x509.load_pem_x509_crl(open(sys.argv[1], "rb").read())
@@ -59,7 +64,8 @@ for r in crl:
         got[r.serial_number] = r.extensions.get_extension_for_class(x509.CRLReason).value.reason.name
     except x509.ExtensionNotFound:
         got[r.serial_number] = None
-want = {int(sys.argv[2], 16): "key_compromise", int(sys.argv[3], 16): None, int(sys.argv[4], 16): "superseded"}
+want = {int(sys.argv[2], 16): "key_compromise", int(sys.argv[3], 16): None, int(sys.argv[4], 16): "superseded",
+        int(sys.argv[5], 16): None}
 assert got == want, (got, want)
 assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 2
 assert (crl.next_update - crl.last_update).days == 7
@@ -82,7 +88,7 @@ check "CRL file is mode 0644" test "$(stat -c %a "$T/crl2.der")" = 644
 check "crls table: numbers 1..3 with sha256 of what was written" sh -c "
   [ \"\$(sqlite3 '$PINCA_DIR/pinca.db' 'SELECT group_concat(number) FROM crls')\" = 1,2,3 ] &&
   [ \"\$(sqlite3 '$PINCA_DIR/pinca.db' 'SELECT sha256 FROM crls WHERE number = 3')\" = \"\$(sha256sum '$T/crl2.der' | cut -d' ' -f1)\" ] &&
-  [ \"\$(sqlite3 '$PINCA_DIR/pinca.db' 'SELECT entries FROM crls WHERE number = 3')\" = 3 ]"
+  [ \"\$(sqlite3 '$PINCA_DIR/pinca.db' 'SELECT entries FROM crls WHERE number = 3')\" = 4 ]"
 
 # --if-due: a weekly CRL is not due within 24 hours, is due within 200.
 check "--if-due 24: not due, nothing written" sh -c "'$PINCA' crl --if-due 24 --out '$T/crl2.der' --der $PF >'$T/o' && [ ! -s '$T/o' ] &&
