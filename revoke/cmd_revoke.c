@@ -182,9 +182,10 @@ cmd_revoke(int argc, char **argv)
 		else
 			pinca_warnx("no certificate with serial %s in %s", serial, ctx.dir);
 	}
-	if (rc != RC_OK || (rc = revoke_check_issuer(&ctx, &t)) != RC_OK ||
-	    (rc = revoke_check_not_revoked(&ctx, t.serial)) != RC_OK ||
-	    (rc = revoke_record(&ctx, &t, reason, &rec)) != RC_OK) {
+	/* Every refusal here is exit 1, whatever the look-up returned. */
+	if (rc != RC_OK || revoke_check_issuer(&ctx, &t) != RC_OK ||
+	    revoke_check_not_revoked(&ctx, t.serial) != RC_OK ||
+	    revoke_record(&ctx, &t, reason, &rec) != RC_OK) {
 		store_rollback(ctx.st);
 		rc = RC_FAIL;
 		goto out;
