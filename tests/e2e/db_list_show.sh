@@ -9,10 +9,7 @@ setup_ca --no-passphrase || { echo "FAIL setup"; finish; exit 1; }
 "$PINCA" issue --name old --dns old.example.com --days 5 --key-out "$T/old.key" --cert-out "$T/old.pem" >/dev/null
 ser() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^\(00\)*//'; }
 WEB=$(ser "$T/web.pem") API=$(ser "$T/api.pem") OLD=$(ser "$T/old.pem")
-# A revocation row as the revoke command records it (revoke/ lives on its own branch).
-INT_ID=$(sqlite3 "$PINCA_DIR/pinca.db" "SELECT id FROM cas WHERE role='intermediate'")
-sqlite3 "$PINCA_DIR/pinca.db" "INSERT INTO revocations VALUES ('$OLD', $INT_ID, strftime('%s','now'), 1,
-  (SELECT not_after FROM certificates WHERE serial='$OLD'))"
+"$PINCA" revoke "$OLD" --reason keyCompromise >/dev/null || echo "FAIL revoke $OLD"
 
 # json_serials FILTER...: the serials of `db list --json FILTER...`, sorted, via Python.
 json_serials() { "$PINCA" db list --json "$@" | "$PY" -c 'import json,sys; a=json.load(sys.stdin); assert isinstance(a,list); print(" ".join(sorted(c["serial"] for c in a)))'; }
@@ -55,6 +52,8 @@ ROOT=$(openssl x509 -in "$T/root.pem" -noout -serial | cut -d= -f2)
 "$PINCA" db show "$ROOT" --pem >"$T/root-shown.pem"
 check "show finds a CA by serial" cmp "$T/root-shown.pem" "$T/root.pem"
 check "show of a revoked leaf says so" sh -c "'$PINCA' db show $OLD | grep -q '^status *revoked'"
+check "show --json of a revoked leaf has its reason code (1, keyCompromise)" sh -c "'$PINCA' db show $OLD --json | '$PY' -c 'import json,sys; c=json.load(sys.stdin); assert c[\"status\"]==\"revoked\" and c[\"reason_code\"]==1'"
+check "db check passes with revocations" "$PINCA" db check
 
 refuse "show of an unknown serial" 1 "no certificate with serial" "$PINCA" db show 0102030405
 refuse "show of a non-hex serial" 2 "not a serial number" "$PINCA" db show xyz
