@@ -241,6 +241,48 @@ check_cert_row(const struct cert_record *r, void *arg)
 	return rc;
 }
 
+static int check_walk(struct db_check *c, const char *what, int rc_walk, const char *captured);
+
+/* Checks one revocation: its serial names a certificate in the database,
+ * issued by the CA whose CRL lists it, with the same notAfter (the CRL
+ * drops entries by it). */
+static int
+check_revocation_row(const struct revocation_record *r, void *arg)
+{
+	struct db_check *c = arg;
+	struct revocation_target t;
+	int rc;
+
+	c->revocations++;
+	memset(&t, 0, sizeof(t));
+	if ((rc = store_revocation_target(c->st, r->serial, &t)) == STORE_NOT_FOUND)
+		return problem(c, "revocation %s: names no certificate in the database", r->serial);
+	if (rc != RC_OK)
+		return RC_FAIL;
+	if (t.issuer_id != r->issuer_id)
+		rc = problem(c, "revocation %s: listed under CA id %lld, but the certificate was issued "
+		    "by CA id %lld", r->serial, (long long)r->issuer_id, (long long)t.issuer_id);
+	else if (t.not_after != r->not_after)
+		rc = problem(c, "revocation %s: not_after %lld differs from the certificate's %lld",
+		    r->serial, (long long)r->not_after, (long long)t.not_after);
+	revocation_target_clear(&t);
+	return rc;
+}
+
+/* Walks the revocations of every CA. */
+static int
+check_revocations(struct db_check *c, char *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < c->nca && rc == 0; i++) {
+		err[0] = '\0';
+		rc = check_walk(c, "revocations", store_revocation_each(c->st, c->ca[i].id,
+		    check_revocation_row, c), err);
+	}
+	return rc;
+}
+
 /* Counts audit records and reports each whose hash or link is wrong. */
 static int
 check_audit_row(const struct audit_record *r, int ok, void *arg)
@@ -275,7 +317,7 @@ db_check_run(struct db_check *c)
 	memset(&all, 0, sizeof(all));
 	all.with_der = 1;
 	all.serial_order = 1;	/* the table itself: a damaged index does not hide rows */
-	c->cas = c->certificates = c->audit_records = c->problems = 0;
+	c->cas = c->certificates = c->revocations = c->audit_records = c->problems = 0;
 	err[0] = '\0';
 	pinca_err_capture(err, sizeof(err));
 	rc = store_integrity(c->st, integrity_problem, c);
@@ -290,6 +332,8 @@ db_check_run(struct db_check *c)
 		err[0] = '\0';
 		rc = check_walk(c, "certificates", store_cert_each(c->st, &all, check_cert_row, c), err);
 	}
+	if (rc == 0)
+		rc = check_revocations(c, err);
 	if (rc == 0) {
 		err[0] = '\0';
 		rc = check_walk(c, "audit log", store_audit_each(c->st, check_audit_row, c), err);

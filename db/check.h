@@ -1,6 +1,7 @@
 /* check: `db check` without the command line: the database's own integrity,
  * every CA and certificate row against the DER it was made from, every
- * signature against its issuer, and the audit chain. */
+ * signature against its issuer, every revocation against the certificate it
+ * names, and the audit chain. */
 #ifndef PINCA_DB_CHECK_H
 #define PINCA_DB_CHECK_H
 
@@ -15,7 +16,7 @@ struct db_check {
 	int (*report)(const char *problem, void *arg);
 	void *arg;
 	/* counts, filled by db_check_run */
-	long cas, certificates, audit_records, problems;
+	long cas, certificates, revocations, audit_records, problems;
 	/* internal: the CA certificates, kept parsed for the leaves' signatures */
 	struct check_ca *ca;
 	size_t nca;

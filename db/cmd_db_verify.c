@@ -19,7 +19,8 @@ static const struct cmd_help check_help = {
 	"Verifies the database: SQLite's integrity_check and foreign_key_check,\n"
 	"then every CA and certificate row re-parsed from its DER and compared\n"
 	"with its columns (serial, names, pin, fingerprint, dates), every\n"
-	"signature verified with the issuer's key, and the audit hash chain.\n"
+	"signature verified with the issuer's key, every revocation matched with\n"
+	"its certificate, and the audit hash chain.\n"
 	"Prints one line per problem and a summary; exits 1 if there was any.",
 	check_opts,
 };
@@ -75,13 +76,14 @@ cmd_db_check(int argc, char **argv)
 	c.arg = &out;
 	if ((rc = db_check_run(&c)) == RC_OK) {
 		if (out.json) {
-			rc = json_print(json_pack("{s:b,s:I,s:I,s:I,s:I,s:O}", "ok", c.problems == 0,
+			rc = json_print(json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:O}", "ok", c.problems == 0,
 			    "cas", (json_int_t)c.cas, "certificates", (json_int_t)c.certificates,
-			    "audit_records", (json_int_t)c.audit_records, "problem_count",
+			    "revocations", (json_int_t)c.revocations, "audit_records", (json_int_t)c.audit_records, "problem_count",
 			    (json_int_t)c.problems, "problems", out.problems));
 		} else {
-			printf("checked %ld CAs, %ld certificates, %ld audit records: %ld problem%s\n",
-			    c.cas, c.certificates, c.audit_records, c.problems, c.problems == 1 ? "" : "s");
+			printf("checked %ld CAs, %ld certificates, %ld revocations, %ld audit records: "
+			    "%ld problem%s\n", c.cas, c.certificates, c.revocations, c.audit_records,
+			    c.problems, c.problems == 1 ? "" : "s");
 		}
 	}
 	if (rc == RC_OK && fflush(stdout) == EOF) {

@@ -9,7 +9,10 @@ for i in $(seq 1 12); do
   "$PINCA" issue --name "h$i" --dns "h$i.example.com" --key-out "$T/h$i.key" --cert-out "$T/h$i.pem" >/dev/null || echo "issue $i failed"
 done
 DB=$PINCA_DIR/pinca.db
+R=$(openssl x509 -in "$T/h5.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)
+"$PINCA" revoke "$R" >/dev/null || echo "FAIL revoke"
 check "a fresh database passes db check" "$PINCA" db check
+check "the revocation was checked" sh -c "'$PINCA' db check | grep -q ', 1 revocations,'"
 check "db check counts what sqlite3 counts" sh -c "'$PINCA' db check | grep -q 'checked $(sqlite3 "$DB" 'SELECT count(*) FROM cas') CAs, $(sqlite3 "$DB" 'SELECT count(*) FROM certificates') certificates'"
 check "db check --json says ok" sh -c "'$PINCA' db check --json | '$PY' -c 'import json,sys; r=json.load(sys.stdin); assert r[\"ok\"] and r[\"problems\"]==[] and r[\"certificates\"]==12'"
 
@@ -42,6 +45,14 @@ check "the report says who did not issue it" grep -q "^certificate $S: not issue
 D=$(copy_ca names)
 sqlite3 "$D/pinca.db" "UPDATE certificates SET dns='[\"evil.example.com\"]' WHERE serial='$S'"
 refuse "an edited dns column fails db check" 1 "problem" "$PINCA" db check --dir "$D"
+
+D=$(copy_ca revoked)
+sqlite3 "$D/pinca.db" "UPDATE revocations SET serial='0102030405' WHERE serial='$R'"
+refuse "a revocation of an unknown serial fails db check" 1 "problem" "$PINCA" db check --dir "$D"
+check "the report names the revocation" grep -q "^revocation 0102030405: names no certificate" "$T/stdout"
+D=$(copy_ca revoked2)
+sqlite3 "$D/pinca.db" "UPDATE revocations SET not_after=not_after-86400 WHERE serial='$R'"
+refuse "a revocation whose not_after drifted fails db check" 1 "problem" "$PINCA" db check --dir "$D"
 
 D=$(copy_ca carow)
 sqlite3 "$D/pinca.db" "UPDATE cas SET not_after=not_after+86400 WHERE role='intermediate'"
