@@ -120,6 +120,7 @@ done
 check "the root's CRL numbers are its own (intermediate is at 7)" test "$(sqlite3 "$PINCA_DIR/pinca.db" \
   "SELECT group_concat(m) FROM (SELECT max(number) m FROM crls GROUP BY issuer_id ORDER BY issuer_id)")" = "2,7"
 check "crl wrote audit records" test "$(sqlite3 "$PINCA_DIR/pinca.db" "SELECT count(*) FROM audit WHERE action = 'crl'")" = 9
+refuse "a revoked intermediate issues nothing more" 1 "was revoked on" "$PINCA" issue --name after --dns localhost --key-out "$T/after.key" "${PASS[@]}"
 check "--ca standby makes the standby's empty CRL" sh -c "'$PINCA' crl --ca standby $PF | openssl crl -noout -CAfile '$T/standby.pem'"
 
 finish
