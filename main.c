@@ -11,6 +11,7 @@ static const struct subcommand commands[] = {
 	{ "init", cmd_init, "create the CA directory and database" },
 	{ "ca", cmd_ca, "roots, intermediates and the ceremony" },
 	{ "pins", cmd_pins, "pin configuration for the apps" },
+	{ "verify", cmd_verify, "check a served chain or a live server against the pins" },
 	{ "app", cmd_app, "app releases and the pins they carry" },
 	{ NULL, NULL, NULL },
 };
