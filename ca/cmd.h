@@ -59,4 +59,10 @@ int guard_check_intermediate(struct ca_context *ctx, const struct ca_record *int
 int guard_check_leaf_rotation(struct ca_context *ctx, const char *lineage_name,
     const char *old_pin, int force);
 
+/* The general form: the served chain's pins go from before[] to after[];
+ * a supported release that matches before and not after is broken, and the
+ * change is refused (RC_POLICY naming the release and `what`). */
+int guard_check_transition(struct ca_context *ctx, const char *const *before, int nbefore,
+    const char *const *after, int nafter, int force, const char *what);
+
 #endif

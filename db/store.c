@@ -328,3 +328,21 @@ store_setting_set(struct store *st, const char *key, const char *value)
 	sqlite3_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
+
+int
+store_savepoint(struct store *st)
+{
+	return store_exec(st, "SAVEPOINT item");
+}
+
+int
+store_savepoint_release(struct store *st)
+{
+	return store_exec(st, "RELEASE item");
+}
+
+void
+store_savepoint_rollback(struct store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK TO item; RELEASE item", NULL, NULL, NULL);
+}
