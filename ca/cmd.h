@@ -61,7 +61,8 @@ int guard_check_leaf_rotation(struct ca_context *ctx, const char *lineage_name,
 
 /* The general form: the served chain's pins go from before[] to after[];
  * a supported release that matches before and not after is broken, and the
- * change is refused (RC_POLICY naming the release and `what`). */
+ * change is refused (RC_POLICY naming the release and `what`). With an
+ * empty before[] (nothing served yet) every release must match after[]. */
 int guard_check_transition(struct ca_context *ctx, const char *const *before, int nbefore,
     const char *const *after, int nafter, int force, const char *what);
 

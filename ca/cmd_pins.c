@@ -219,15 +219,29 @@ pins_of_roots(struct ca_context *ctx, struct ca_record roots[2], int *nroots, st
 	return RC_OK;
 }
 
-/* Replaces the set with the leaf key of lineage NAME. */
+/* Replaces the set with the leaf key of lineage NAME (name_buf keeps the
+ * lineage name the entry points at). */
 static int
-pins_of_leaf(struct ca_context *ctx, const char *name, struct pin_set *ps)
+pins_of_leaf(struct ca_context *ctx, const char *name, struct pin_set *ps, char *name_buf,
+    size_t name_size)
 {
-	(void)ctx;
-	(void)ps;
-	/* The lineage store lands with `pinca issue`; until then no leaf is known. */
-	pinca_warnx("no lineage '%s' in this CA directory", name);
-	return RC_FAIL;
+	struct lineage_record l = { 0 };
+	int rc = store_lineage_get(ctx->st, name, &l);
+
+	if (rc == STORE_NOT_FOUND)
+		pinca_warnx("no lineage '%s' in %s (see 'pinca db list')", name, ctx->dir);
+	if (rc != RC_OK)
+		return RC_FAIL;
+	snprintf(name_buf, name_size, "%s", l.name);
+	memset(ps->pins, 0, sizeof(ps->pins));
+	snprintf(ps->pins[0].pin, PIN_LEN, "%s", l.pin);
+	ps->pins[0].role = "leaf";
+	ps->pins[0].cn = name_buf;
+	ps->pins[0].in_chain = 1;
+	ps->npins = 1;
+	ps->leaf = 1;
+	lineage_record_clear(&l);
+	return RC_OK;
 }
 
 /* Refuses (RC_POLICY) a set without the backup pin the format needs. */
@@ -293,6 +307,7 @@ cmd_pins(int argc, char **argv)
 	struct ca_record roots[2];
 	struct ca_context ctx = { 0 };
 	const char *flag_dir = NULL;
+	char leaf_name[256];
 	long until = 0;
 	int rc, nroots = 0;
 
@@ -309,7 +324,7 @@ cmd_pins(int argc, char **argv)
 		return rc_exit(rc);
 	if ((rc = pins_of_roots(&ctx, roots, &nroots, &ps)) != RC_OK)
 		goto out;
-	if (rq.leaf && (rc = pins_of_leaf(&ctx, rq.leaf, &ps)) != RC_OK)
+	if (rq.leaf && (rc = pins_of_leaf(&ctx, rq.leaf, &ps, leaf_name, sizeof(leaf_name))) != RC_OK)
 		goto out;
 	if ((rc = backup_check(&rq, &ps)) != RC_OK)
 		goto out;

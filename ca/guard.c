@@ -1,12 +1,14 @@
 /* guard: the pin guard. An app release in users' hands trusts only the pins
  * it shipped with; any change that would make the served chain miss all of
- * them bricks that release. Such changes are refused (RC_POLICY, naming the
- * release) until the release is retired, or forced: --force prints a loud
- * warning and the caller records "forced" in the audit log.
+ * them bricks that release. Such changes are refused (RC_POLICY, one line
+ * naming the release) until the release is retired, or forced: --force
+ * prints a loud warning and the caller records "forced" in its audit record.
  *
- * Every check has the same shape: describe the keys the server would serve
- * after the change (leaf, intermediate, root), then ask whether some
- * supported release pins none of them. */
+ * Every check has one shape (guard_check_transition): the keys the server
+ * presents go from before[] (leaf, intermediate, root) to after[]; a
+ * supported release that finds one of its pins in before[] and none in
+ * after[] would break. When nothing is served yet (before[] is empty) every
+ * supported release must find a pin in after[]. */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,48 +31,9 @@ release_pins_any(const struct app_release *r, const char *const *pins, size_t n)
 {
 	for (size_t i = 0; i < r->npins; i++)
 		for (size_t j = 0; j < n; j++)
-			if (strcmp(r->pins[i], pins[j]) == 0)
+			if (pins[j] && strcmp(r->pins[i], pins[j]) == 0)
 				return 1;
 	return 0;
-}
-
-/* store_app_each callback: stops at the first release that pins none of the keys. */
-static int
-release_survives(const struct app_release *r, void *arg)
-{
-	struct served_keys *sk = arg;
-	const char *pins[GUARD_MAX_KEYS];
-
-	for (size_t i = 0; i < sk->n; i++)
-		pins[i] = sk->pins[i];
-	if (sk->require && !release_pins_any(r, &sk->require, 1))
-		return 0;
-	if (release_pins_any(r, pins, sk->n))
-		return 0;
-	snprintf(sk->refused, sizeof(sk->refused), "%s", r->name);
-	return 1;
-}
-
-/* Runs the check; change describes the operation for the message. */
-static int
-guard_run(struct ca_context *ctx, struct served_keys *sk, const char *change, int force)
-{
-	int rc = store_app_each(ctx->st, 1, release_survives, sk);
-
-	if (rc < 0)
-		return RC_FAIL;
-	if (sk->refused[0] == '\0')
-		return RC_OK;
-	if (force) {
-		fprintf(stderr, "pinca: warning: --force: %s leaves app release '%s' without any of its "
-		    "pins; its users will fail to connect (recorded in the audit log)\n", change,
-		    sk->refused);
-		return RC_OK;
-	}
-	pinca_warnx("refused by the pin guard: %s would break app release '%s' (it pins none of the "
-	    "keys that would be served); retire the release with 'pinca app retire %s' or pass --force",
-	    change, sk->refused, sk->refused);
-	return RC_POLICY;
 }
 
 int
@@ -98,74 +61,21 @@ guard_current_keys(struct ca_context *ctx, struct served_keys *sk)
 	return RC_OK;
 }
 
-int
-guard_check_root(struct ca_context *ctx, const struct ca_record *root, int force)
-{
-	struct served_keys sk = { .n = 0 };
-	char change[512];
-
-	/* After the switch the chain is leaf + a new intermediate + root: only
-	 * the root's key is known ahead, so it is the one a release must pin. */
-	served_keys_add(&sk, root->pin);
-	snprintf(change, sizeof(change), "issuing under root '%s'", root->cn);
-	return guard_run(ctx, &sk, change, force);
-}
-
-int
-guard_check_intermediate(struct ca_context *ctx, const struct ca_record *inter,
-    const struct ca_record *root, int force)
-{
-	struct served_keys sk = { .n = 0 };
-	char change[512];
-
-	served_keys_add(&sk, inter->pin);
-	served_keys_add(&sk, root->pin);
-	snprintf(change, sizeof(change), "issuing from intermediate '%s' under root '%s'", inter->cn,
-	    root->cn);
-	return guard_run(ctx, &sk, change, force);
-}
-
-int
-guard_check_leaf_rotation(struct ca_context *ctx, const char *lineage_name, const char *old_pin,
-    int force)
-{
-	struct served_keys sk = { .n = 0 };
-	char change[512];
-
-	/* After the rotation the server presents a new leaf key (pinned by no
-	 * one yet), the current intermediate and its root. Releases that never
-	 * pinned the old leaf key talk to other hosts and are not affected. */
-	if (guard_current_keys(ctx, &sk) != RC_OK)
-		return RC_FAIL;
-	sk.require = old_pin;
-	snprintf(change, sizeof(change), "a new key for '%s'", lineage_name);
-	return guard_run(ctx, &sk, change, force);
-}
-
-/* Does release r pin any key in set? */
-static int
-release_pins_any(const struct app_release *r, const char *const *set, int n)
-{
-	for (size_t i = 0; i < r->npins; i++)
-		for (int j = 0; j < n; j++)
-			if (set[j] && strcmp(r->pins[i], set[j]) == 0)
-				return 1;
-	return 0;
-}
-
 struct transition_guard {
 	const char *const *before, *const *after;
-	int nbefore, nafter;
+	size_t nbefore, nafter;
 	char refused[256];
 };
 
+/* store_app_each callback: stops at the first release the change breaks. */
 static int
 release_survives(const struct app_release *r, void *arg)
 {
 	struct transition_guard *g = arg;
+	int before = g->nbefore == 0 || release_pins_any(r, g->before, g->nbefore);
 
 	/* Only a release that connects today can be broken by the change. */
-	if (release_pins_any(r, g->before, g->nbefore) && !release_pins_any(r, g->after, g->nafter)) {
+	if (before && !release_pins_any(r, g->after, g->nafter)) {
 		snprintf(g->refused, sizeof(g->refused), "%s", r->name);
 		return 1;
 	}
@@ -176,7 +86,8 @@ int
 guard_check_transition(struct ca_context *ctx, const char *const *before, int nbefore,
     const char *const *after, int nafter, int force, const char *what)
 {
-	struct transition_guard g = { before, after, nbefore, nafter, "" };
+	struct transition_guard g = { before, after, (size_t)(nbefore > 0 ? nbefore : 0),
+	    (size_t)(nafter > 0 ? nafter : 0), "" };
 	int rc = store_app_each(ctx->st, 1, release_survives, &g);
 
 	if (rc < 0)
@@ -184,11 +95,78 @@ guard_check_transition(struct ca_context *ctx, const char *const *before, int nb
 	if (g.refused[0] == '\0')
 		return RC_OK;
 	if (force) {
-		fprintf(stderr, "pinca: warning: --force: %s breaks the pins of app release '%s'\n",
-		    what, g.refused);
+		fprintf(stderr, "pinca: warning: --force: %s breaks app release '%s': the served chain "
+		    "matches none of its pins and its users will fail to connect (recorded in the "
+		    "audit log)\n", what, g.refused);
 		return RC_OK;
 	}
 	pinca_warnx("refused by the pin guard: %s would break app release '%s' (the served chain "
-	    "would match none of its pins); retire the release or pass --force", what, g.refused);
+	    "would match none of its pins); retire it with 'pinca app retire %s' or pass --force",
+	    what, g.refused, g.refused);
 	return RC_POLICY;
+}
+
+/* Runs the transition from the keys served today to after. */
+static int
+guard_from_current(struct ca_context *ctx, const struct served_keys *after, int force,
+    const char *what)
+{
+	struct served_keys now = { .n = 0 };
+	const char *b[GUARD_MAX_KEYS], *a[GUARD_MAX_KEYS];
+
+	if (guard_current_keys(ctx, &now) != RC_OK)
+		return RC_FAIL;
+	for (size_t i = 0; i < now.n; i++)
+		b[i] = now.pins[i];
+	for (size_t i = 0; i < after->n; i++)
+		a[i] = after->pins[i];
+	return guard_check_transition(ctx, b, (int)now.n, a, (int)after->n, force, what);
+}
+
+int
+guard_check_root(struct ca_context *ctx, const struct ca_record *root, int force)
+{
+	struct served_keys after = { .n = 0 };
+	char what[512];
+
+	/* After the switch the chain is leaf + a new intermediate + root: only
+	 * the root's key is known ahead, so it is the one a release must pin.
+	 * (Leaf keys survive a renewal, but a release that pins only leaves
+	 * never depended on the root and is not affected either way.) */
+	served_keys_add(&after, root->pin);
+	snprintf(what, sizeof(what), "issuing under root '%s'", root->cn);
+	return guard_from_current(ctx, &after, force, what);
+}
+
+int
+guard_check_intermediate(struct ca_context *ctx, const struct ca_record *inter,
+    const struct ca_record *root, int force)
+{
+	struct served_keys after = { .n = 0 };
+	char what[512];
+
+	served_keys_add(&after, inter->pin);
+	served_keys_add(&after, root->pin);
+	snprintf(what, sizeof(what), "issuing from intermediate '%s' under root '%s'", inter->cn,
+	    root->cn);
+	return guard_from_current(ctx, &after, force, what);
+}
+
+int
+guard_check_leaf_rotation(struct ca_context *ctx, const char *lineage_name, const char *old_pin,
+    int force)
+{
+	struct served_keys now = { .n = 0 };
+	const char *b[GUARD_MAX_KEYS + 1], *a[GUARD_MAX_KEYS];
+	char what[512];
+
+	/* Before: the old leaf key, the intermediate and its root. After: a new
+	 * leaf key (pinned by no one yet), the same intermediate and root. */
+	if (guard_current_keys(ctx, &now) != RC_OK)
+		return RC_FAIL;
+	b[0] = old_pin;
+	for (size_t i = 0; i < now.n; i++)
+		b[i + 1] = a[i] = now.pins[i];
+	snprintf(what, sizeof(what), "a new key for '%s'", lineage_name);
+	return guard_check_transition(ctx, b, (int)now.n + 1, a, (int)now.n, force, what);
 }
