@@ -35,7 +35,7 @@ EVP_PKEY *ca_new_key_file(const char *dir, const char *role, enum key_type type,
  * the release) when a supported app release pins none of them. force
  * prints a loud warning and allows; the caller records "forced" in its
  * audit record. */
-#define GUARD_MAX_KEYS 16
+#define GUARD_MAX_KEYS 256	/* leaf keys of every lineage included */
 struct served_keys {
 	char pins[GUARD_MAX_KEYS][PIN_LEN];
 	size_t n;

@@ -1,6 +1,7 @@
 /* cmd_app: `pinca app add|list|retire`: the app releases in users' hands
  * and the pins each carries. A supported release is what the pin guard
  * (ca/guard.c) protects; retiring it lifts that protection. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,24 @@ pins_from_current(struct ca_context *ctx, char pins[][PIN_LEN], size_t *n)
 	return RC_OK;
 }
 
+/* store_lineage_each_due callback: adds a lineage's leaf key. */
+static int
+add_lineage_pin(const struct lineage_record *l, void *arg)
+{
+	served_keys_add(arg, l->pin);
+	return 0;
+}
+
+/* The keys served today: intermediate, root and every lineage's leaf key. */
+static int
+served_today(struct ca_context *ctx, struct served_keys *sk)
+{
+	if (guard_current_keys(ctx, sk) != RC_OK)
+		return RC_FAIL;
+	return store_lineage_each_due(ctx->st, INT64_MAX, add_lineage_pin, sk) == RC_OK ?
+	    RC_OK : RC_FAIL;
+}
+
 /* Refuses a release that the chain served today already fails. */
 static int
 release_matches_today(struct ca_context *ctx, const struct app_release *r, int force)
@@ -93,7 +112,7 @@ release_matches_today(struct ca_context *ctx, const struct app_release *r, int f
 	struct served_keys sk = { .n = 0 };
 	const char *pins[GUARD_MAX_KEYS];
 
-	if (guard_current_keys(ctx, &sk) != RC_OK)
+	if (served_today(ctx, &sk) != RC_OK)
 		return RC_FAIL;
 	for (size_t i = 0; i < sk.n; i++)
 		pins[i] = sk.pins[i];
@@ -104,8 +123,8 @@ release_matches_today(struct ca_context *ctx, const struct app_release *r, int f
 		    "today\n", r->name);
 		return RC_OK;
 	}
-	pinca_warnx("refused: release '%s' pins none of the keys served today (intermediate and "
-	    "root); it would fail now. Check the pins or pass --force", r->name);
+	pinca_warnx("refused: release '%s' pins none of the keys served today (intermediate, "
+	    "root, leaves); it would fail now. Check the pins or pass --force", r->name);
 	return RC_POLICY;
 }
 
@@ -258,7 +277,7 @@ cmd_app_list(int argc, char **argv)
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
 	rc = RC_FAIL;
-	if (guard_current_keys(&ctx, &ls.sk) != RC_OK || (json && (ls.arr = json_array()) == NULL))
+	if (served_today(&ctx, &ls.sk) != RC_OK || (json && (ls.arr = json_array()) == NULL))
 		goto out;
 	if ((rc = store_app_each(ctx.st, 0, app_list_one, &ls)) != RC_OK) {
 		rc = RC_FAIL;
