@@ -328,8 +328,8 @@ cmd_renew(int argc, char **argv)
 	}
 	if (run.json)
 		json_print(json_incref(run.results));
-	else if (nrest == 0 && run.renewed == 0 && run.failed == 0)
-		fprintf(stderr, "pinca: nothing due within %ld days\n", due);
+	else if (nrest == 0 && run.renewed == 0 && run.failed == 0 && isatty(STDOUT_FILENO))
+		printf("nothing due within %ld days\n", due);	/* cron mails any output: stay quiet */
 	rc = run.failed ? (run.first_error ? run.first_error : RC_FAIL) : RC_OK;
 	if (exec_cmd && run.renewed > 0 && run_hook(exec_cmd, run.names) != RC_OK)
 		rc = RC_FAIL;
