@@ -20,14 +20,15 @@ enum { OPT_PIN = 20, OPT_FROM_CURRENT };
 static const struct opt_spec add_opts[] = {
 	OPT_SPEC_DIR,
 	{ "pin", 1, OPT_PIN, "PIN", "a pin the release carries, sha256/BASE64 (repeatable)" },
-	{ "from-current", 0, OPT_FROM_CURRENT, NULL, "add the primary and standby root pins" },
+	{ "from-current", 0, OPT_FROM_CURRENT, NULL, "add the primary and standby root pins (the default without --pin)" },
 	{ "force", 0, OPT_FORCE, NULL, "record a release that the served chain already fails" },
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help add_help = {
 	"app add", "NAME [--pin PIN]... [--from-current] [--force]",
-	"Records a shipped app release and its pins. From then on the pin guard\n"
+	"Records a shipped app release and its pins (by default the primary and\n"
+	"standby root pins, as 'pinca pins' prints them). From then on the pin guard\n"
 	"refuses any change that would leave the release without a matching key\n"
 	"in the served chain, until 'pinca app retire NAME'.",
 	add_opts,
@@ -159,9 +160,9 @@ cmd_app_add(int argc, char **argv)
 	if (opts_rest(&o, &rest) != 1 || !app_name_valid(rest[0]))
 		return rc_exit(opts_usage_error(&add_help, "name one release: 1-%d printable characters, "
 		    "no spaces", APP_NAME_MAX));
-	if (npins == 0 && !from_current)
-		return rc_exit(opts_usage_error(&add_help, "give the release's pins: --pin PIN... or "
-		    "--from-current"));
+	/* Without --pin the release carries what `pinca pins` hands out. */
+	if (npins == 0)
+		from_current = 1;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
 	if (from_current && (rc = pins_from_current(&ctx, pins, &npins)) != RC_OK)

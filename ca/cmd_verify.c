@@ -23,10 +23,11 @@ static const struct opt_spec verify_opts[] = {
 	{ "host", 1, OPT_HOST, "HOST", "name or address the leaf must cover (default with --connect: the SNI name)" },
 	{ "crl", 1, OPT_CRL, "FILE", "check the leaf against this CRL (PEM or DER)" },
 	{ "timeout", 1, OPT_TIMEOUT, "SECONDS", "give up on --connect after this long (default 10)" },
+	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help verify_help = {
-	"verify", "(--chain FILE | --connect HOST:PORT [--servername NAME]) [--host HOST] [--crl FILE]",
+	"verify", "(--chain FILE | --connect HOST:PORT [--servername NAME]) [--host HOST] [--crl FILE] [--json]",
 	"Checks a served chain: order, path to a root this CA directory knows,\n"
 	"validity, host name, revocation (with --crl), and that every supported\n"
 	"app release finds one of its pins in it. One line per finding; exit 0\n"
@@ -70,7 +71,7 @@ cmd_verify(int argc, char **argv)
 {
 	const char *flag_dir = NULL, *chain_path = NULL, *connect = NULL, *servername = NULL;
 	const char *crl_path = NULL, *arg;
-	struct verify_options vo = { NULL, NULL };
+	struct verify_options vo = { NULL, NULL, 0 };
 	struct ca_context ctx = { 0 };
 	STACK_OF(X509) *served = NULL;
 	char host[256];
@@ -87,6 +88,7 @@ cmd_verify(int argc, char **argv)
 		case OPT_SERVERNAME: servername = arg; break;
 		case OPT_HOST: vo.host = arg; break;
 		case OPT_CRL: crl_path = arg; break;
+		case OPT_JSON: vo.json = 1; break;
 		case OPT_TIMEOUT:
 			if (opts_parse_long(&verify_help, "timeout", arg, 1, 300, &timeout) != RC_OK)
 				return PINCA_EXIT_USAGE;

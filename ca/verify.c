@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -17,6 +18,7 @@
 
 struct findings {
 	int checks, failures;
+	json_t *json;		/* collects the findings instead of printing, or NULL */
 };
 
 /* Prints one finding; kind is "ok", "FAIL" or "skip". */
@@ -29,11 +31,23 @@ finding(struct findings *f, const char *kind, const char *fmt, ...)
 		f->checks++;
 	if (strcmp(kind, "FAIL") == 0)
 		f->failures++;
-	printf("%-4s ", kind);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	if (f->json) {
+		char msg[1024], *colon;
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		/* "check: message" becomes {"check", "status", "message"}. */
+		colon = strchr(msg, ':');
+		if (colon)
+			*colon = '\0';
+		json_array_append_new(f->json, json_pack("{s:s,s:s,s:s}", "check", msg, "status",
+		    strcmp(kind, "FAIL") == 0 ? "fail" : kind, "message",
+		    colon ? colon + (colon[1] == ' ' ? 2 : 1) : ""));
+	} else {
+		printf("%-4s ", kind);
+		vprintf(fmt, ap);
+		putchar('\n');
+	}
 	va_end(ap);
-	putchar('\n');
 }
 
 /* A short name for a certificate: its CN, else "certificate N". */
@@ -248,10 +262,12 @@ check_pins(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *certs)
 int
 verify_served_chain(struct ca_context *ctx, STACK_OF(X509) *served, const struct verify_options *vo)
 {
-	struct findings f = { 0, 0 };
+	struct findings f = { 0, 0, NULL };
 	STACK_OF(X509) *chain;
 	int rc = RC_OK;
 
+	if (vo->json && (f.json = json_array()) == NULL)
+		return RC_FAIL;
 	check_order(&f, served);
 	chain = check_path(&f, ctx, served, NULL, 0);
 	check_dates(&f, chain ? chain : served);
@@ -263,6 +279,13 @@ verify_served_chain(struct ca_context *ctx, STACK_OF(X509) *served, const struct
 	if (check_pins(&f, ctx, chain ? chain : served) != RC_OK)
 		rc = RC_FAIL;
 	sk_X509_pop_free(chain, X509_free);
+	if (f.json) {
+		if (rc == RC_OK && json_print(json_pack("{s:b,s:i,s:i,s:o}", "ok", f.failures == 0,
+		    "checks", f.checks, "failures", f.failures, "findings", f.json)) != RC_OK)
+			rc = RC_FAIL;
+		else if (rc != RC_OK)
+			json_decref(f.json);
+	}
 	if (rc == RC_OK && f.failures) {
 		pinca_warnx("%d of %d checks failed", f.failures, f.checks);
 		rc = RC_FAIL;

@@ -12,9 +12,11 @@
 struct verify_options {
 	const char *host;		/* DNS name or IP address to check, or NULL */
 	STACK_OF(X509_CRL) *crls;	/* CRLs to check revocation against, or NULL */
+	int json;			/* print one JSON document instead of lines */
 };
 
-/* Prints one "ok ..." / "FAIL ..." / "skip ..." line per finding to stdout.
+/* Prints one "ok ..." / "FAIL ..." / "skip ..." line per finding to stdout
+ * (or, with vo->json, one document {ok, checks, failures, findings[]}).
  * Returns RC_OK when every check passed, RC_FAIL (with one "pinca:" line
  * counting the failures) otherwise. */
 int verify_served_chain(struct ca_context *ctx, STACK_OF(X509) *served,

@@ -30,6 +30,15 @@ check "a good chain verifies" "$PINCA" verify --chain "$T/web-full.pem" --host l
 check "findings name the path and the release" sh -c "'$PINCA' verify --chain '$T/web-full.pem' --host localhost |
   grep -q \"^ok   path: 'localhost' -> 'Test Issuing CA' -> 'Test Root R1'\" &&
   '$PINCA' verify --chain '$T/web-full.pem' | grep -q \"^ok   pins: app release 'r1' pins 'Test Root R1'\""
+check "--json: one document with every finding" sh -c "'$PINCA' verify --chain '$T/web-full.pem' --host localhost --json | '$PY' -c '
+import sys, json
+d = json.load(sys.stdin)
+assert d[\"ok\"] is True and d[\"failures\"] == 0
+s = {f[\"check\"]: f[\"status\"] for f in d[\"findings\"]}
+assert s[\"path\"] == \"ok\" and s[\"host\"] == \"ok\" and s[\"pins\"] == \"ok\", s'"
+check "--json reports a failure and exits 1" sh -c "'$PINCA' verify --chain '$T/web-full.pem' --host nope.example --json 2>/dev/null | '$PY' -c '
+import sys, json
+d = json.load(sys.stdin); assert d[\"ok\"] is False and d[\"failures\"] == 1' && ! '$PINCA' verify --chain '$T/web-full.pem' --host nope.example --json >/dev/null 2>&1"
 check "openssl agrees the chain is good" openssl verify -CAfile "$T/root.pem" -untrusted "$T/web-chain.pem" "$T/web.pem"
 refuse "wrong host name fails" 1 "1 of 5 checks failed" "$PINCA" verify --chain "$T/web-full.pem" --host www.example.org
 check "the host finding says so" sh -c "'$PINCA' verify --chain '$T/web-full.pem' --host www.example.org | grep -q '^FAIL host'"
