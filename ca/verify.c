@@ -214,6 +214,56 @@ check_host(struct findings *f, X509 *leaf, const char *host)
 	ERR_clear_error();
 }
 
+/* Revocation as this CA directory records it (the revocations behind its
+ * CRLs, RFC 5280 section 5), and whether the issuer's latest CRL is still
+ * current. The root at the end of the chain is not checked. */
+static int
+check_revocation_records(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *chain)
+{
+	int64_t now = (int64_t)time(NULL), number, this_update, next_update;
+	struct ca_record issuer = { 0 };
+	char serial[SERIAL_HEX_MAX], label[256], when[32], issuer_pin[PIN_LEN];
+	int revoked = 0, rc, n = sk_X509_num(chain);
+
+	for (int i = 0; i + 1 < n; i++) {
+		struct revocation_record rev;
+		X509 *x = sk_X509_value(chain, i);
+		if (cert_serial_hex(x, serial) != RC_OK)
+			return RC_FAIL;
+		if ((rc = store_revocation_get(ctx->st, serial, &rev)) == RC_FAIL)
+			return RC_FAIL;
+		if (rc == RC_OK) {
+			time_rfc3339(rev.revoked_at, when, sizeof(when));
+			finding(f, "FAIL", "revocation: '%s' (serial %s) was revoked at %s, reason %d",
+			    cert_label(x, i, label, sizeof(label)), serial, when, rev.reason);
+			revoked++;
+		}
+	}
+	if (n < 2 || pin_of_cert(sk_X509_value(chain, 1), issuer_pin) != RC_OK)
+		return revoked ? RC_OK : RC_FAIL;
+	if ((rc = store_ca_find_pin(ctx->st, issuer_pin, &issuer)) == RC_FAIL)
+		return RC_FAIL;
+	if (rc == RC_OK && (rc = store_crl_latest(ctx->st, issuer.id, &number, &this_update,
+	    &next_update)) == RC_FAIL) {
+		ca_record_clear(&issuer);
+		return RC_FAIL;
+	}
+	if (rc == RC_OK && next_update < now) {
+		time_rfc3339(next_update, when, sizeof(when));
+		finding(f, "FAIL", "revocation: the latest CRL of '%s' (number %lld) expired at %s; "
+		    "publish a new one with 'pinca crl'", issuer.cn, (long long)number, when);
+	} else if (!revoked && rc == RC_OK) {
+		time_rfc3339(next_update, when, sizeof(when));
+		finding(f, "ok", "revocation: nothing in the chain is revoked; the latest CRL of '%s' "
+		    "(number %lld) is current until %s", issuer.cn, (long long)number, when);
+	} else if (!revoked) {
+		finding(f, "ok", "revocation: nothing in the chain is revoked in this CA's records "
+		    "(no CRL published yet)");
+	}
+	ca_record_clear(&issuer);
+	return RC_OK;
+}
+
 struct pin_check {
 	struct findings *f;
 	char pins[16][PIN_LEN];
@@ -272,10 +322,12 @@ verify_served_chain(struct ca_context *ctx, STACK_OF(X509) *served, const struct
 	chain = check_path(&f, ctx, served, NULL, 0);
 	check_dates(&f, chain ? chain : served);
 	check_host(&f, sk_X509_value(served, 0), vo->host);
+	if (chain && check_revocation_records(&f, ctx, chain) != RC_OK)
+		rc = RC_FAIL;
+	else if (chain == NULL)
+		finding(&f, "skip", "revocation: no path to a known root, nothing to look up");
 	if (vo->crls && chain)
 		check_path(&f, ctx, served, vo->crls, 1);
-	else if (vo->crls == NULL)
-		finding(&f, "skip", "revocation: no --crl FILE given");
 	if (check_pins(&f, ctx, chain ? chain : served) != RC_OK)
 		rc = RC_FAIL;
 	sk_X509_pop_free(chain, X509_free);
