@@ -167,7 +167,6 @@ cmd_app_add(int argc, char **argv)
 		return rc_exit(rc);
 	if (from_current && (rc = pins_from_current(&ctx, pins, &npins)) != RC_OK)
 		goto out;
-	rc = RC_FAIL;
 	if ((rc = store_app_get(ctx.st, rest[0], &existing)) != STORE_NOT_FOUND) {
 		if (rc == RC_OK)
 			pinca_warnx("app release '%s' exists already (%s); pick another name", rest[0],
