@@ -53,11 +53,6 @@ int guard_check_root(struct ca_context *ctx, const struct ca_record *root, int f
 /* Making inter (issued by root) the intermediate that issues here. */
 int guard_check_intermediate(struct ca_context *ctx, const struct ca_record *inter,
     const struct ca_record *root, int force);
-/* Renewing lineage_name with a new key: the served chain becomes new leaf +
- * current intermediate + its root; refused if a release pinning old_pin
- * pins neither of those. */
-int guard_check_leaf_rotation(struct ca_context *ctx, const char *lineage_name,
-    const char *old_pin, int force);
 
 /* The general form: the served chain's pins go from before[] to after[];
  * a supported release that matches before and not after is broken, and the

@@ -151,22 +151,3 @@ guard_check_intermediate(struct ca_context *ctx, const struct ca_record *inter,
 	    root->cn);
 	return guard_from_current(ctx, &after, force, what);
 }
-
-int
-guard_check_leaf_rotation(struct ca_context *ctx, const char *lineage_name, const char *old_pin,
-    int force)
-{
-	struct served_keys now = { .n = 0 };
-	const char *b[GUARD_MAX_KEYS + 1], *a[GUARD_MAX_KEYS];
-	char what[512];
-
-	/* Before: the old leaf key, the intermediate and its root. After: a new
-	 * leaf key (pinned by no one yet), the same intermediate and root. */
-	if (guard_current_keys(ctx, &now) != RC_OK)
-		return RC_FAIL;
-	b[0] = old_pin;
-	for (size_t i = 0; i < now.n; i++)
-		b[i + 1] = a[i] = now.pins[i];
-	snprintf(what, sizeof(what), "a new key for '%s'", lineage_name);
-	return guard_check_transition(ctx, b, (int)now.n + 1, a, (int)now.n, force, what);
-}
