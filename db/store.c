@@ -49,6 +49,39 @@ store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql)
 }
 
 int
+store_prepare_cached(struct store *st, sqlite3_stmt **stmt, const char *sql)
+{
+	int i;
+
+	for (i = 0; i < STORE_STMT_CACHE && st->cache[i].sql; i++) {
+		if (st->cache[i].sql == sql || strcmp(st->cache[i].sql, sql) == 0) {
+			*stmt = st->cache[i].s;
+			store_release(*stmt);
+			return RC_OK;
+		}
+	}
+	if (i == STORE_STMT_CACHE) {
+		*stmt = NULL;
+		pinca_warnx("%s: statement cache full (raise STORE_STMT_CACHE)", st->path);
+		return RC_FAIL;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK) {
+		*stmt = NULL;
+		return store_fail(st, "cannot prepare a statement");
+	}
+	st->cache[i].sql = sql;
+	st->cache[i].s = *stmt;
+	return RC_OK;
+}
+
+void
+store_release(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+int
 store_exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
@@ -214,6 +247,11 @@ store_open(const char *path, int create, struct store **out)
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);
+	/* A short-lived process (one `issue` from cron) should pay one fsync, the
+	 * commit's. Checkpointing on close would add two more and delete the WAL,
+	 * whose re-creation next time costs a directory fsync: leave both to the
+	 * automatic checkpoint. Committed data is in the synced WAL either way. */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	/* WAL lets readers run beside the one writer; synchronous=FULL makes a
 	 * committed certificate survive a power cut, not only a crash. */
 	if (store_check_identity(st, create) != RC_OK ||
@@ -234,6 +272,8 @@ store_close(struct store *st)
 		return;
 	if (st->in_tx)
 		store_rollback(st);
+	for (int i = 0; i < STORE_STMT_CACHE; i++)
+		sqlite3_finalize(st->cache[i].s);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
