@@ -8,6 +8,7 @@
 #include "ca/csr.h"
 #include "common/err.h"
 #include "common/fileio.h"
+#include "issue/fastkey.h"
 #include "issue/job.h"
 
 /* Lineage names become file and unit names in users' scripts: keep them tame. */
@@ -34,6 +35,7 @@ job_key_from_csr(struct issue_job *job)
 
 	if ((rc = csr_load(job->csr_path, &csr, &job->key, &job->req.key_type)) != RC_OK)
 		return rc;
+	job->req.pub_normalized = fastkey_p256(&job->key);
 	if (job->req.ndns == 0 && job->req.nip == 0)
 		rc = leaf_request_names_from_csr(&job->req, csr);
 	X509_REQ_free(csr);

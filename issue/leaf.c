@@ -222,7 +222,8 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3) ||
 	    cert_set_random_serial(x, res->serial) != RC_OK || !X509_set_subject_name(x, name) ||
 	    !X509_set_issuer_name(x, X509_get_subject_name(issuer)) ||
-	    cert_set_validity(x, nb, na) != RC_OK || spki_normalize(req->pub) != RC_OK ||
+	    cert_set_validity(x, nb, na) != RC_OK ||
+	    (!req->pub_normalized && spki_normalize(req->pub) != RC_OK) ||
 	    !X509_set_pubkey(x, req->pub) || san_value(req, san, sizeof(san) - 16) != RC_OK)
 		goto ssl_fail;
 	if (X509_NAME_entry_count(name) == 0) {

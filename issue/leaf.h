@@ -36,6 +36,7 @@ struct leaf_request {
 	long days;
 	EVP_PKEY *pub;			/* the key to certify (public part used) */
 	enum key_type key_type;
+	int pub_normalized;		/* pub already encodes as a named curve, uncompressed */
 };
 
 /* One issued leaf, as recorded. */
