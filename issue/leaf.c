@@ -111,6 +111,15 @@ int
 leaf_request_names_from_csr(struct leaf_request *req, X509_REQ *csr)
 {
 	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
+	int rc = leaf_request_names_from_exts(req, exts);
+
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return rc;
+}
+
+int
+leaf_request_names_from_exts(struct leaf_request *req, const STACK_OF(X509_EXTENSION) *exts)
+{
 	GENERAL_NAMES *san = NULL;
 	int rc = RC_OK;
 
@@ -148,7 +157,6 @@ leaf_request_names_from_csr(struct leaf_request *req, X509_REQ *csr)
 		/* Other name types (email, URI...) are never copied. */
 	}
 	GENERAL_NAMES_free(san);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	return rc;
 }
 

@@ -58,6 +58,8 @@ int leaf_request_add_dns(struct leaf_request *req, const char *name);
 int leaf_request_add_ip(struct leaf_request *req, const char *ip);
 /* Takes the SAN names of a CSR into req (used when no --dns/--ip is given). */
 int leaf_request_names_from_csr(struct leaf_request *req, X509_REQ *csr);
+/* The same from a CSR's requested extensions (NULL: none). */
+int leaf_request_names_from_exts(struct leaf_request *req, const STACK_OF(X509_EXTENSION) *exts);
 void leaf_request_clear(struct leaf_request *req);
 /* The names as JSON arrays (new strings). */
 int leaf_request_names_json(const struct leaf_request *req, char **dns, char **ip);
