@@ -137,9 +137,11 @@ job_record(struct issuer *is, struct issue_job *job)
 	l.days = (int)job->req.days;
 	l.pin = job->res.pin;
 	l.created_at = l.updated_at = now;
-	if (spki_der_of_pkey(job->key, &spki, &spki_len) != RC_OK ||
+	/* The certified SPKI, as signed (the CSR's key, normalised). */
+	if ((spki = OPENSSL_memdup(job->res.spki, job->res.spki_len)) == NULL ||
 	    leaf_request_names_json(&job->req, &l.dns_json, &l.ip_json) != RC_OK)
 		goto out;
+	spki_len = job->res.spki_len;
 	l.spki = spki;
 	l.spki_len = spki_len;
 	if ((rc = store_lineage_insert(is->ctx->st, &l)) != RC_OK) {

@@ -17,12 +17,16 @@
 #define LEAF_MAX_NAMES 100
 
 /* The CA that signs leaves in this directory, ready to sign. */
+#define LEAF_EXT_CACHE 8
+
 struct issuer {
 	struct ca_context *ctx;
 	struct ca_record ca;
 	struct signer *sg;
 	char *crl_url;
 	char *chain_pem;	/* the issuing intermediate(s), leaf side first, no root */
+	/* Extensions that are the same in every leaf of this issuer (made once). */
+	struct { int nid; const char *value; X509_EXTENSION *ext; } ext_cache[LEAF_EXT_CACHE];
 };
 
 /* What one leaf should say. Names are already linted and normalised. */
@@ -46,6 +50,9 @@ struct leaf_result {
 	X509 *cert;
 	char *cert_pem;
 	int64_t not_after;
+	unsigned char *der; size_t der_len;	/* the certificate, encoded once */
+	unsigned char *spki; size_t spki_len;	/* its SubjectPublicKeyInfo */
+	char fingerprint[65];			/* SHA-256 of der, hex */
 };
 
 /* Opens the issuing CA: refuses a missing or expired one. Reads the
