@@ -18,6 +18,7 @@
 #define PINCA_APPLICATION_ID 0x70696e63
 #define BUSY_TIMEOUT_MS 5000
 #define BEGIN_ATTEMPTS 200
+#define STORE_WAL_TRIM_BYTES (4L << 20)
 
 int
 store_fail(struct store *st, const char *what)
@@ -265,6 +266,22 @@ store_open(const char *path, int create, struct store **out)
 	return RC_OK;
 }
 
+/* Connections close without a checkpoint (one fsync per issue, not three),
+ * so the WAL would only grow and every later open would read all of it:
+ * once it passes STORE_WAL_TRIM_BYTES, fold it into the database and
+ * truncate it. */
+static void
+store_wal_trim(struct store *st)
+{
+	char wal[4096];
+	struct stat sb;
+
+	if (snprintf(wal, sizeof(wal), "%s-wal", st->path) >= (int)sizeof(wal) ||
+	    stat(wal, &sb) == -1 || sb.st_size < STORE_WAL_TRIM_BYTES)
+		return;
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}
+
 void
 store_close(struct store *st)
 {
@@ -274,6 +291,7 @@ store_close(struct store *st)
 		store_rollback(st);
 	for (int i = 0; i < STORE_STMT_CACHE; i++)
 		sqlite3_finalize(st->cache[i].s);
+	store_wal_trim(st);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
