@@ -11,6 +11,7 @@
 #include "issue/fastcsr.h"
 #include "issue/fastkey.h"
 #include "issue/job.h"
+#include "issue/stage.h"
 
 /* Lineage names become file and unit names in users' scripts: keep them tame. */
 static int
@@ -183,6 +184,33 @@ job_write(struct issuer *is, struct issue_job *job)
 
 	job->key_written = 0;	/* recorded: the key belongs to the lineage now */
 	return leaf_write_files(is, &job->res, &paths);
+}
+
+int
+job_stage(struct issuer *is, struct issue_job *job, struct stage *s, int owner)
+{
+	const char *pem = job->res.cert_pem, *chain = is->chain_pem;
+	size_t clen = strlen(pem), chlen = strlen(chain);
+	char *full;
+	int rc = RC_OK;
+
+	job->key_written = 0;	/* recorded: the key belongs to the lineage now */
+	if (job->cert_out && stage_add(s, job->cert_out, pem, clen, 0644, owner) != RC_OK)
+		rc = RC_FAIL;
+	if (job->chain_out && stage_add(s, job->chain_out, chain, chlen, 0644, owner) != RC_OK)
+		rc = RC_FAIL;
+	if (job->fullchain_out) {
+		if ((full = malloc(clen + chlen + 1)) == NULL) {
+			pinca_warnx("out of memory");
+			return RC_FAIL;
+		}
+		memcpy(full, pem, clen);
+		memcpy(full + clen, chain, chlen + 1);
+		if (stage_add(s, job->fullchain_out, full, clen + chlen, 0644, owner) != RC_OK)
+			rc = RC_FAIL;
+		free(full);
+	}
+	return rc;
 }
 
 void

@@ -40,4 +40,17 @@ printf '{"name":"b1","csr":"%s"}\n{"name":"b2","csr":"%s"}\n' "$T/altered.der" "
 "$PINCA" issue --batch "$T/batch.jsonl" >"$T/batch.out" 2>/dev/null
 check "batch: altered line fails, good line issues" sh -c "grep -q '\"line\":1.*signature does not verify' '$T/batch.out' && grep -q '\"line\":2.*\"serial\"' '$T/batch.out'"
 check "no row for the refused CSRs" test "$(sqlite3 "$PINCA_DIR/pinca.db" "SELECT count(*) FROM lineages WHERE name IN ('alt1','alt2','b1')")" = 0
+# Batch files are staged, synced once per group and renamed into place.
+mkdir -p "$T/fo" "$T/fo/isdir.pem"
+{ printf '{"name":"f1","csr":"%s","cert_out":"%s","chain_out":"%s","fullchain_out":"%s"}\n' "$T/p256.csr" "$T/fo/f1.pem" "$T/fo/f1.chain" "$T/fo/f1.full"
+  printf '{"name":"f2","csr":"%s","cert_out":"%s"}\n' "$T/comp.csr" "$T/fo/isdir.pem"
+  printf '{"name":"f3","csr":"%s","cert_out":"%s"}\n' "$T/p384.csr" "$T/fo/f3.pem"; } >"$T/files.jsonl"
+"$PINCA" issue --batch "$T/files.jsonl" >"$T/files.out" 2>/dev/null
+check "batch cert file verifies (openssl)" openssl verify -CAfile "$T/root.pem" -untrusted "$T/fo/f1.chain" "$T/fo/f1.pem"
+check "batch fullchain = cert + chain" sh -c "cat '$T/fo/f1.pem' '$T/fo/f1.chain' | cmp - '$T/fo/f1.full'"
+check "batch chain is the intermediate" cmp "$T/fo/f1.chain" "$T/int.pem"
+check "batch P-384 file written" openssl verify -CAfile "$T/root.pem" -untrusted "$T/int.pem" "$T/fo/f3.pem"
+check "unwritable cert_out fails that line only" sh -c "grep -q '\"line\":2.*\"error\":\"cannot write' '$T/files.out' && grep -q '\"line\":3.*\"serial\"' '$T/files.out'"
+check "no temporary files left" sh -c "[ -z \"\$(ls '$T/fo' | grep '\\.tmp\\.')\" ]"
+check "served file matches the stored DER" sh -c "s=\$(openssl x509 -in '$T/fo/f1.pem' -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//'); [ \"\$(sqlite3 '$PINCA_DIR/pinca.db' \"SELECT sha256_fingerprint FROM certificates WHERE serial='\$s'\")\" = \"\$(openssl x509 -in '$T/fo/f1.pem' -outform der | sha256sum | cut -c1-64)\" ]"
 finish
