@@ -139,7 +139,7 @@ store_step_write(struct store *st, sqlite3_stmt *s, const char *what)
 
 	if (rc == SQLITE_DONE)
 		return RC_OK;
-	if (rc == SQLITE_CONSTRAINT && (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY ||
+	if ((rc & 0xff) == SQLITE_CONSTRAINT && (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY ||
 	    sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE))
 		return STORE_CONSTRAINT;
 	return store_fail(st, what);

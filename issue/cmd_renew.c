@@ -49,6 +49,7 @@ struct renew_run {
 	long days;
 	const char *csr_path;
 	int renewed, failed;
+	int first_error;	/* the RC_* of the first failure: its exit status is ours */
 	char names[4096];	/* space-separated renewed lineages, for the hook */
 	json_t *results;
 };
@@ -220,8 +221,8 @@ out:
 	leaf_request_clear(&req);
 	leaf_result_clear(&res);
 	ca_record_clear(&root);
-	if (rc != RC_OK)
-		run->failed++;
+	if (rc != RC_OK && run->failed++ == 0)
+		run->first_error = rc;
 	return rc;
 }
 
@@ -327,9 +328,9 @@ cmd_renew(int argc, char **argv)
 	}
 	if (run.json)
 		json_print(json_incref(run.results));
-	else if (nrest == 0 && run.renewed == 0 && run.failed == 0)
-		fprintf(stderr, "pinca: nothing due within %ld days\n", due);
-	rc = run.failed ? RC_FAIL : RC_OK;
+	else if (nrest == 0 && run.renewed == 0 && run.failed == 0 && isatty(STDOUT_FILENO))
+		printf("nothing due within %ld days\n", due);	/* cron mails any output: stay quiet */
+	rc = run.failed ? (run.first_error ? run.first_error : RC_FAIL) : RC_OK;
 	if (exec_cmd && run.renewed > 0 && run_hook(exec_cmd, run.names) != RC_OK)
 		rc = RC_FAIL;
 	if (run.failed && run.renewed)

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/x509v3.h>
 
@@ -184,6 +185,69 @@ lint_validity(X509 *leaf, X509 *issuer)
 	return RC_OK;
 }
 
+/* Does DNS name match a dNSName constraint? RFC 5280 4.2.1.10: a name
+ * matches when adding labels on the left of the constraint gives it; a
+ * constraint with a leading '.' matches subdomains only. */
+static int
+dns_within(const char *name, const ASN1_IA5STRING *base)
+{
+	size_t n = strlen(name), b = (size_t)ASN1_STRING_length(base);
+	const char *c = (const char *)ASN1_STRING_get0_data(base);
+
+	if (b == 0)
+		return 1;
+	if (c[0] == '.')
+		return n > b && strncasecmp(name + n - b, c, b) == 0;
+	if (n == b)
+		return strncasecmp(name, c, b) == 0;
+	return n > b && name[n - b - 1] == '.' && strncasecmp(name + n - b, c, b) == 0;
+}
+
+/* Checks the leaf's DNS names against the issuer's dNSName subtrees. Read
+ * from the extension itself: OpenSSL's own NAME_CONSTRAINTS_check reads the
+ * SAN cached before the leaf was complete. */
+static int
+lint_name_constraints(X509 *leaf, NAME_CONSTRAINTS *nc)
+{
+	GENERAL_NAMES *san = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	int rc = RC_OK, has_dns_subtree = 0;
+
+	for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); j++)
+		has_dns_subtree |= sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, j)->base->type == GEN_DNS;
+	for (int i = 0; san && rc == RC_OK && i < sk_GENERAL_NAME_num(san); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(san, i);
+		char name[256];
+		int n, permitted = !has_dns_subtree;
+
+		if (g->type != GEN_DNS)
+			continue;
+		n = ASN1_STRING_length(g->d.dNSName);
+		if (n <= 0 || n >= (int)sizeof(name))
+			continue;
+		memcpy(name, ASN1_STRING_get0_data(g->d.dNSName), (size_t)n);
+		name[n] = '\0';
+		/* A wildcard is checked as the names it stands for. */
+		const char *match = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
+		for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); j++) {
+			GENERAL_SUBTREE *t = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, j);
+			if (t->base->type == GEN_DNS && dns_within(match, t->base->d.dNSName))
+				permitted = 1;
+		}
+		for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); j++) {
+			GENERAL_SUBTREE *t = sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, j);
+			if (t->base->type == GEN_DNS && dns_within(match, t->base->d.dNSName))
+				permitted = 0;
+		}
+		if (!permitted) {
+			pinca_warnx("lint name-constraints: '%s' is outside the names the intermediate may "
+			    "issue for", name);
+			rc = RC_POLICY;
+		}
+	}
+	GENERAL_NAMES_free(san);
+	return rc;
+}
+
 int
 lint_leaf(X509 *leaf, X509 *issuer, const char *profile, const EVP_MD *md)
 {
@@ -203,13 +267,10 @@ lint_leaf(X509 *leaf, X509 *issuer, const char *profile, const EVP_MD *md)
 	/* RFC 5280 4.2.1.10: the intermediate's permitted subtrees bind its leaves. */
 	nc = X509_get_ext_d2i(issuer, NID_name_constraints, NULL, NULL);
 	if (nc != NULL) {
-		int v = NAME_CONSTRAINTS_check(leaf, nc);
+		rc = lint_name_constraints(leaf, nc);
 		NAME_CONSTRAINTS_free(nc);
-		if (v != X509_V_OK) {
-			pinca_warnx("lint name-constraints: a name is outside what the intermediate may "
-			    "issue for (%s)", X509_verify_cert_error_string(v));
-			return RC_POLICY;
-		}
+		if (rc != RC_OK)
+			return rc;
 	}
 	return RC_OK;
 }
