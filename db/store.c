@@ -18,7 +18,6 @@
 #define PINCA_APPLICATION_ID 0x70696e63
 #define BUSY_TIMEOUT_MS 5000
 #define BEGIN_ATTEMPTS 200
-#define STORE_WAL_TRIM_BYTES (4L << 20)
 
 int
 store_fail(struct store *st, const char *what)
@@ -248,11 +247,6 @@ store_open(const char *path, int create, struct store **out)
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);
-	/* A short-lived process (one `issue` from cron) should pay one fsync, the
-	 * commit's. Checkpointing on close would add two more and delete the WAL,
-	 * whose re-creation next time costs a directory fsync: leave both to the
-	 * automatic checkpoint. Committed data is in the synced WAL either way. */
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	/* WAL lets readers run beside the one writer; synchronous=FULL makes a
 	 * committed certificate survive a power cut, not only a crash. */
 	if (store_check_identity(st, create) != RC_OK ||
@@ -266,22 +260,6 @@ store_open(const char *path, int create, struct store **out)
 	return RC_OK;
 }
 
-/* Connections close without a checkpoint (one fsync per issue, not three),
- * so the WAL would only grow and every later open would read all of it:
- * once it passes STORE_WAL_TRIM_BYTES, fold it into the database and
- * truncate it. */
-static void
-store_wal_trim(struct store *st)
-{
-	char wal[4096];
-	struct stat sb;
-
-	if (snprintf(wal, sizeof(wal), "%s-wal", st->path) >= (int)sizeof(wal) ||
-	    stat(wal, &sb) == -1 || sb.st_size < STORE_WAL_TRIM_BYTES)
-		return;
-	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-}
-
 void
 store_close(struct store *st)
 {
@@ -291,7 +269,6 @@ store_close(struct store *st)
 		store_rollback(st);
 	for (int i = 0; i < STORE_STMT_CACHE; i++)
 		sqlite3_finalize(st->cache[i].s);
-	store_wal_trim(st);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
