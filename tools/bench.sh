@@ -4,7 +4,8 @@
 # table of medians and ratios and writes it as JSON (tools/bench/bench.py does
 # the work). A measurement, not a test: exits 0 even when a target is missed.
 # BENCH_TMP=DIR puts the work directory elsewhere (default: $TMPDIR or /tmp);
-# BENCH_QUICK=1 shrinks every size for a smoke run.
+# BENCH_QUICK=1 shrinks every size for a smoke run; BENCH_KEEP=1 keeps the
+# seeded databases and indexes in the work directory (default: only the JSON).
 cd "$(dirname "$0")/.." || exit 0
 make -s build/rel/tools/bench-seed >/dev/null || echo "bench: the seeder did not build; seeding falls back to batch issuance" >&2
 if ! command -v cfssl >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then

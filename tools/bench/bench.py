@@ -483,6 +483,12 @@ def main():
         with open(p, "w") as f:
             json.dump(doc, f, indent=2)
     print("results: %s (copied to build/bench-results.json); %.0f s" % (path, machine["seconds"]))
+    if os.environ.get("BENCH_KEEP") != "1":
+        # The seeded databases and indexes run to gigabytes: keep only the results.
+        for name in os.listdir(W):
+            p = os.path.join(W, name)
+            if name != "bench-results.json":
+                shutil.rmtree(p) if os.path.isdir(p) else os.unlink(p)
 
 
 if __name__ == "__main__":
