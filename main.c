@@ -7,6 +7,7 @@
 #include "common/err.h"
 #include "db/store.h"
 #include "issue/cmd.h"
+#include "revoke/cmd.h"
 
 static const struct subcommand commands[] = {
 	{ "init", cmd_init, "create the CA directory and database" },
@@ -14,6 +15,8 @@ static const struct subcommand commands[] = {
 	{ "issue", cmd_issue, "issue leaf certificates (one, or a batch of JSON lines)" },
 	{ "renew", cmd_renew, "renew lineages, keeping their keys unless told" },
 	{ "pins", cmd_pins, "pin configuration for the apps" },
+	{ "revoke", cmd_revoke, "revoke a certificate (recorded; published by crl)" },
+	{ "crl", cmd_crl, "make the signed CRL of a CA held here" },
 	{ NULL, NULL, NULL },
 };
 

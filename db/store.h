@@ -165,6 +165,22 @@ int store_crl_record(struct store *st, int64_t issuer_id, int64_t number, int64_
 int store_crl_latest(struct store *st, int64_t issuer_id, int64_t *number,
     int64_t *this_update, int64_t *next_update);
 
+/* What a serial names for `revoke`: a leaf (certificates) or a CA (cas). */
+struct revocation_target {
+	char serial[48];
+	char kind[16];		/* leaf | root | standby | intermediate */
+	int64_t issuer_id;	/* the CA whose CRL lists it; 0 for a self-signed root */
+	int64_t not_after;
+	char *name;		/* lineage name of a leaf or CN of a CA; may be NULL */
+};
+void revocation_target_clear(struct revocation_target *t);
+/* Finds the certificate with this canonical serial among leaves, then CAs. */
+int store_revocation_target(struct store *st, const char *serial, struct revocation_target *out);
+/* The newest certificate of a lineage (latest issued_at, then notAfter, as store_cert_latest); STORE_NOT_FOUND if
+ * the lineage or its certificates do not exist. */
+int store_revocation_target_lineage(struct store *st, const char *lineage,
+    struct revocation_target *out);
+
 /* --- app releases --- */
 
 struct app_release {
