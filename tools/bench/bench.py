@@ -373,6 +373,18 @@ def time_v(cmd, env=None):
     return wall, rss
 
 
+def crl_check(path, issuer_pem, who):
+    """Entry count and signature check of a CRL, by python cryptography."""
+    from cryptography import x509
+    with open(path, "rb") as f:
+        data = f.read()
+    crl = (x509.load_pem_x509_crl if data.startswith(b"-----") else x509.load_der_x509_crl)(data)
+    with open(issuer_pem, "rb") as f:
+        issuer = x509.load_pem_x509_certificate(f.read())
+    return "%s CRL has %d entries, signature %s" % (
+        who, len(crl), "verifies" if crl.is_signature_valid(issuer.public_key()) else "DOES NOT VERIFY")
+
+
 def part_crl(ctx):
     """3. CRL with N_HUGE revoked entries."""
     label = "crl of %s revoked" % fmt_count(N_HUGE)
@@ -398,6 +410,8 @@ def part_crl(ctx):
     pw, prss = time_v([PINCA, "crl", "--out", os.path.join(W, "pinca.crl")], env)
     ow, orss = time_v(["openssl", "ca", "-config", cnf, "-gencrl", "-out",
                        os.path.join(W, "openssl.crl")])
+    notes.append("crl: " + crl_check(os.path.join(W, "pinca.crl"), ctx["int_cert"], "pinca") +
+                 "; " + crl_check(os.path.join(W, "openssl.crl"), ctx["int_cert"], "openssl"))
     add(label + ": wall", pw, ow, unit="s", target="<= 2 s", met=pw <= 2.0, ratio=ow / pw)
     add(label + ": peak RSS", prss, orss, unit="MB", target="<= 150 MB", met=prss <= 150,
         ratio=orss / prss)
