@@ -278,7 +278,7 @@ def part_single(ctx):
             secs = seed_pinca(env, size - have, 1, "seed%d-" % size)
             notes.append("pinca DB seeded from %d to %d certificate rows in %.1f s by "
                          "tools/bench/seed.c (pinca's store code; copies of one real issued "
-                         "certificate, distinct random serials, one lineage each)" % (have, size, secs))
+                         "certificate, distinct serials, one lineage each)" % (have, size, secs))
         tag = "s%d-" % size
         p = median_ms([[PINCA, "issue", "--name", "%s%d" % (tag, i), "--csr", csrs[i],
                         "--cert-out", os.path.join(out, "p%s%d.pem" % (tag, i))]
@@ -401,7 +401,7 @@ def part_crl(ctx):
     con.execute("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
                 "INSERT INTO revocations(serial, issuer_id, revoked_at, reason, not_after) "
                 "SELECT printf('%08x%024x', 268435456 + (i * 2654435761) % 1879048191, i), ?, "
-                "? - 86400, 1, ? + 300 * 86400 FROM n", (N_HUGE - 1, ctx["int_id"], now, now))
+                "? - 86400, 1, ? + 300 * 86400 FROM n ORDER BY 1", (N_HUGE - 1, ctx["int_id"], now, now))
     con.commit()
     con.close()
     notes.append("revocations: %d rows inserted with sqlite3 in one transaction (%.1f s); "

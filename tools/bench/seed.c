@@ -1,6 +1,6 @@
 /* seed: bench-only database seeder. Copies one real certificate that pinca
  * issued (its DER, names, pin, fingerprint) into N new rows with distinct
- * random serials and not_after spread uniformly over [now-30d, now+825d],
+ * serials (counter + random bytes) and not_after spread uniformly over [now-30d, now+825d],
  * through pinca's own store code (store_lineage_insert, store_cert_insert),
  * in transactions of 10,000 rows. Every K rows share one new lineage, so the
  * rows look like lineages with renewal history. No audit records are written:
@@ -23,15 +23,21 @@
 #define TX_ROWS 10000
 #define DAY 86400
 
-/* A random positive 16-byte serial in canonical lowercase hex. */
+/* A positive 16-byte serial in canonical lowercase hex: a 4-byte counter
+ * then 12 random bytes, so rows go into the serial B-tree in order (seeding
+ * a million random keys takes minutes) and stay distinct. */
 static int
-random_serial(char out[48])
+seed_serial(long i, char out[48])
 {
 	unsigned char raw[16];
+	unsigned long c = 0x20000000ul + (unsigned long)i;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
+	if (RAND_bytes(raw + 4, sizeof(raw) - 4) != 1)
 		return RC_FAIL;
-	raw[0] = (unsigned char)((raw[0] & 0x7f) | 0x10);
+	raw[0] = (unsigned char)(c >> 24);
+	raw[1] = (unsigned char)(c >> 16);
+	raw[2] = (unsigned char)(c >> 8);
+	raw[3] = (unsigned char)c;
 	hex_encode(raw, sizeof(raw), out);
 	return RC_OK;
 }
@@ -69,7 +75,7 @@ seed(struct store *st, struct cert_record *tpl, const struct lineage_record *ltp
 		if (i % per_lineage == 0 && seed_lineage(st, ltpl, prefix, i / per_lineage, now,
 		    &lineage) != RC_OK)
 			goto fail;
-		if (random_serial(r.serial) != RC_OK || RAND_bytes((unsigned char *)&rnd, 4) != 1)
+		if (seed_serial(i, r.serial) != RC_OK || RAND_bytes((unsigned char *)&rnd, 4) != 1)
 			goto fail;
 		r.lineage_id = lineage;
 		r.not_after = now - 30 * DAY + (int64_t)(rnd % (855u * DAY));
