@@ -59,6 +59,7 @@ ASN1_SEQUENCE(RAW_REQ) = {
 	ASN1_SIMPLE(RAW_REQ, info, RAW_REQ_INFO),
 	ASN1_SIMPLE(RAW_REQ, sig_alg, X509_ALGOR),
 	ASN1_SIMPLE(RAW_REQ, signature, ASN1_BIT_STRING)
+/* cppcheck-suppress unknownMacro ; OpenSSL's asn1t.h template macros */
 } ASN1_SEQUENCE_END(RAW_REQ)
 
 IMPLEMENT_ASN1_FUNCTIONS(RAW_REQ)
