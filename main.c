@@ -5,6 +5,7 @@
 
 #include "ca/cmd.h"
 #include "common/err.h"
+#include "db/cmd.h"
 #include "db/store.h"
 #include "issue/cmd.h"
 #include "revoke/cmd.h"
@@ -17,6 +18,7 @@ static const struct subcommand commands[] = {
 	{ "pins", cmd_pins, "pin configuration for the apps" },
 	{ "revoke", cmd_revoke, "revoke a certificate (recorded; published by crl)" },
 	{ "crl", cmd_crl, "make the signed CRL of a CA held here" },
+	{ "db", cmd_db, "the certificate database: list, show, check, audit, backup" },
 	{ NULL, NULL, NULL },
 };
 

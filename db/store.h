@@ -138,6 +138,8 @@ struct cert_filter {
 	const char *lineage;		/* NULL: any */
 	int64_t now;
 	int with_der;			/* read the DER too */
+	int serial_order;		/* walk the table in serial order, using no
+					 * secondary index (db check) */
 };
 int store_cert_each(struct store *st, const struct cert_filter *f,
     int (*fn)(const struct cert_record *, void *), void *arg);
