@@ -18,6 +18,8 @@ static const struct subcommand commands[] = {
 	{ "pins", cmd_pins, "pin configuration for the apps" },
 	{ "revoke", cmd_revoke, "revoke a certificate (recorded; published by crl)" },
 	{ "crl", cmd_crl, "make the signed CRL of a CA held here" },
+	{ "verify", cmd_verify, "check a served chain or a live server against the pins" },
+	{ "app", cmd_app, "app releases and the pins they carry" },
 	{ "db", cmd_db, "the certificate database: list, show, check, audit, backup" },
 	{ NULL, NULL, NULL },
 };
