@@ -46,6 +46,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJ)
 
 unit: $(UNIT_BIN)
 
+# Bench-only seeder for `make bench`, linked against the domain objects like the unit tests.
+$(BUILD)/tools/bench-seed: tools/bench/seed.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 deps:
 	@tools/deps.sh
 
