@@ -37,6 +37,19 @@ dir_fsync(const char *dir)
 }
 
 int
+file_sync_parent(const char *path)
+{
+	char dir[4096];
+
+	parent_of(path, dir, sizeof(dir));
+	if (dir_fsync(dir) == -1) {
+		pinca_warn("cannot sync directory %s", dir);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
 file_check_parent(const char *path)
 {
 	char dir[4096];

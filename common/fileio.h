@@ -18,6 +18,8 @@ int file_read_all(const char *path, size_t max, unsigned char **data, size_t *le
 /* Checks that the directory that would hold path exists; prints and returns
  * RC_FAIL if not. Used before any state changes, so a bad --out changes nothing. */
 int file_check_parent(const char *path);
+/* fsyncs the directory holding path, so a rename or link into it is durable. */
+int file_sync_parent(const char *path);
 /* Creates a directory with mode; an existing one is an error when exclusive. */
 int dir_create(const char *path, mode_t mode, int exclusive);
 

@@ -111,11 +111,32 @@ job_prepare(struct issuer *is, struct issue_job *job)
 	if ((rc = leaf_build(is, &job->req, &job->res)) != RC_OK)
 		return rc;
 	if (job->key_out) {
-		if (key_write(job->key_out, job->key, NULL) != RC_OK)
+		/* The key waits under a temporary name until its certificate is
+		 * committed: a crash before then leaves no file at key_out, so the
+		 * same request can simply run again. A stale pending file is from a
+		 * run that never recorded this lineage (checked above). */
+		snprintf(job->key_pending, sizeof(job->key_pending), "%s.pending", job->key_out);
+		unlink(job->key_pending);
+		if (key_write(job->key_pending, job->key, NULL) != RC_OK)
 			return RC_FAIL;
 		job->key_written = 1;
 	}
 	return RC_OK;
+}
+
+/* After the commit: moves the new key to key_out (never over a file). */
+static int
+job_place_key(struct issue_job *job)
+{
+	if (!job->key_written)
+		return RC_OK;
+	job->key_written = 0;	/* recorded: the key belongs to the lineage now */
+	if (link(job->key_pending, job->key_out) == -1) {
+		pinca_warn("cannot move the new key to %s (it is in %s)", job->key_out, job->key_pending);
+		return RC_FAIL;
+	}
+	unlink(job->key_pending);
+	return file_sync_parent(job->key_out);
 }
 
 int
@@ -182,7 +203,8 @@ job_write(struct issuer *is, struct issue_job *job)
 {
 	struct leaf_paths paths = { job->cert_out, job->chain_out, job->fullchain_out };
 
-	job->key_written = 0;	/* recorded: the key belongs to the lineage now */
+	if (job_place_key(job) != RC_OK)
+		return RC_FAIL;
 	return leaf_write_files(is, &job->res, &paths);
 }
 
@@ -194,7 +216,8 @@ job_stage(struct issuer *is, struct issue_job *job, struct stage *s, int owner)
 	char *full;
 	int rc = RC_OK;
 
-	job->key_written = 0;	/* recorded: the key belongs to the lineage now */
+	if (job_place_key(job) != RC_OK)
+		return RC_FAIL;
 	if (job->cert_out && stage_add(s, job->cert_out, pem, clen, 0644, owner) != RC_OK)
 		rc = RC_FAIL;
 	if (job->chain_out && stage_add(s, job->chain_out, chain, chlen, 0644, owner) != RC_OK)
@@ -216,8 +239,8 @@ job_stage(struct issuer *is, struct issue_job *job, struct stage *s, int owner)
 void
 job_abort(struct issue_job *job)
 {
-	if (job->key_written && job->key_out)
-		unlink(job->key_out);
+	if (job->key_written)
+		unlink(job->key_pending);
 	job->key_written = 0;
 }
 

@@ -18,7 +18,8 @@ struct issue_job {
 	/* state */
 	EVP_PKEY *key;
 	char *abs_key, *abs_cert, *abs_chain, *abs_fullchain;
-	int key_written;
+	int key_written;		/* key_pending holds a key not yet placed */
+	char key_pending[4200];
 	struct leaf_result res;
 };
 

@@ -105,6 +105,10 @@ check "no renewal: the hook does not run" sh -c "'$PINCA' renew --due 1 --exec '
 refuse "a failing hook is reported" 1 "deploy hook failed" "$PINCA" renew web --exec "exit 7" "${PASS[@]}"
 
 # Bad input changes nothing.
+# A crash before the commit leaves only FILE.pending; the same request then runs again.
+printf 'stale key from a killed run\n' >"$O/again.key.pending"
+check "a stale FILE.pending does not block the retry" "$PINCA" issue --name again --dns localhost --key-out "$O/again.key" --cert-out "$O/again.pem" "${PASS[@]}"
+check "the key landed at FILE, matches, and no pending file is left" sh -c "[ ! -e '$O/again.key.pending' ] && [ \$(stat -c %a '$O/again.key') = 600 ] && [ \"\$(openssl pkey -in '$O/again.key' -pubout -outform der | openssl dgst -sha256 -binary | base64)\" = \"\$(openssl x509 -in '$O/again.pem' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)\" ]"
 before=$(state_of)
 refuse "duplicate lineage" 1 "exists already" "$PINCA" issue --name web --dns localhost --key-out "$O/x.key" "${PASS[@]}"
 refuse "unknown lineage on renew" 1 "no lineage 'nope'" "$PINCA" renew nope "${PASS[@]}"
