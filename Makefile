@@ -12,7 +12,15 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -I. $(shell pkg-config --cf
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson)
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer build (clang): domain objects instrumented for coverage, ASan+UBSan.
+CC       := clang
+CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all -U_FORTIFY_SOURCE -Wno-format-nonliteral
+LDFLAGS  += -fsanitize=address,undefined
+BUILD    := build/fuzz
+BIN      := build/fuzz/pinca
+else ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -U_FORTIFY_SOURCE
 LDFLAGS  += -fsanitize=address,undefined
 BUILD    := build/san
@@ -28,8 +36,10 @@ OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ  := $(DOMAIN_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all test unit e2e bench fuzz lint install demo clean deps
+.PHONY: all test unit e2e bench fuzz fuzz-build lint install demo clean deps
 
 all: $(BIN)
 
@@ -46,6 +56,14 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJ)
 
 unit: $(UNIT_BIN)
 
+# The libFuzzer targets (tests/fuzz/fuzz_*.c), always built with FUZZ=1.
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) -s FUZZ=1 $(FUZZ_BIN)
+
 deps:
 	@tools/deps.sh
 
@@ -53,13 +71,15 @@ deps:
 test: deps
 	@$(MAKE) -s all unit
 	@$(MAKE) -s SAN=1 all unit
+	@$(MAKE) -s fuzz-build
 	@tools/run-tests.sh
 
 bench: deps
 	@$(MAKE) -s all
 	@tools/bench.sh
 
-fuzz: deps
+# Each fuzz target for FUZZ_SECONDS (default 60), growing build/fuzz/corpus.
+fuzz: deps fuzz-build
 	@tools/fuzz.sh
 
 lint:

@@ -52,13 +52,16 @@ int
 date_parse(const char *s, int64_t *out)
 {
 	struct tm tm;
-	char *end;
+	char *end, back[32];
 
 	memset(&tm, 0, sizeof(tm));
 	if (strlen(s) != 10 || (end = strptime(s, "%Y-%m-%d", &tm)) == NULL || *end != '\0')
 		return RC_FAIL;
 	*out = (int64_t)timegm(&tm);
-	return RC_OK;
+	/* strptime takes "2026-02-30" (timegm makes it March 2), " 1" for "01"
+	 * and years before 1000: accept only a date that prints back as given. */
+	time_rfc3339(*out, back, sizeof(back));
+	return strncmp(back, s, 10) == 0 ? RC_OK : RC_FAIL;
 }
 
 void
