@@ -106,13 +106,16 @@ test_settings(struct store *st)
 	CHECK(store_setting_set(st, "crl_url", "http://a/") == RC_OK, "set a setting");
 	CHECK(store_setting_get(st, "crl_url", &v) == RC_OK && v && strcmp(v, "http://a/") == 0, "read it back");
 	free(v);
+	v = NULL;
 	CHECK(store_setting_set(st, "crl_url", "http://b/") == RC_OK, "overwrite a setting");
 	CHECK(store_setting_get(st, "crl_url", &v) == RC_OK && v && strcmp(v, "http://b/") == 0, "read the new value");
 	free(v);
+	v = NULL;
 	CHECK(store_setting_set(st, "odd 'key'; --", "x\"y") == RC_OK &&
 	    store_setting_get(st, "odd 'key'; --", &v) == RC_OK && v && strcmp(v, "x\"y") == 0,
 	    "quotes in keys and values are data, not SQL");
 	free(v);
+	v = NULL;
 }
 
 struct audit_tally {
