@@ -6,10 +6,13 @@
 #include "ca/cmd.h"
 #include "common/err.h"
 #include "db/store.h"
+#include "issue/cmd.h"
 
 static const struct subcommand commands[] = {
 	{ "init", cmd_init, "create the CA directory and database" },
 	{ "ca", cmd_ca, "roots, intermediates and the ceremony" },
+	{ "issue", cmd_issue, "issue leaf certificates (one, or a batch of JSON lines)" },
+	{ "renew", cmd_renew, "renew lineages, keeping their keys unless told" },
 	{ "pins", cmd_pins, "pin configuration for the apps" },
 	{ NULL, NULL, NULL },
 };

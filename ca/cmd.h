@@ -31,4 +31,10 @@ EVP_PKEY *ca_new_key_file(const char *dir, const char *role, enum key_type type,
  * pins neither it nor any current leaf key. force logs and allows. */
 int guard_check_root(struct ca_context *ctx, const struct ca_record *root, int force);
 
+/* The general form: the served chain's pins go from before[] to after[];
+ * a supported release that matches before and not after is broken, and the
+ * change is refused (RC_POLICY naming the release and `what`). */
+int guard_check_transition(struct ca_context *ctx, const char *const *before, int nbefore,
+    const char *const *after, int nafter, int force, const char *what);
+
 #endif

@@ -232,7 +232,7 @@ int
 cmd_ca_intermediate(int argc, char **argv)
 {
 	const char *flag_dir = NULL, *arg, *which = "root";
-	char rel[256], serial[SERIAL_HEX_MAX];
+	char rel[256], serial[SERIAL_HEX_MAX], transcript[4096] = "";
 	struct intermediate_params p = { .days = INTERMEDIATE_DEFAULT_DAYS };
 	struct pass_source src = { 0 }, root_src = { 0 };
 	struct ca_context ctx = { 0 };
@@ -243,8 +243,9 @@ cmd_ca_intermediate(int argc, char **argv)
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	char *crl_url = NULL;
-	json_t *objs = NULL;
+	json_t *objs = NULL, *entries = NULL;
 	int id, rc, json = 0, force = 0, key_written = 0, have_old, separate_root_pass;
+	int transcript_made = 0;
 	struct opts o;
 
 	opts_init(&o, argc, argv, &intermediate_help);
@@ -325,18 +326,24 @@ cmd_ca_intermediate(int argc, char **argv)
 		goto rollback;
 	objs = json_pack("{s:o,s:s,s:s?,s:b}", "intermediate", ca_record_json(&rec), "signed_by",
 	    root.serial, "retired", have_old ? old.serial : NULL, "forced", force);
-	if (store_audit(ctx.st, "ca.intermediate", objs) != RC_OK)
+	entries = json_pack("[o]", transcript_cert_entry(&rec));
+	if (store_audit(ctx.st, "ca.intermediate", objs) != RC_OK ||
+	    transcript_write(&ctx, sg, rec.id, "sign", entries, transcript, sizeof(transcript)) != RC_OK)
 		goto rollback;
+	transcript_made = 1;
 	if (store_commit(ctx.st) != RC_OK)
 		goto out;
-	key_written = 0;
-	rc = print_cas(&rec, 1, NULL, json);
+	key_written = transcript_made = 0;
+	rc = print_cas(&rec, 1, transcript, json);
 	goto out;
 rollback:
 	store_rollback(ctx.st);
 out:
+	if (transcript_made)
+		transcript_discard(transcript);
 	if (key_written)
 		unlink_keys(ctx.dir, rel, NULL);
+	json_decref(entries);
 	json_decref(objs);
 	free(crl_url);
 	EVP_PKEY_free(key);

@@ -47,3 +47,54 @@ guard_check_root(struct ca_context *ctx, const struct ca_record *root, int force
 	    "retire the release or pass --force", g.refused, root->cn, root->pin);
 	return RC_POLICY;
 }
+
+/* Does release r pin any key in set? */
+static int
+release_pins_any(const struct app_release *r, const char *const *set, int n)
+{
+	for (size_t i = 0; i < r->npins; i++)
+		for (int j = 0; j < n; j++)
+			if (set[j] && strcmp(r->pins[i], set[j]) == 0)
+				return 1;
+	return 0;
+}
+
+struct transition_guard {
+	const char *const *before, *const *after;
+	int nbefore, nafter;
+	char refused[256];
+};
+
+static int
+release_survives(const struct app_release *r, void *arg)
+{
+	struct transition_guard *g = arg;
+
+	/* Only a release that connects today can be broken by the change. */
+	if (release_pins_any(r, g->before, g->nbefore) && !release_pins_any(r, g->after, g->nafter)) {
+		snprintf(g->refused, sizeof(g->refused), "%s", r->name);
+		return 1;
+	}
+	return 0;
+}
+
+int
+guard_check_transition(struct ca_context *ctx, const char *const *before, int nbefore,
+    const char *const *after, int nafter, int force, const char *what)
+{
+	struct transition_guard g = { before, after, nbefore, nafter, "" };
+	int rc = store_app_each(ctx->st, 1, release_survives, &g);
+
+	if (rc < 0)
+		return RC_FAIL;
+	if (g.refused[0] == '\0')
+		return RC_OK;
+	if (force) {
+		fprintf(stderr, "pinca: warning: --force: %s breaks the pins of app release '%s'\n",
+		    what, g.refused);
+		return RC_OK;
+	}
+	pinca_warnx("refused by the pin guard: %s would break app release '%s' (the served chain "
+	    "would match none of its pins); retire the release or pass --force", what, g.refused);
+	return RC_POLICY;
+}

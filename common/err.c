@@ -23,6 +23,18 @@ rc_exit(int rc)
 	}
 }
 
+static char *capture_buf;
+static unsigned long capture_size;
+
+void
+pinca_err_capture(char *buf, unsigned long size)
+{
+	capture_buf = buf;
+	capture_size = size;
+	if (buf && size)
+		buf[0] = '\0';
+}
+
 /* Prints the message with an optional suffix, all on one line. */
 static void
 warn_line(const char *suffix, const char *fmt, va_list ap)
@@ -34,6 +46,12 @@ warn_line(const char *suffix, const char *fmt, va_list ap)
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	if (capture_buf) {
+		if (capture_buf[0] == '\0')
+			snprintf(capture_buf, capture_size, "%s%s%s", msg, suffix && *suffix ? ": " : "",
+			    suffix && *suffix ? suffix : "");
+		return;
+	}
 	if (suffix && *suffix)
 		fprintf(stderr, "pinca: %s: %s\n", msg, suffix);
 	else

@@ -32,4 +32,9 @@ void pinca_warn_ssl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes the next queued OpenSSL reason into buf (empty if none); clears the queue. */
 void pinca_ssl_reason(char *buf, unsigned long size);
 
+/* While a buffer is set, error lines go into it (the first one is kept)
+ * instead of stderr: batch issuance reports each request's error in its JSON
+ * result line. NULL restores stderr. */
+void pinca_err_capture(char *buf, unsigned long size);
+
 #endif

@@ -105,7 +105,7 @@ store_step_write(struct store *st, sqlite3_stmt *s, const char *what)
 
 	if (rc == SQLITE_DONE)
 		return RC_OK;
-	if (rc == SQLITE_CONSTRAINT && (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY ||
+	if ((rc & 0xff) == SQLITE_CONSTRAINT && (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY ||
 	    sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE))
 		return STORE_CONSTRAINT;
 	return store_fail(st, what);
@@ -327,4 +327,22 @@ store_setting_set(struct store *st, const char *key, const char *value)
 	rc = store_step_write(st, s, "cannot save a setting");
 	sqlite3_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
+}
+
+int
+store_savepoint(struct store *st)
+{
+	return store_exec(st, "SAVEPOINT item");
+}
+
+int
+store_savepoint_release(struct store *st)
+{
+	return store_exec(st, "RELEASE item");
+}
+
+void
+store_savepoint_rollback(struct store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK TO item; RELEASE item", NULL, NULL, NULL);
 }

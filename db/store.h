@@ -31,6 +31,10 @@ void store_close(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/* Savepoints inside a transaction, so one item of a batch can fail alone. */
+int store_savepoint(struct store *st);
+int store_savepoint_release(struct store *st);
+void store_savepoint_rollback(struct store *st);
 const char *store_path(const struct store *st);
 /* Records the command line for the audit log (main calls it once). */
 void store_set_command(int argc, char **argv);

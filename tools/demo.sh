@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole flow in a temporary directory: root ceremony, intermediate,
-# and pins, printing what each step made. Nothing outside /tmp is touched.
+# pins, a server certificate and its renewal (same key), printing what each
+# step made and checking it with openssl. Nothing outside /tmp is touched.
 set -eu
 PINCA=$(cd "$(dirname "$0")/.." && pwd)/pinca
 W=$(mktemp -d /tmp/pinca-demo.XXXXXX)
@@ -17,5 +18,19 @@ step "$PINCA" pins --format json
 "$PINCA" ca show root --pem >"$W/root.pem"
 "$PINCA" ca show intermediate --pem >"$W/intermediate.pem"
 step openssl verify -x509_strict -CAfile "$W/root.pem" "$W/intermediate.pem"
+step "$PINCA" issue --name api --dns api.example.com --key-out "$W/api.key" \
+  --cert-out "$W/api.pem" --chain-out "$W/chain.pem" --fullchain-out "$W/fullchain.pem" \
+  --pass-file "$W/passphrase"
+step openssl verify -x509_strict -purpose sslserver -CAfile "$W/root.pem" \
+  -untrusted "$W/chain.pem" "$W/api.pem"
+pin_of() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
+  openssl dgst -sha256 -binary | base64; }
+before=$(pin_of "$W/api.pem")
+step "$PINCA" renew api --pass-file "$W/passphrase" --exec 'echo "deploy hook: renewed $PINCA_RENEWED"'
+if [ "$(pin_of "$W/api.pem")" = "$before" ]; then
+  echo "renewal kept the server key: pin sha256/$before (checked with openssl)"
+else
+  echo "renewal changed the server key" >&2; exit 1
+fi
 echo
 echo "Everything the demo made is in $W"

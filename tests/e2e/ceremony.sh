@@ -104,7 +104,7 @@ refuse "ca sign refuses a bad signature" 1 "signature does not verify" "$PINCA" 
 refuse "ca sign refuses a missing output directory" 1 "cannot write" "$PINCA" ca sign --csr "$T/int.csr" --out "$T/nodir/x.pem" "${PASS[@]}"
 check "offline host: ca sign" "$PINCA" ca sign --csr "$T/int.csr" --out "$T/signed.pem" --days 1000 "${PASS[@]}"
 check "ca sign wrote intermediate, root, standby" sh -c "[ \$(grep -c 'BEGIN CERTIFICATE' '$T/signed.pem') = 3 ]"
-check "sign transcript verifies" sh -c "f=\$(ls '$ROOTDIR'/transcript-sign-*.json) && openssl dgst -sha256 -verify '$T/rootpub.pem' -signature \"\$f.sig\" \"\$f\""
+check "both sign transcripts (one-machine and ca sign) verify" sh -c "n=0; for f in '$ROOTDIR'/transcript-sign-*.json; do openssl dgst -sha256 -verify '$T/rootpub.pem' -signature \"\$f.sig\" \"\$f\" || exit 1; n=\$((n+1)); done; [ \$n = 2 ]"
 # A certificate for some other key must not import.
 cat "$T/int.pem" "$T/root.pem" >"$T/other.pem"
 refuse "ca import refuses a certificate for another key" 1 "does not match" "$PINCA" ca import --dir "$ONLINE" --cert "$T/other.pem"

@@ -1,0 +1,349 @@
+/* store_cert: the certificates and lineages tables. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "db/store.h"
+#include "db/store_internal.h"
+
+#define CERT_COLUMNS "c.serial, c.issuer_id, c.lineage_id, l.name, c.profile, c.subject, c.dns, " \
+	"c.ip, c.pin, c.sha256_fingerprint, c.not_before, c.not_after, c.issued_at, " \
+	"r.revoked_at, r.reason"
+#define CERT_FROM " FROM certificates c LEFT JOIN lineages l ON l.id = c.lineage_id " \
+	"LEFT JOIN revocations r ON r.serial = c.serial"
+
+void
+cert_record_clear(struct cert_record *r)
+{
+	if (r == NULL)
+		return;
+	free(r->name);
+	free(r->subject);
+	free(r->dns_json);
+	free(r->ip_json);
+	free(r->pin);
+	free(r->der);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+lineage_record_clear(struct lineage_record *r)
+{
+	if (r == NULL)
+		return;
+	free(r->name);
+	free(r->dns_json);
+	free(r->ip_json);
+	free(r->key_path);
+	free(r->cert_path);
+	free(r->chain_path);
+	free(r->fullchain_path);
+	free(r->spki);
+	free(r->pin);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_cert_insert(struct store *st, const struct cert_record *r)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "INSERT INTO certificates(serial, issuer_id, lineage_id, profile, "
+	    "subject, dns, ip, pin, sha256_fingerprint, not_before, not_after, der, issued_at) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_text(s, 1, r->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, r->issuer_id);
+	if (r->lineage_id)
+		sqlite3_bind_int64(s, 3, r->lineage_id);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_text(s, 4, r->profile, -1, SQLITE_STATIC);
+	store_bind_text(s, 5, r->subject ? r->subject : "");
+	store_bind_text(s, 6, r->dns_json ? r->dns_json : "[]");
+	store_bind_text(s, 7, r->ip_json ? r->ip_json : "[]");
+	store_bind_text(s, 8, r->pin);
+	sqlite3_bind_text(s, 9, r->sha256_fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, r->not_before);
+	sqlite3_bind_int64(s, 11, r->not_after);
+	store_bind_blob(s, 12, r->der, r->der_len);
+	sqlite3_bind_int64(s, 13, r->issued_at);
+	rc = store_step_write(st, s, "cannot record the certificate");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Copies a row selected with CERT_COLUMNS (and optionally the DER after them). */
+static int
+cert_from_row(sqlite3_stmt *s, struct cert_record *out, int with_der)
+{
+	const unsigned char *t;
+
+	memset(out, 0, sizeof(*out));
+	if ((t = sqlite3_column_text(s, 0)) != NULL)
+		snprintf(out->serial, sizeof(out->serial), "%s", (const char *)t);
+	out->issuer_id = sqlite3_column_int64(s, 1);
+	out->lineage_id = sqlite3_column_int64(s, 2);
+	out->name = store_col_text(s, 3);
+	if ((t = sqlite3_column_text(s, 4)) != NULL)
+		snprintf(out->profile, sizeof(out->profile), "%s", (const char *)t);
+	out->subject = store_col_text(s, 5);
+	out->dns_json = store_col_text(s, 6);
+	out->ip_json = store_col_text(s, 7);
+	out->pin = store_col_text(s, 8);
+	if ((t = sqlite3_column_text(s, 9)) != NULL)
+		snprintf(out->sha256_fingerprint, sizeof(out->sha256_fingerprint), "%s", (const char *)t);
+	out->not_before = sqlite3_column_int64(s, 10);
+	out->not_after = sqlite3_column_int64(s, 11);
+	out->issued_at = sqlite3_column_int64(s, 12);
+	out->revoked = sqlite3_column_type(s, 13) != SQLITE_NULL;
+	out->revoked_at = sqlite3_column_int64(s, 13);
+	out->reason = sqlite3_column_int(s, 14);
+	if (out->subject == NULL || out->dns_json == NULL || out->ip_json == NULL || out->pin == NULL ||
+	    (with_der && store_col_blob(s, 15, &out->der, &out->der_len) != RC_OK)) {
+		cert_record_clear(out);
+		pinca_warnx("out of memory reading a certificate");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
+store_cert_get(struct store *st, const char *serial, struct cert_record *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(st, &s, "SELECT " CERT_COLUMNS ", c.der" CERT_FROM " WHERE c.serial = ?") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = cert_from_row(s, out, 1);
+	else if (rc == SQLITE_DONE)
+		rc = STORE_NOT_FOUND;
+	else
+		rc = store_fail(st, "cannot read the certificate");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_cert_latest(struct store *st, int64_t lineage_id, struct cert_record *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(st, &s, "SELECT " CERT_COLUMNS ", c.der" CERT_FROM " WHERE c.lineage_id = ? "
+	    "ORDER BY c.issued_at DESC, c.not_after DESC LIMIT 1") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, lineage_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = cert_from_row(s, out, 1);
+	else if (rc == SQLITE_DONE)
+		rc = STORE_NOT_FOUND;
+	else
+		rc = store_fail(st, "cannot read the certificate");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_cert_each(struct store *st, const struct cert_filter *f,
+    int (*fn)(const struct cert_record *, void *), void *arg)
+{
+	char sql[1024];
+	sqlite3_stmt *s;
+	struct cert_record r;
+	int rc = RC_OK, step, n = 1;
+	const char *status = f->status;
+
+	/* Each filter is a prepared parameter; the query shape picks an index:
+	 * not_after for --expiring, the lineage index for --name. */
+	snprintf(sql, sizeof(sql), "SELECT " CERT_COLUMNS "%s" CERT_FROM " WHERE 1=1%s%s%s%s%s "
+	    "ORDER BY c.not_after, c.serial",
+	    f->with_der ? ", c.der" : "",
+	    f->expiring_before ? " AND c.not_after < ?1 AND c.not_after >= ?2" : "",
+	    f->lineage ? " AND l.name = ?3" : "",
+	    status && strcmp(status, "revoked") == 0 ? " AND r.serial IS NOT NULL" : "",
+	    status && strcmp(status, "valid") == 0 ? " AND r.serial IS NULL AND c.not_after >= ?2" : "",
+	    status && strcmp(status, "expired") == 0 ? " AND r.serial IS NULL AND c.not_after < ?2" : "");
+	if (store_prepare(st, &s, sql) != RC_OK)
+		return RC_FAIL;
+	if (f->expiring_before)
+		sqlite3_bind_int64(s, 1, f->expiring_before);
+	sqlite3_bind_int64(s, 2, f->now);
+	if (f->lineage)
+		sqlite3_bind_text(s, 3, f->lineage, -1, SQLITE_STATIC);
+	(void)n;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = cert_from_row(s, &r, f->with_der)) != RC_OK)
+			break;
+		rc = fn(&r, arg);
+		cert_record_clear(&r);
+		if (rc != 0)
+			break;
+	}
+	if (rc == RC_OK && step != SQLITE_DONE)
+		rc = store_fail(st, "cannot list the certificates");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+#define LINEAGE_COLUMNS "id, name, profile, dns, ip, key_type, key_path, cert_path, chain_path, " \
+	"fullchain_path, days, spki, pin, created_at, updated_at"
+
+static int
+lineage_from_row(sqlite3_stmt *s, struct lineage_record *out)
+{
+	const unsigned char *t;
+
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(s, 0);
+	out->name = store_col_text(s, 1);
+	if ((t = sqlite3_column_text(s, 2)) != NULL)
+		snprintf(out->profile, sizeof(out->profile), "%s", (const char *)t);
+	out->dns_json = store_col_text(s, 3);
+	out->ip_json = store_col_text(s, 4);
+	if ((t = sqlite3_column_text(s, 5)) != NULL)
+		snprintf(out->key_type, sizeof(out->key_type), "%s", (const char *)t);
+	out->key_path = store_col_text(s, 6);
+	out->cert_path = store_col_text(s, 7);
+	out->chain_path = store_col_text(s, 8);
+	out->fullchain_path = store_col_text(s, 9);
+	out->days = sqlite3_column_int(s, 10);
+	out->pin = store_col_text(s, 12);
+	out->created_at = sqlite3_column_int64(s, 13);
+	out->updated_at = sqlite3_column_int64(s, 14);
+	if (out->name == NULL || out->dns_json == NULL || out->ip_json == NULL || out->pin == NULL ||
+	    store_col_blob(s, 11, &out->spki, &out->spki_len) != RC_OK) {
+		lineage_record_clear(out);
+		pinca_warnx("out of memory reading a lineage");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
+store_lineage_insert(struct store *st, struct lineage_record *r)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "INSERT INTO lineages(name, profile, dns, ip, key_type, key_path, "
+	    "cert_path, chain_path, fullchain_path, days, spki, pin, created_at, updated_at) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_text(s, 1, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->profile, -1, SQLITE_STATIC);
+	store_bind_text(s, 3, r->dns_json);
+	store_bind_text(s, 4, r->ip_json);
+	sqlite3_bind_text(s, 5, r->key_type, -1, SQLITE_STATIC);
+	store_bind_text(s, 6, r->key_path);
+	store_bind_text(s, 7, r->cert_path);
+	store_bind_text(s, 8, r->chain_path);
+	store_bind_text(s, 9, r->fullchain_path);
+	sqlite3_bind_int(s, 10, r->days);
+	store_bind_blob(s, 11, r->spki, r->spki_len);
+	store_bind_text(s, 12, r->pin);
+	sqlite3_bind_int64(s, 13, r->created_at);
+	sqlite3_bind_int64(s, 14, r->updated_at);
+	rc = store_step_write(st, s, "cannot record the lineage");
+	if (rc == RC_OK)
+		r->id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_lineage_update_key(struct store *st, const struct lineage_record *r)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "UPDATE lineages SET spki = ?, pin = ?, key_type = ?, key_path = ?, "
+	    "updated_at = ? WHERE id = ?") != RC_OK)
+		return RC_FAIL;
+	store_bind_blob(s, 1, r->spki, r->spki_len);
+	store_bind_text(s, 2, r->pin);
+	sqlite3_bind_text(s, 3, r->key_type, -1, SQLITE_STATIC);
+	store_bind_text(s, 4, r->key_path);
+	sqlite3_bind_int64(s, 5, r->updated_at);
+	sqlite3_bind_int64(s, 6, r->id);
+	rc = store_step_write(st, s, "cannot update the lineage");
+	sqlite3_finalize(s);
+	return rc == RC_OK ? RC_OK : RC_FAIL;
+}
+
+/* Reads the first lineage that sql (with one bound value) selects. */
+static int
+lineage_query_one(struct store *st, const char *sql, const char *text, int64_t num,
+    struct lineage_record *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(st, &s, sql) != RC_OK)
+		return RC_FAIL;
+	if (text)
+		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, 1, num);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = lineage_from_row(s, out);
+	else if (rc == SQLITE_DONE)
+		rc = STORE_NOT_FOUND;
+	else
+		rc = store_fail(st, "cannot read the lineage");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_lineage_get(struct store *st, const char *name, struct lineage_record *out)
+{
+	return lineage_query_one(st, "SELECT " LINEAGE_COLUMNS " FROM lineages WHERE name = ?", name,
+	    0, out);
+}
+
+int
+store_lineage_get_id(struct store *st, int64_t id, struct lineage_record *out)
+{
+	return lineage_query_one(st, "SELECT " LINEAGE_COLUMNS " FROM lineages WHERE id = ?", NULL,
+	    id, out);
+}
+
+int
+store_lineage_each_due(struct store *st, int64_t before,
+    int (*fn)(const struct lineage_record *, void *), void *arg)
+{
+	sqlite3_stmt *s;
+	struct lineage_record r;
+	int rc = RC_OK, step;
+
+	/* The newest certificate of each lineage decides; the index on
+	 * (lineage_id, not_after) answers the MAX without a scan of certificates. */
+	if (store_prepare(st, &s, "SELECT " LINEAGE_COLUMNS ", (SELECT max(not_after) FROM certificates "
+	    "WHERE lineage_id = lineages.id) AS last FROM lineages WHERE last IS NULL OR last < ? "
+	    "ORDER BY last, id") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, before);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = lineage_from_row(s, &r)) != RC_OK)
+			break;
+		rc = fn(&r, arg);
+		lineage_record_clear(&r);
+		if (rc != 0)
+			break;
+	}
+	if (rc == RC_OK && step != SQLITE_DONE)
+		rc = store_fail(st, "cannot list the lineages");
+	sqlite3_finalize(s);
+	return rc;
+}

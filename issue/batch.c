@@ -1,0 +1,254 @@
+/* batch: JSON lines issuance. Each group of requests is prepared (CSR checked,
+ * leaf linted and signed), recorded in one transaction with a savepoint per
+ * request, committed, and only then are its files written and its result
+ * lines printed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "common/output.h"
+#include "issue/batch.h"
+#include "issue/job.h"
+
+#define BATCH_LINE_MAX 65536
+
+struct batch_slot {
+	struct issue_job job;
+	json_t *doc;		/* owns the strings job points to */
+	char error[512];
+	int failed;
+};
+
+/* Reads an optional string member; RC_USAGE if present but not a string. */
+static int
+member_string(json_t *doc, const char *key, const char **out)
+{
+	json_t *v = json_object_get(doc, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return RC_OK;
+	if (!json_is_string(v)) {
+		pinca_warnx("\"%s\" must be a string", key);
+		return RC_USAGE;
+	}
+	*out = json_string_value(v);
+	return RC_OK;
+}
+
+/* Adds the names of an optional array member through add(). */
+static int
+member_names(json_t *doc, const char *key, struct leaf_request *req,
+    int (*add)(struct leaf_request *, const char *))
+{
+	json_t *arr = json_object_get(doc, key), *v;
+	size_t i;
+	int rc;
+
+	if (arr == NULL)
+		return RC_OK;
+	if (!json_is_array(arr)) {
+		pinca_warnx("\"%s\" must be an array of strings", key);
+		return RC_USAGE;
+	}
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v)) {
+			pinca_warnx("\"%s\" must be an array of strings", key);
+			return RC_USAGE;
+		}
+		if ((rc = add(req, json_string_value(v))) != RC_OK)
+			return rc;
+	}
+	return RC_OK;
+}
+
+/* Fills a job from one JSON object (the SPEC's request format). */
+static int
+job_from_json(json_t *doc, struct issue_job *job)
+{
+	static const char *const known[] = { "name", "dns", "ip", "csr", "key_out", "key", "days",
+		"profile", "cert_out", "chain_out", "fullchain_out", NULL };
+	const char *key, *profile = NULL, *type = NULL;
+	json_t *v;
+	int rc;
+
+	if (!json_is_object(doc)) {
+		pinca_warnx("a request must be a JSON object");
+		return RC_USAGE;
+	}
+	json_object_foreach(doc, key, v) {
+		int ok = 0;
+		for (int i = 0; known[i]; i++)
+			ok |= strcmp(key, known[i]) == 0;
+		if (!ok) {
+			pinca_warnx("unknown member \"%s\"", key);
+			return RC_USAGE;
+		}
+	}
+	if ((rc = member_string(doc, "name", &job->req.name)) != RC_OK ||
+	    (rc = member_string(doc, "csr", &job->csr_path)) != RC_OK ||
+	    (rc = member_string(doc, "key_out", &job->key_out)) != RC_OK ||
+	    (rc = member_string(doc, "key", &type)) != RC_OK ||
+	    (rc = member_string(doc, "profile", &profile)) != RC_OK ||
+	    (rc = member_string(doc, "cert_out", &job->cert_out)) != RC_OK ||
+	    (rc = member_string(doc, "chain_out", &job->chain_out)) != RC_OK ||
+	    (rc = member_string(doc, "fullchain_out", &job->fullchain_out)) != RC_OK)
+		return rc;
+	if (job->req.name == NULL) {
+		pinca_warnx("\"name\" is required");
+		return RC_USAGE;
+	}
+	if (profile && strcmp(profile, "server") && strcmp(profile, "client")) {
+		pinca_warnx("\"profile\" must be \"server\" or \"client\"");
+		return RC_USAGE;
+	}
+	job->req.profile = profile && strcmp(profile, "client") == 0 ? "client" : "server";
+	if (type && (rc = key_type_parse(type, &job->req.key_type)) != RC_OK)
+		return rc;
+	if ((v = json_object_get(doc, "days")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000) {
+			pinca_warnx("\"days\" must be a whole number from 1 to 100000");
+			return RC_USAGE;
+		}
+		job->req.days = (long)json_integer_value(v);
+	}
+	if ((rc = member_names(doc, "dns", &job->req, leaf_request_add_dns)) != RC_OK ||
+	    (rc = member_names(doc, "ip", &job->req, leaf_request_add_ip)) != RC_OK)
+		return rc;
+	if (job->csr_path == NULL && job->req.ndns == 0 && job->req.nip == 0) {
+		pinca_warnx("lint san-present: a leaf needs at least one name in \"dns\" or \"ip\"");
+		return RC_POLICY;
+	}
+	return RC_OK;
+}
+
+/* Parses and prepares one line into slot; errors are captured into it. */
+static void
+slot_prepare(struct issuer *is, struct batch_slot *slot, const char *line, int lineno)
+{
+	json_error_t jerr;
+
+	memset(slot, 0, sizeof(*slot));
+	slot->job.line = lineno;
+	slot->job.req.profile = "server";
+	slot->job.req.days = LEAF_DEFAULT_DAYS;
+	slot->job.req.key_type = KEY_EC_P256;
+	pinca_err_capture(slot->error, sizeof(slot->error));
+	if ((slot->doc = json_loads(line, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		snprintf(slot->error, sizeof(slot->error), "not JSON: %s", jerr.text);
+		slot->failed = 1;
+	} else if (job_from_json(slot->doc, &slot->job) != RC_OK ||
+	    job_prepare(is, &slot->job) != RC_OK) {
+		slot->failed = 1;
+	}
+	pinca_err_capture(NULL, 0);
+}
+
+/* Records, commits, writes and reports one group. Returns the failures. */
+static int
+group_finish(struct issuer *is, struct batch_slot *slots, int n)
+{
+	struct store *st = is->ctx->st;
+	int failures = 0, committed = 0;
+	char txerr[512];
+
+	pinca_err_capture(txerr, sizeof(txerr));
+	if (store_begin(st) == RC_OK) {
+		for (int i = 0; i < n; i++) {
+			if (slots[i].failed)
+				continue;
+			pinca_err_capture(slots[i].error, sizeof(slots[i].error));
+			if (store_savepoint(st) != RC_OK || job_record(is, &slots[i].job) != RC_OK) {
+				store_savepoint_rollback(st);
+				slots[i].failed = 1;
+			} else if (store_savepoint_release(st) != RC_OK) {
+				slots[i].failed = 1;
+			}
+		}
+		pinca_err_capture(txerr, sizeof(txerr));
+		committed = store_commit(st) == RC_OK;
+	}
+	pinca_err_capture(NULL, 0);
+	for (int i = 0; i < n; i++) {
+		struct batch_slot *s = &slots[i];
+		json_t *res;
+		if (!s->failed && !committed) {
+			snprintf(s->error, sizeof(s->error), "%s", txerr);
+			s->failed = 1;
+		}
+		if (!s->failed) {
+			pinca_err_capture(s->error, sizeof(s->error));
+			s->failed = job_write(is, &s->job) != RC_OK;
+			pinca_err_capture(NULL, 0);
+		}
+		if (s->failed) {
+			job_abort(&s->job);
+			failures++;
+			res = json_pack("{s:i,s:s?,s:s}", "line", s->job.line, "name", s->job.req.name,
+			    "error", s->error[0] ? s->error : "failed");
+		} else {
+			char na[32];
+			time_rfc3339(s->job.res.not_after, na, sizeof(na));
+			res = json_pack("{s:i,s:s,s:s,s:s,s:s}", "line", s->job.line, "name",
+			    s->job.req.name, "serial", s->job.res.serial, "pin", s->job.res.pin,
+			    "not_after", na);
+		}
+		json_print_line(res);
+		job_clear(&s->job);
+		json_decref(s->doc);
+	}
+	return failures;
+}
+
+int
+batch_issue(struct issuer *is, const char *path)
+{
+	struct batch_slot *slots = calloc(BATCH_GROUP, sizeof(*slots));
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int n = 0, lineno = 0, failures = 0, total = 0;
+
+	if (f == NULL || slots == NULL) {
+		if (f == NULL)
+			pinca_warn("cannot read %s", path);
+		free(slots);
+		return RC_FAIL;
+	}
+	while ((len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || strspn(line, " \t") == (size_t)len)
+			continue;
+		if (len > BATCH_LINE_MAX) {
+			memset(&slots[n], 0, sizeof(slots[n]));
+			slots[n].job.line = lineno;
+			snprintf(slots[n].error, sizeof(slots[n].error), "line longer than %d bytes",
+			    BATCH_LINE_MAX);
+			slots[n].failed = 1;
+		} else {
+			slot_prepare(is, &slots[n], line, lineno);
+		}
+		total++;
+		if (++n == BATCH_GROUP) {
+			failures += group_finish(is, slots, n);
+			n = 0;
+		}
+	}
+	if (n > 0)
+		failures += group_finish(is, slots, n);
+	if (ferror(f))
+		pinca_warn("cannot read %s", path);
+	if (f != stdin)
+		fclose(f);
+	free(line);
+	free(slots);
+	if (failures)
+		fprintf(stderr, "pinca: %d of %d requests failed\n", failures, total);
+	return failures ? RC_FAIL : RC_OK;
+}

@@ -1,0 +1,184 @@
+/* job: issuance of one leaf with a new lineage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ca/csr.h"
+#include "common/err.h"
+#include "common/fileio.h"
+#include "issue/job.h"
+
+/* Lineage names become file and unit names in users' scripts: keep them tame. */
+static int
+lineage_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '_' || *p == '.'))
+			return 0;
+	return name[0] != '.' && name[0] != '-';
+}
+
+/* Loads the CSR (only its key and, when no names were given, its SAN). */
+static int
+job_key_from_csr(struct issue_job *job)
+{
+	X509_REQ *csr = NULL;
+	int rc;
+
+	if ((rc = csr_load(job->csr_path, &csr, &job->key, &job->req.key_type)) != RC_OK)
+		return rc;
+	if (job->req.ndns == 0 && job->req.nip == 0)
+		rc = leaf_request_names_from_csr(&job->req, csr);
+	X509_REQ_free(csr);
+	return rc;
+}
+
+int
+job_prepare(struct issuer *is, struct issue_job *job)
+{
+	struct lineage_record existing;
+	int rc;
+
+	if (!lineage_name_valid(job->req.name)) {
+		pinca_warnx("'%s' is not a lineage name (letters, digits, '-', '_', '.'; at most 64)",
+		    job->req.name);
+		return RC_USAGE;
+	}
+	if ((job->csr_path == NULL) == (job->key_out == NULL)) {
+		pinca_warnx("give --csr FILE or --key-out FILE (one of them)");
+		return RC_USAGE;
+	}
+	if ((rc = store_lineage_get(is->ctx->st, job->req.name, &existing)) != STORE_NOT_FOUND) {
+		if (rc == RC_OK)
+			pinca_warnx("lineage '%s' exists already; renew it with 'pinca renew %s'",
+			    job->req.name, job->req.name);
+		lineage_record_clear(&existing);
+		return RC_FAIL;
+	}
+	/* Every output directory must exist before anything is signed or recorded. */
+	if ((job->key_out && file_check_parent(job->key_out) != RC_OK) ||
+	    (job->cert_out && file_check_parent(job->cert_out) != RC_OK) ||
+	    (job->chain_out && file_check_parent(job->chain_out) != RC_OK) ||
+	    (job->fullchain_out && file_check_parent(job->fullchain_out) != RC_OK))
+		return RC_FAIL;
+	if (job->key_out && access(job->key_out, F_OK) == 0) {
+		pinca_warnx("%s already exists; refusing to overwrite a key", job->key_out);
+		return RC_FAIL;
+	}
+	if ((job->key_out && (job->abs_key = leaf_abs_path(job->key_out)) == NULL) ||
+	    (job->cert_out && (job->abs_cert = leaf_abs_path(job->cert_out)) == NULL) ||
+	    (job->chain_out && (job->abs_chain = leaf_abs_path(job->chain_out)) == NULL) ||
+	    (job->fullchain_out && (job->abs_fullchain = leaf_abs_path(job->fullchain_out)) == NULL))
+		return RC_FAIL;
+	if (job->csr_path)
+		rc = job_key_from_csr(job);
+	else
+		rc = (job->key = key_generate(job->req.key_type)) ? RC_OK : RC_FAIL;
+	if (rc != RC_OK)
+		return rc;
+	job->req.pub = job->key;
+	if ((rc = leaf_build(is, &job->req, &job->res)) != RC_OK)
+		return rc;
+	if (job->key_out) {
+		if (key_write(job->key_out, job->key, NULL) != RC_OK)
+			return RC_FAIL;
+		job->key_written = 1;
+	}
+	return RC_OK;
+}
+
+int
+job_record(struct issuer *is, struct issue_job *job)
+{
+	struct lineage_record l;
+	unsigned char *spki = NULL;
+	size_t spki_len = 0;
+	int64_t now = (int64_t)time(NULL);
+	int rc = RC_FAIL;
+
+	memset(&l, 0, sizeof(l));
+	l.name = (char *)job->req.name;
+	snprintf(l.profile, sizeof(l.profile), "%s", job->req.profile);
+	snprintf(l.key_type, sizeof(l.key_type), "%s", key_type_name(job->req.key_type));
+	l.key_path = job->abs_key;
+	l.cert_path = job->abs_cert;
+	l.chain_path = job->abs_chain;
+	l.fullchain_path = job->abs_fullchain;
+	l.days = (int)job->req.days;
+	l.pin = job->res.pin;
+	l.created_at = l.updated_at = now;
+	if (spki_der_of_pkey(job->key, &spki, &spki_len) != RC_OK ||
+	    leaf_request_names_json(&job->req, &l.dns_json, &l.ip_json) != RC_OK)
+		goto out;
+	l.spki = spki;
+	l.spki_len = spki_len;
+	if ((rc = store_lineage_insert(is->ctx->st, &l)) != RC_OK) {
+		if (rc == STORE_CONSTRAINT)
+			pinca_warnx("lineage '%s' exists already; renew it with 'pinca renew %s'",
+			    job->req.name, job->req.name);
+		rc = RC_FAIL;
+		goto out;
+	}
+	/* A serial collision (2^-127 odds) is met by signing afresh. */
+	for (int attempt = 0; (rc = leaf_record(is, &job->req, l.id, &job->res)) == STORE_CONSTRAINT &&
+	    attempt < 3; attempt++) {
+		leaf_result_clear(&job->res);
+		if ((rc = leaf_build(is, &job->req, &job->res)) != RC_OK)
+			goto out;
+	}
+	if (rc != RC_OK) {
+		rc = RC_FAIL;
+		goto out;
+	}
+	{
+		json_t *objs = json_pack("{s:s,s:s,s:s,s:s,s:s}", "lineage", job->req.name, "serial",
+		    job->res.serial, "pin", job->res.pin, "profile", job->req.profile, "key",
+		    job->csr_path ? "csr" : "generated");
+		rc = store_audit(is->ctx->st, "issue", objs);
+		json_decref(objs);
+	}
+out:
+	free(l.dns_json);
+	free(l.ip_json);
+	OPENSSL_free(spki);
+	return rc;
+}
+
+int
+job_write(struct issuer *is, struct issue_job *job)
+{
+	struct leaf_paths paths = { job->cert_out, job->chain_out, job->fullchain_out };
+
+	job->key_written = 0;	/* recorded: the key belongs to the lineage now */
+	return leaf_write_files(is, &job->res, &paths);
+}
+
+void
+job_abort(struct issue_job *job)
+{
+	if (job->key_written && job->key_out)
+		unlink(job->key_out);
+	job->key_written = 0;
+}
+
+void
+job_clear(struct issue_job *job)
+{
+	job_abort(job);
+	leaf_request_clear(&job->req);
+	leaf_result_clear(&job->res);
+	EVP_PKEY_free(job->key);
+	free(job->abs_key);
+	free(job->abs_cert);
+	free(job->abs_chain);
+	free(job->abs_fullchain);
+	job->key = NULL;
+	job->abs_key = job->abs_cert = job->abs_chain = job->abs_fullchain = NULL;
+}

@@ -1,0 +1,37 @@
+/* job: one issuance request from start to files: the key (from a CSR or made
+ * here), the names, the lineage, the signed leaf, the row, the files. Single
+ * `issue` and `issue --batch` both run jobs; a batch commits many per
+ * transaction, each inside its own savepoint. */
+#ifndef PINCA_JOB_H
+#define PINCA_JOB_H
+
+#include "issue/leaf.h"
+
+struct issue_job {
+	/* input */
+	const char *csr_path;		/* the key comes from this CSR, or ... */
+	const char *key_out;		/* ... pinca makes one and writes it here */
+	int key_type_set;
+	const char *cert_out, *chain_out, *fullchain_out;
+	int line;			/* batch line number, 0 for a single issue */
+	struct leaf_request req;
+	/* state */
+	EVP_PKEY *key;
+	char *abs_key, *abs_cert, *abs_chain, *abs_fullchain;
+	int key_written;
+	struct leaf_result res;
+};
+
+/* Checks the request, loads the CSR or makes the key, checks output paths
+ * and the lineage name, builds and signs the leaf, and writes a new key
+ * file (mode 0600, never over an existing file). Nothing is recorded. */
+int job_prepare(struct issuer *is, struct issue_job *job);
+/* Records the lineage and the certificate in the current transaction. */
+int job_record(struct issuer *is, struct issue_job *job);
+/* After the commit: writes the certificate files. */
+int job_write(struct issuer *is, struct issue_job *job);
+/* Undoes job_prepare's key file after a failure. */
+void job_abort(struct issue_job *job);
+void job_clear(struct issue_job *job);
+
+#endif

@@ -1,0 +1,353 @@
+/* leaf: the leaf certificate profile (RFC 5280 4.2 for end entities) and the
+ * order of issuance: lint, sign, record, commit, then write files. */
+#include <arpa/inet.h>
+#include <limits.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/x509v3.h>
+
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/output.h"
+#include "issue/leaf.h"
+#include "issue/lint.h"
+
+int
+issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer *is)
+{
+	X509 *cert = NULL;
+	char when[32];
+	int rc;
+
+	memset(is, 0, sizeof(*is));
+	is->ctx = ctx;
+	if ((rc = ca_find_signing(ctx, &is->ca)) != RC_OK)
+		return rc == STORE_NOT_FOUND ? RC_FAIL : rc;
+	if (is->ca.not_after <= (int64_t)time(NULL)) {
+		time_rfc3339(is->ca.not_after, when, sizeof(when));
+		pinca_warnx("the %s '%s' expired on %s; rotate it before issuing", is->ca.role,
+		    is->ca.cn, when);
+		goto fail;
+	}
+	if (store_setting_get(ctx->st, "crl_url", &is->crl_url) != RC_OK)
+		goto fail;
+	if (strcmp(is->ca.role, "intermediate") == 0) {
+		if ((cert = cert_from_der(is->ca.der, is->ca.der_len)) == NULL ||
+		    (is->chain_pem = cert_to_pem(cert)) == NULL) {
+			pinca_warnx("the stored certificate of '%s' is damaged", is->ca.cn);
+			goto fail;
+		}
+	} else if ((is->chain_pem = strdup("")) == NULL) {
+		goto fail;
+	}
+	if ((is->sg = signer_open(ctx->dir, &is->ca, src, NULL)) == NULL)
+		goto fail;
+	X509_free(cert);
+	return RC_OK;
+fail:
+	X509_free(cert);
+	issuer_close(is);
+	return RC_FAIL;
+}
+
+void
+issuer_close(struct issuer *is)
+{
+	signer_free(is->sg);
+	free(is->crl_url);
+	free(is->chain_pem);
+	ca_record_clear(&is->ca);
+	memset(is, 0, sizeof(*is));
+}
+
+int
+leaf_request_add_dns(struct leaf_request *req, const char *name)
+{
+	char norm[256];
+	int rc;
+
+	if ((rc = lint_dns_name(name, norm, sizeof(norm))) != RC_OK)
+		return rc;
+	for (int i = 0; i < req->ndns; i++)
+		if (strcmp(req->dns[i], norm) == 0)
+			return RC_OK;
+	if (req->ndns + req->nip >= LEAF_MAX_NAMES) {
+		pinca_warnx("lint san-count: at most %d names in one certificate", LEAF_MAX_NAMES);
+		return RC_POLICY;
+	}
+	if ((req->dns[req->ndns] = strdup(norm)) == NULL)
+		return RC_FAIL;
+	req->ndns++;
+	return RC_OK;
+}
+
+int
+leaf_request_add_ip(struct leaf_request *req, const char *ip)
+{
+	char norm[64];
+	int rc;
+
+	if ((rc = lint_ip_address(ip, norm, sizeof(norm))) != RC_OK)
+		return rc;
+	for (int i = 0; i < req->nip; i++)
+		if (strcmp(req->ip[i], norm) == 0)
+			return RC_OK;
+	if (req->ndns + req->nip >= LEAF_MAX_NAMES) {
+		pinca_warnx("lint san-count: at most %d names in one certificate", LEAF_MAX_NAMES);
+		return RC_POLICY;
+	}
+	if ((req->ip[req->nip] = strdup(norm)) == NULL)
+		return RC_FAIL;
+	req->nip++;
+	return RC_OK;
+}
+
+int
+leaf_request_names_from_csr(struct leaf_request *req, X509_REQ *csr)
+{
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
+	GENERAL_NAMES *san = NULL;
+	int rc = RC_OK;
+
+	for (int i = 0; exts && i < sk_X509_EXTENSION_num(exts); i++) {
+		X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
+		if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name)
+			san = X509V3_EXT_d2i(e);
+	}
+	for (int i = 0; san && rc == RC_OK && i < sk_GENERAL_NAME_num(san); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(san, i);
+		if (g->type == GEN_DNS) {
+			char buf[256];
+			int n = ASN1_STRING_length(g->d.dNSName);
+			if (n <= 0 || n >= (int)sizeof(buf) ||
+			    memchr(ASN1_STRING_get0_data(g->d.dNSName), '\0', (size_t)n)) {
+				pinca_warnx("lint dns-charset: the CSR asks for a malformed DNS name");
+				rc = RC_POLICY;
+				break;
+			}
+			memcpy(buf, ASN1_STRING_get0_data(g->d.dNSName), (size_t)n);
+			buf[n] = '\0';
+			rc = leaf_request_add_dns(req, buf);
+		} else if (g->type == GEN_IPADD) {
+			char text[64] = "";
+			int n = ASN1_STRING_length(g->d.iPAddress);
+			const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
+			if ((n != 4 || !inet_ntop(AF_INET, a, text, sizeof(text))) &&
+			    (n != 16 || !inet_ntop(AF_INET6, a, text, sizeof(text)))) {
+				pinca_warnx("lint ip-literal: the CSR asks for a malformed IP address");
+				rc = RC_POLICY;
+				break;
+			}
+			rc = leaf_request_add_ip(req, text);
+		}
+		/* Other name types (email, URI...) are never copied. */
+	}
+	GENERAL_NAMES_free(san);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return rc;
+}
+
+void
+leaf_request_clear(struct leaf_request *req)
+{
+	for (int i = 0; i < req->ndns; i++)
+		free(req->dns[i]);
+	for (int i = 0; i < req->nip; i++)
+		free(req->ip[i]);
+	req->ndns = req->nip = 0;
+}
+
+int
+leaf_request_names_json(const struct leaf_request *req, char **dns, char **ip)
+{
+	json_t *d = json_array(), *a = json_array();
+
+	for (int i = 0; d && i < req->ndns; i++)
+		json_array_append_new(d, json_string(req->dns[i]));
+	for (int i = 0; a && i < req->nip; i++)
+		json_array_append_new(a, json_string(req->ip[i]));
+	*dns = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	*ip = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(d);
+	json_decref(a);
+	return *dns && *ip ? RC_OK : RC_FAIL;
+}
+
+/* The SAN value for X509V3_EXT_conf_nid: "DNS:a,DNS:b,IP:1.2.3.4". */
+static int
+san_value(const struct leaf_request *req, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < req->ndns + req->nip; i++) {
+		int n = snprintf(buf + off, size - off, "%s%s:%s", off ? "," : "",
+		    i < req->ndns ? "DNS" : "IP", i < req->ndns ? req->dns[i] : req->ip[i - req->ndns]);
+		if (n < 0 || (size_t)n >= size - off)
+			return RC_FAIL;
+		off += (size_t)n;
+	}
+	return RC_OK;
+}
+
+int
+leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result *res)
+{
+	X509 *issuer = signer_cert(is->sg), *x = NULL;
+	int server = strcmp(req->profile, "server") == 0;
+	int rsa = req->key_type == KEY_RSA_2048 || req->key_type == KEY_RSA_4096;
+	/* An hour of slack for clients whose clocks run behind. */
+	int64_t nb = (int64_t)time(NULL) - 3600, na = nb + (int64_t)req->days * 86400;
+	const char *cn = req->ndns ? req->dns[0] : req->nip ? req->ip[0] : NULL;
+	X509_NAME *name = X509_NAME_new();
+	char san[LEAF_MAX_NAMES * 260 + 16];
+	int rc = RC_FAIL;
+
+	memset(res, 0, sizeof(*res));
+	if (cn == NULL) {
+		pinca_warnx("lint san-present: a leaf needs at least one --dns or --ip");
+		rc = RC_POLICY;
+		goto out;
+	}
+	/* The CN repeats the first name for old clients; SAN is what counts
+	 * (RFC 6125). A name over 64 octets cannot be a CN (RFC 5280 ub-common-name). */
+	if (name == NULL || (strlen(cn) <= 64 && !X509_NAME_add_entry_by_NID(name, NID_commonName,
+	    MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0)))
+		goto ssl_fail;
+	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3) ||
+	    cert_set_random_serial(x, res->serial) != RC_OK || !X509_set_subject_name(x, name) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(issuer)) ||
+	    cert_set_validity(x, nb, na) != RC_OK || spki_normalize(req->pub) != RC_OK ||
+	    !X509_set_pubkey(x, req->pub) || san_value(req, san, sizeof(san) - 16) != RC_OK)
+		goto ssl_fail;
+	if (X509_NAME_entry_count(name) == 0) {
+		/* An empty subject makes the SAN critical (RFC 5280 4.2.1.6). */
+		memmove(san + 9, san, strlen(san) + 1);
+		memcpy(san, "critical,", 9);
+	}
+	if (cert_add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE") != RC_OK ||
+	    cert_add_ext(x, issuer, NID_key_usage, rsa ? "critical,digitalSignature,keyEncipherment" :
+	    "critical,digitalSignature") != RC_OK ||
+	    cert_add_ext(x, issuer, NID_ext_key_usage, server ? "serverAuth" : "clientAuth") != RC_OK ||
+	    cert_add_ext(x, issuer, NID_subject_key_identifier, "hash") != RC_OK ||
+	    cert_add_ext(x, issuer, NID_authority_key_identifier, "keyid:always") != RC_OK ||
+	    cert_add_ext(x, issuer, NID_subject_alt_name, san) != RC_OK)
+		goto out;
+	if (is->crl_url) {
+		char dp[2100];
+		snprintf(dp, sizeof(dp), "URI:%s", is->crl_url);
+		if (cert_add_ext(x, issuer, NID_crl_distribution_points, dp) != RC_OK)
+			goto out;
+	}
+	if ((rc = lint_leaf(x, issuer, req->profile, signer_md(is->sg))) != RC_OK)
+		goto out;
+	rc = RC_FAIL;
+	if (signer_sign_cert(is->sg, x) != RC_OK || pin_of_cert(x, res->pin) != RC_OK ||
+	    (res->cert_pem = cert_to_pem(x)) == NULL)
+		goto out;
+	res->not_after = na;
+	res->cert = x;
+	x = NULL;
+	rc = RC_OK;
+	goto out;
+ssl_fail:
+	pinca_warn_ssl("cannot build the certificate");
+out:
+	X509_NAME_free(name);
+	X509_free(x);
+	return rc;
+}
+
+int
+leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_id,
+    struct leaf_result *res)
+{
+	struct cert_record r;
+	char subject[256];
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	int rc = RC_FAIL;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.serial, sizeof(r.serial), "%s", res->serial);
+	snprintf(r.profile, sizeof(r.profile), "%s", req->profile);
+	r.issuer_id = is->ca.id;
+	r.lineage_id = lineage_id;
+	X509_NAME_oneline(X509_get_subject_name(res->cert), subject, sizeof(subject));
+	r.subject = subject;
+	r.pin = res->pin;
+	r.not_before = asn1_time_unix(X509_get0_notBefore(res->cert));
+	r.not_after = asn1_time_unix(X509_get0_notAfter(res->cert));
+	r.issued_at = (int64_t)time(NULL);
+	if (cert_fingerprint(res->cert, r.sha256_fingerprint) != RC_OK ||
+	    leaf_request_names_json(req, &r.dns_json, &r.ip_json) != RC_OK ||
+	    cert_to_der(res->cert, &der, &der_len) != RC_OK)
+		goto out;
+	r.der = der;
+	r.der_len = der_len;
+	rc = store_cert_insert(is->ctx->st, &r);
+out:
+	free(r.dns_json);
+	free(r.ip_json);
+	OPENSSL_free(der);
+	return rc;
+}
+
+void
+leaf_result_clear(struct leaf_result *res)
+{
+	X509_free(res->cert);
+	free(res->cert_pem);
+	memset(res, 0, sizeof(*res));
+}
+
+int
+leaf_write_files(const struct issuer *is, const struct leaf_result *res,
+    const struct leaf_paths *paths)
+{
+	size_t clen = strlen(res->cert_pem), chlen = strlen(is->chain_pem);
+	char *full;
+	int rc = RC_OK;
+
+	if (paths->cert && file_write_atomic(paths->cert, res->cert_pem, clen, 0644, 0) != RC_OK)
+		rc = RC_FAIL;
+	if (paths->chain && file_write_atomic(paths->chain, is->chain_pem, chlen, 0644, 0) != RC_OK)
+		rc = RC_FAIL;
+	if (paths->fullchain) {
+		if ((full = malloc(clen + chlen + 1)) == NULL) {
+			pinca_warnx("out of memory");
+			return RC_FAIL;
+		}
+		memcpy(full, res->cert_pem, clen);
+		memcpy(full + clen, is->chain_pem, chlen + 1);
+		if (file_write_atomic(paths->fullchain, full, clen + chlen, 0644, 0) != RC_OK)
+			rc = RC_FAIL;
+		free(full);
+	}
+	return rc;
+}
+
+char *
+leaf_abs_path(const char *path)
+{
+	char dir[PATH_MAX], base[PATH_MAX], real[PATH_MAX], *out;
+	size_t n;
+
+	if (path == NULL)
+		return NULL;
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(base, sizeof(base), "%s", path);
+	if (realpath(dirname(dir), real) == NULL) {
+		pinca_warn("cannot resolve %s", path);
+		return NULL;
+	}
+	n = strlen(real) + strlen(basename(base)) + 2;
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%s/%s", real, basename(base));
+	return out;
+}

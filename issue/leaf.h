@@ -1,0 +1,82 @@
+/* leaf: issuing one leaf certificate. The issuer (the CA that signs here,
+ * with its chain) is opened once and can sign many leaves; each leaf is
+ * linted, signed, and recorded in the database before any file is written. */
+#ifndef PINCA_LEAF_H
+#define PINCA_LEAF_H
+
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "ca/cert.h"
+#include "ca/context.h"
+#include "ca/keys.h"
+#include "ca/signer.h"
+
+#define LEAF_DEFAULT_DAYS 825
+#define LEAF_MAX_NAMES 100
+
+/* The CA that signs leaves in this directory, ready to sign. */
+struct issuer {
+	struct ca_context *ctx;
+	struct ca_record ca;
+	struct signer *sg;
+	char *crl_url;
+	char *chain_pem;	/* the issuing intermediate(s), leaf side first, no root */
+};
+
+/* What one leaf should say. Names are already linted and normalised. */
+struct leaf_request {
+	const char *name;		/* lineage name */
+	const char *profile;		/* "server" or "client" */
+	char *dns[LEAF_MAX_NAMES];
+	int ndns;
+	char *ip[LEAF_MAX_NAMES];
+	int nip;
+	long days;
+	EVP_PKEY *pub;			/* the key to certify (public part used) */
+	enum key_type key_type;
+};
+
+/* One issued leaf, as recorded. */
+struct leaf_result {
+	char serial[SERIAL_HEX_MAX];
+	char pin[PIN_LEN];
+	X509 *cert;
+	char *cert_pem;
+	int64_t not_after;
+};
+
+/* Opens the issuing CA: refuses a missing or expired one. Reads the
+ * passphrase from src when the key is encrypted. */
+int issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer *is);
+void issuer_close(struct issuer *is);
+
+/* Adds a DNS name or IP address to req after linting it. RC_OK/RC_POLICY. */
+int leaf_request_add_dns(struct leaf_request *req, const char *name);
+int leaf_request_add_ip(struct leaf_request *req, const char *ip);
+/* Takes the SAN names of a CSR into req (used when no --dns/--ip is given). */
+int leaf_request_names_from_csr(struct leaf_request *req, X509_REQ *csr);
+void leaf_request_clear(struct leaf_request *req);
+/* The names as JSON arrays (new strings). */
+int leaf_request_names_json(const struct leaf_request *req, char **dns, char **ip);
+
+/* Builds, lints and signs the leaf; does not record it. */
+int leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result *res);
+/* Records a signed leaf in the current transaction (serial collision:
+ * STORE_CONSTRAINT, the caller signs again). */
+int leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_id,
+    struct leaf_result *res);
+void leaf_result_clear(struct leaf_result *res);
+
+/* Output paths of a lineage, as certbot names them. */
+struct leaf_paths {
+	const char *cert, *chain, *fullchain;
+};
+/* Writes cert/chain/fullchain files atomically (each path may be NULL). */
+int leaf_write_files(const struct issuer *is, const struct leaf_result *res,
+    const struct leaf_paths *paths);
+/* Resolves a user path to an absolute one for the lineage (new string). */
+char *leaf_abs_path(const char *path);
+
+#endif

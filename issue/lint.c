@@ -1,0 +1,276 @@
+/* lint: leaf certificate rules (RFC 5280, RFC 1123 names, and what Android,
+ * Chrome and iOS accept). */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/x509v3.h>
+
+#include "ca/cert.h"
+#include "ca/keys.h"
+#include "common/err.h"
+#include "issue/lint.h"
+
+int
+lint_dns_name(const char *name, char *out, size_t size)
+{
+	size_t len = strlen(name), label = 0, labels = 1;
+
+	if (len == 0)
+		goto empty;
+	if (len > 253 || len + 1 > size) {
+		pinca_warnx("lint dns-length: '%.64s...' is longer than 253 octets", name);
+		return RC_POLICY;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 0x20 || c >= 0x7f) {
+			pinca_warnx("lint dns-charset: a name holds a control or non-ASCII byte (0x%02x); "
+			    "use the punycode (xn--) form", c);
+			return RC_POLICY;
+		}
+	}
+	if (name[0] == '*') {
+		if (name[1] != '.') {
+			pinca_warnx("lint dns-wildcard: '%s': a wildcard must be the whole leftmost label", name);
+			return RC_POLICY;
+		}
+		if (strchr(name + 2, '.') == NULL) {
+			pinca_warnx("lint dns-wildcard: '%s': a wildcard needs at least two labels after it",
+			    name);
+			return RC_POLICY;
+		}
+	}
+	for (size_t i = name[0] == '*' ? 2 : 0; i < len; i++) {
+		char c = name[i];
+		if (c == '.') {
+			if (label == 0)
+				goto empty;
+			if (name[i - 1] == '-')
+				goto hyphen;
+			label = 0;
+			labels++;
+			continue;
+		}
+		if (c == '*') {
+			pinca_warnx("lint dns-wildcard: '%s': a wildcard must be the whole leftmost label", name);
+			return RC_POLICY;
+		}
+		if (!isalnum((unsigned char)c) && c != '-') {
+			pinca_warnx("lint dns-charset: '%s': '%c' is not a letter, digit or hyphen", name, c);
+			return RC_POLICY;
+		}
+		if (c == '-' && label == 0)
+			goto hyphen;
+		if (++label > 63) {
+			pinca_warnx("lint dns-label-length: '%s' has a label longer than 63 octets", name);
+			return RC_POLICY;
+		}
+	}
+	if (label == 0)
+		goto empty;
+	if (name[len - 1] == '-')
+		goto hyphen;
+	for (size_t i = 0; i <= len; i++)
+		out[i] = (char)tolower((unsigned char)name[i]);
+	(void)labels;
+	return RC_OK;
+empty:
+	pinca_warnx("lint dns-empty-label: '%s' has an empty label", name);
+	return RC_POLICY;
+hyphen:
+	pinca_warnx("lint dns-hyphen: '%s': a label may not start or end with a hyphen", name);
+	return RC_POLICY;
+}
+
+int
+lint_ip_address(const char *ip, char *out, size_t size)
+{
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, ip, buf) == 1 && inet_ntop(AF_INET, buf, out, (socklen_t)size))
+		return RC_OK;
+	if (inet_pton(AF_INET6, ip, buf) == 1 && inet_ntop(AF_INET6, buf, out, (socklen_t)size))
+		return RC_OK;
+	pinca_warnx("lint ip-literal: '%.64s' is not an IPv4 or IPv6 address", ip);
+	return RC_POLICY;
+}
+
+/* The rule names below are what a refused issuance prints; docs/issuing.md
+ * lists them. */
+static int
+lint_names(X509 *leaf)
+{
+	GENERAL_NAMES *san = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	int n = san ? sk_GENERAL_NAME_num(san) : 0;
+
+	GENERAL_NAMES_free(san);
+	if (n == 0) {
+		pinca_warnx("lint san-present: a leaf needs at least one DNS name or IP address");
+		return RC_POLICY;
+	}
+	return RC_OK;
+}
+
+/* Reads the usages from the extensions themselves, not from OpenSSL's
+ * cached flags: the leaf is linted while still unsigned and being built. */
+static int
+lint_usages(X509 *leaf, const char *profile)
+{
+	int server = strcmp(profile, "server") == 0, crit = 0, rc = RC_POLICY;
+	int rsa = EVP_PKEY_get_base_id(X509_get0_pubkey(leaf)) == EVP_PKEY_RSA;
+	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(leaf, NID_basic_constraints, &crit, NULL);
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(leaf, NID_ext_key_usage, NULL, NULL);
+	ASN1_BIT_STRING *ku = X509_get_ext_d2i(leaf, NID_key_usage, NULL, NULL);
+	int want = server ? NID_server_auth : NID_client_auth, has = 0, other = 0;
+
+	if (bc == NULL || bc->ca) {
+		pinca_warnx("lint basic-constraints: a leaf must say CA:FALSE");
+		goto out;
+	}
+	for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku); i++) {
+		int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+		if (nid == want)
+			has = 1;
+		else
+			other = 1;
+	}
+	if (!has || other) {
+		pinca_warnx("lint eku: a %s certificate needs exactly the %s extended key usage", profile,
+		    server ? "serverAuth" : "clientAuth");
+		goto out;
+	}
+	if (ku == NULL || !ASN1_BIT_STRING_get_bit(ku, 0) ||
+	    (rsa && !ASN1_BIT_STRING_get_bit(ku, 2)) || ASN1_BIT_STRING_get_bit(ku, 5) ||
+	    ASN1_BIT_STRING_get_bit(ku, 6)) {
+		/* Bits (RFC 5280 4.2.1.3): 0 digitalSignature, 2 keyEncipherment,
+		 * 5 keyCertSign, 6 cRLSign. */
+		pinca_warnx("lint key-usage: a leaf needs digitalSignature%s and no CA usages",
+		    rsa ? " and keyEncipherment" : "");
+		goto out;
+	}
+	rc = RC_OK;
+out:
+	BASIC_CONSTRAINTS_free(bc);
+	EXTENDED_KEY_USAGE_free(eku);
+	ASN1_BIT_STRING_free(ku);
+	return rc;
+}
+
+static int
+lint_validity(X509 *leaf, X509 *issuer)
+{
+	int64_t nb = asn1_time_unix(X509_get0_notBefore(leaf));
+	int64_t na = asn1_time_unix(X509_get0_notAfter(leaf));
+	int64_t issuer_end = asn1_time_unix(X509_get0_notAfter(issuer));
+
+	if (na <= nb) {
+		pinca_warnx("lint validity: notAfter is not after notBefore");
+		return RC_POLICY;
+	}
+	if (na - nb > (int64_t)LINT_MAX_DAYS * 86400) {
+		pinca_warnx("lint validity-825: the validity is %lld days; iOS and macOS refuse TLS "
+		    "certificates valid for more than %d days", (long long)((na - nb + 86399) / 86400),
+		    LINT_MAX_DAYS);
+		return RC_POLICY;
+	}
+	if (na > issuer_end) {
+		pinca_warnx("lint validity-issuer: the leaf would outlive its issuer (ends in %lld "
+		    "days); use --days %lld or rotate the intermediate", (long long)((issuer_end - nb) / 86400),
+		    (long long)((issuer_end - nb) / 86400));
+		return RC_POLICY;
+	}
+	return RC_OK;
+}
+
+/* Does DNS name match a dNSName constraint? RFC 5280 4.2.1.10: a name
+ * matches when adding labels on the left of the constraint gives it; a
+ * constraint with a leading '.' matches subdomains only. */
+static int
+dns_within(const char *name, const ASN1_IA5STRING *base)
+{
+	size_t n = strlen(name), b = (size_t)ASN1_STRING_length(base);
+	const char *c = (const char *)ASN1_STRING_get0_data(base);
+
+	if (b == 0)
+		return 1;
+	if (c[0] == '.')
+		return n > b && strncasecmp(name + n - b, c, b) == 0;
+	if (n == b)
+		return strncasecmp(name, c, b) == 0;
+	return n > b && name[n - b - 1] == '.' && strncasecmp(name + n - b, c, b) == 0;
+}
+
+/* Checks the leaf's DNS names against the issuer's dNSName subtrees. Read
+ * from the extension itself: OpenSSL's own NAME_CONSTRAINTS_check reads the
+ * SAN cached before the leaf was complete. */
+static int
+lint_name_constraints(X509 *leaf, NAME_CONSTRAINTS *nc)
+{
+	GENERAL_NAMES *san = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	int rc = RC_OK, has_dns_subtree = 0;
+
+	for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); j++)
+		has_dns_subtree |= sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, j)->base->type == GEN_DNS;
+	for (int i = 0; san && rc == RC_OK && i < sk_GENERAL_NAME_num(san); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(san, i);
+		char name[256];
+		int n, permitted = !has_dns_subtree;
+
+		if (g->type != GEN_DNS)
+			continue;
+		n = ASN1_STRING_length(g->d.dNSName);
+		if (n <= 0 || n >= (int)sizeof(name))
+			continue;
+		memcpy(name, ASN1_STRING_get0_data(g->d.dNSName), (size_t)n);
+		name[n] = '\0';
+		/* A wildcard is checked as the names it stands for. */
+		const char *match = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
+		for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); j++) {
+			GENERAL_SUBTREE *t = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, j);
+			if (t->base->type == GEN_DNS && dns_within(match, t->base->d.dNSName))
+				permitted = 1;
+		}
+		for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); j++) {
+			GENERAL_SUBTREE *t = sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, j);
+			if (t->base->type == GEN_DNS && dns_within(match, t->base->d.dNSName))
+				permitted = 0;
+		}
+		if (!permitted) {
+			pinca_warnx("lint name-constraints: '%s' is outside the names the intermediate may "
+			    "issue for", name);
+			rc = RC_POLICY;
+		}
+	}
+	GENERAL_NAMES_free(san);
+	return rc;
+}
+
+int
+lint_leaf(X509 *leaf, X509 *issuer, const char *profile, const EVP_MD *md)
+{
+	NAME_CONSTRAINTS *nc;
+	enum key_type type;
+	int rc, md_nid = EVP_MD_get_type(md);
+
+	if ((rc = lint_names(leaf)) != RC_OK || (rc = lint_usages(leaf, profile)) != RC_OK ||
+	    (rc = lint_validity(leaf, issuer)) != RC_OK)
+		return rc;
+	if ((rc = key_type_of(X509_get0_pubkey(leaf), "the leaf's key", &type)) != RC_OK)
+		return rc == RC_FAIL ? RC_FAIL : RC_POLICY;
+	if (md_nid != NID_sha256 && md_nid != NID_sha384 && md_nid != NID_sha512) {
+		pinca_warnx("lint signature: the signature must use SHA-256 or stronger");
+		return RC_POLICY;
+	}
+	/* RFC 5280 4.2.1.10: the intermediate's permitted subtrees bind its leaves. */
+	nc = X509_get_ext_d2i(issuer, NID_name_constraints, NULL, NULL);
+	if (nc != NULL) {
+		rc = lint_name_constraints(leaf, nc);
+		NAME_CONSTRAINTS_free(nc);
+		if (rc != RC_OK)
+			return rc;
+	}
+	return RC_OK;
+}

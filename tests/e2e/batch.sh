@@ -1,0 +1,39 @@
+#!/bin/bash
+# issue --batch: JSON lines in, one result line out per request, in order;
+# bad lines fail alone with their line number, good ones are issued.
+. "$(dirname "$0")/lib.sh"
+setup_ca || { echo "FAIL setup"; finish; exit 1; }
+O=$T/o; mkdir -p "$O"
+for i in 1 2 3; do
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$O/c$i.key" -subj "/CN=c$i" -out "$O/c$i.csr" 2>/dev/null
+done
+cat >"$T/batch.jsonl" <<JSONL
+{"name": "web1", "dns": ["web1.example.com"], "ip": ["10.0.0.5"], "csr": "$O/c1.csr", "cert_out": "$O/web1.pem", "fullchain_out": "$O/web1-full.pem"}
+{"name": "web2", "dns": ["web2.example.com"], "key_out": "$O/web2.key", "cert_out": "$O/web2.pem", "days": 90}
+
+not json at all
+{"name": "bad1", "dns": ["bad..example.com"], "key_out": "$O/bad1.key"}
+{"name": "web1", "dns": ["dup.example.com"], "csr": "$O/c2.csr"}
+{"name": "cli", "dns": ["cli.example.com"], "csr": "$O/c3.csr", "profile": "client", "cert_out": "$O/cli.pem"}
+{"name": "typo", "dnss": ["x.example.com"], "csr": "$O/c3.csr"}
+JSONL
+"$PINCA" issue --batch "$T/batch.jsonl" "${PASS[@]}" >"$T/res.jsonl" 2>"$T/err"; rc=$?
+check "a batch with failures exits 1" test "$rc" = 1
+check "one result line per request, in order, with line numbers" "$PY" - "$T/res.jsonl" <<'PYEOF'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert [x['line'] for x in r] == [1, 2, 4, 5, 6, 7, 8], r
+ok = {x['name']: x for x in r if 'serial' in x}
+assert set(ok) == {'web1', 'web2', 'cli'}, r
+err = {x['line']: x['error'] for x in r if 'error' in x}
+assert 'JSON' in err[4] and 'dns-empty-label' in err[5] and 'exists' in err[6] and 'dnss' in err[8], err
+PYEOF
+check "batch certificates verify (x509_strict)" sh -c "for c in web1 web2; do openssl verify -x509_strict -purpose sslserver -CAfile '$T/root.pem' -untrusted '$T/int.pem' '$O/'\$c.pem || exit 1; done"
+check "batch client profile" sh -c "openssl x509 -in '$O/cli.pem' -noout -ext extendedKeyUsage | grep -q 'Client'"
+check "batch days honoured" sh -c "[ \$(( (\$(date -d \"\$(openssl x509 -in '$O/web2.pem' -noout -enddate | cut -d= -f2)\" +%s) - \$(date -d \"\$(openssl x509 -in '$O/web2.pem' -noout -startdate | cut -d= -f2)\" +%s)) / 86400 )) = 90 ]"
+check "three rows recorded" test "$(sqlite3 "$PINCA_DIR/pinca.db" 'SELECT count(*) FROM certificates')" = 3
+check "no key left for the failed request" test ! -e "$O/bad1.key"
+printf '{"name": "in1", "dns": ["in1.example.com"], "key_out": "%s"}\n' "$O/in1.key" >"$T/one.jsonl"
+check "batch from stdin" sh -c "'$PINCA' issue --batch - ${PASS[*]} <'$T/one.jsonl' | grep -q '\"serial\"'"
+refuse "batch with flags is a usage error" 2 "batch" "$PINCA" issue --batch "$T/one.jsonl" --name x "${PASS[@]}"
+finish
