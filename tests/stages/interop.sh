@@ -29,6 +29,9 @@ nss_db() { local db=$1 root=$2
 certtool_clean() { local out; out=$(certtool -i --infile "$1" 2>&1) || return 1
   ! grep -qi 'warning' <<<"$out"; }
 
+# refuse_tool CMD...: CMD must fail (a negative control).
+refuse_tool() { ! "$@" >/dev/null 2>&1; }
+
 # A TCP port nobody listens on.
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -47,11 +50,14 @@ leaf_checks() { local ty=$1 d=$2
   # A real handshake: openssl s_server with the leaf and its chain.
   local port; port=$(free_port)
   openssl s_server -accept "127.0.0.1:$port" -cert "$d/leaf.pem" -key "$d/leaf.key" -cert_chain "$d/chain.pem" \
-    -www -naccept 2 >"$d/server.log" 2>&1 </dev/null &
+    -www >"$d/server.log" 2>&1 </dev/null &
   local spid=$!; PIDS+=("$spid")
   for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   check "$ty: curl --cacert ROOT over TLS to the leaf" curl -sS --max-time 10 --cacert "$d/root.pem" \
     --resolve "localhost:$port:127.0.0.1" -o "$d/page" "https://localhost:$port/"
+  check "$ty: control: curl refuses the server under a look-alike root" sh -c "! curl -sS --max-time 10 --cacert '$d/other.pem' --resolve 'localhost:$port:127.0.0.1' -o /dev/null 'https://localhost:$port/' 2>/dev/null"
+  check "$ty: control: openssl rejects the leaf for another host name" refuse_tool \
+    openssl verify -x509_strict -verify_hostname other.example.net -CAfile "$d/root.pem" -untrusted "$d/chain.pem" "$d/leaf.pem"
   check "$ty: gnutls-cli --x509cafile ROOT handshake" sh -c "timeout 10 gnutls-cli --x509cafile '$d/root.pem' -p $port localhost </dev/null >'$d/gnutls.log' 2>&1 && grep -q 'Handshake was completed' '$d/gnutls.log'"
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 }
@@ -83,7 +89,6 @@ for ty in $TYPES; do
   # Negative control: an unrelated root must not verify the intermediate.
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/other.key" \
     -subj "/CN=Interop Root $ty" -days 2 -out "$d/other.pem" 2>/dev/null
-  refuse_tool() { ! "$@" >/dev/null 2>&1; }
   check "$ty: control: openssl rejects the intermediate under a look-alike root" \
     refuse_tool openssl verify -x509_strict -CAfile "$d/other.pem" "$d/int.pem"
   check "$ty: control: certtool rejects it too" sh -c "! certtool --verify --load-ca-certificate '$d/other.pem' --infile '$d/int.pem' 2>&1 | grep -q 'Chain verification output: Verified'"
