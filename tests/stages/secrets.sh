@@ -79,12 +79,13 @@ check "control: the search finds the passphrase where it is" grep -qF -- "$SECRE
 if "$PINCA" renew --help >/dev/null 2>&1 && "$PINCA" issue --help >/dev/null 2>&1; then
   if "$PINCA" issue --name hook --dns hook.example.com --key-out "$T/hook.key" --cert-out "$T/hook.pem" \
       --pass-file "$T/secret" >"$T/logs/issue.out" 2>"$T/logs/issue.err"; then
-    hook="cat /proc/\$\$/environ >'$T/hook.env'; env >'$T/hook.envp'; cat /proc/\$PPID/cmdline >'$T/hook.parent' 2>/dev/null; true"
+    hook="cat /proc/\$\$/environ >'$T/hook.env'; env >'$T/hook.envp'; cat /proc/\$PPID/cmdline >'$T/hook.parent' 2>/dev/null; ls -l /proc/\$\$/fd/ >'$T/hook.fds' 2>&1; true"
     PINCA_TEST_PASS="$SECRET" "$PINCA" renew hook --exec "$hook" --pass-env PINCA_TEST_PASS \
       >"$T/logs/renew.out" 2>"$T/logs/renew.err"
     check "renew --exec ran the hook" test -s "$T/hook.envp"
     check "hook environment has no passphrase" sh -c "! grep -aqF -- '$SECRET' '$T/hook.env' '$T/hook.envp'"
     check "hook environment has no PINCA_TEST_PASS variable" sh -c "! grep -aq '^PINCA_TEST_PASS=' '$T/hook.envp'"
+    check "hook inherits no open database or key file" sh -c "[ -s '$T/hook.fds' ] && ! grep -Eq 'pinca\.db|\.key' '$T/hook.fds'"
     check "passphrase not in renew's output or the database" sh -c "! grep -raqF -- '$SECRET' '$T/logs' '$PINCA_DIR'"
   else
     bad "issue for the hook test failed"
