@@ -28,7 +28,7 @@ pin_of_spki_der(const unsigned char *der, size_t len, char out[PIN_LEN])
 		return RC_FAIL;
 	if (EVP_EncodeBlock(b64, md, 32) != 44)
 		return RC_FAIL;
-	memcpy(out, "sha256/", 7);	/* NOLINT(bugprone-not-null-terminated-result): NUL comes next */
+	memcpy(out, "sha256/", 7);
 	memcpy(out + 7, b64, 45);	/* 44 characters and the NUL */
 	return RC_OK;
 }
