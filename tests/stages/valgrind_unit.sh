@@ -33,6 +33,11 @@ vg_cmd "ca root" ca root --cn "VG Root" --key ec-p256 --no-passphrase
 vg_cmd "ca intermediate" ca intermediate --cn "VG Issuing" --no-passphrase
 vg_cmd "ca list --json" ca list --json
 vg_cmd "pins --json" pins --json
+if ./pinca issue --help >/dev/null 2>&1; then
+  vg_cmd "issue" issue --name vg --dns vg.example.com --ip 10.0.0.1 --key-out "$T/vg.key" \
+    --cert-out "$T/vg.pem" --fullchain-out "$T/vg-full.pem"
+  vg_cmd "renew --exec" renew vg --exec true
+fi
 # A refusal must be clean too (exit 2, no valgrind error).
 "${VG[@]}" ./pinca ca root --cn X --key ed25519 >"$T/vg" 2>&1; rc=$?
 if [ $rc -eq 2 ] || [ $rc -eq 3 ]; then ok "valgrind pinca refusal (exit $rc)"; else bad "valgrind pinca refusal (exit $rc)"; fi
