@@ -5,8 +5,10 @@
 
 #include "ca/cmd.h"
 #include "common/err.h"
+#include "db/cmd.h"
 #include "db/store.h"
 #include "issue/cmd.h"
+#include "revoke/cmd.h"
 
 static const struct subcommand commands[] = {
 	{ "init", cmd_init, "create the CA directory and database" },
@@ -14,6 +16,11 @@ static const struct subcommand commands[] = {
 	{ "issue", cmd_issue, "issue leaf certificates (one, or a batch of JSON lines)" },
 	{ "renew", cmd_renew, "renew lineages, keeping their keys unless told" },
 	{ "pins", cmd_pins, "pin configuration for the apps" },
+	{ "revoke", cmd_revoke, "revoke a certificate (recorded; published by crl)" },
+	{ "crl", cmd_crl, "make the signed CRL of a CA held here" },
+	{ "verify", cmd_verify, "check a served chain or a live server against the pins" },
+	{ "app", cmd_app, "app releases and the pins they carry" },
+	{ "db", cmd_db, "the certificate database: list, show, check, audit, backup" },
 	{ NULL, NULL, NULL },
 };
 

@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include "ca/cert.h"
 #include "ca/context.h"
 #include "ca/keys.h"
 #include "common/subcommand.h"
@@ -20,20 +21,43 @@ int cmd_ca_import(int argc, char **argv);
 int cmd_ca_list(int argc, char **argv);
 int cmd_ca_show(int argc, char **argv);
 int cmd_pins(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_app(int argc, char **argv);
+int cmd_ca_activate(int argc, char **argv);
 
 /* Shared by the ca commands. */
 int dir_create_keys(const char *dir);
 EVP_PKEY *ca_new_key_file(const char *dir, const char *role, enum key_type type,
     const struct secret *pass, char *rel, size_t rel_size);
 
-/* The pin guard (ca/guard.c): refuses (RC_POLICY, naming the release) making
- * root the anchor of what the server serves when a supported app release
- * pins neither it nor any current leaf key. force logs and allows. */
+/* The pin guard (ca/guard.c). Each check describes the keys the server
+ * would present after a change and refuses it (RC_POLICY, one line naming
+ * the release) when a supported app release pins none of them. force
+ * prints a loud warning and allows; the caller records "forced" in its
+ * audit record. */
+#define GUARD_MAX_KEYS 256	/* leaf keys of every lineage included */
+struct served_keys {
+	char pins[GUARD_MAX_KEYS][PIN_LEN];
+	size_t n;
+	const char *require;	/* only releases pinning this key are affected (or NULL) */
+	char refused[256];	/* first release that would break */
+};
+void served_keys_add(struct served_keys *sk, const char *pin);
+/* Whether release r carries one of pins. */
+int release_pins_any(const struct app_release *r, const char *const *pins, size_t n);
+/* The keys served today: the active intermediate held here and its root
+ * (on a root-only host, the primary root). */
+int guard_current_keys(struct ca_context *ctx, struct served_keys *sk);
+/* Making root the anchor of what the server serves (a new intermediate under it). */
 int guard_check_root(struct ca_context *ctx, const struct ca_record *root, int force);
+/* Making inter (issued by root) the intermediate that issues here. */
+int guard_check_intermediate(struct ca_context *ctx, const struct ca_record *inter,
+    const struct ca_record *root, int force);
 
 /* The general form: the served chain's pins go from before[] to after[];
  * a supported release that matches before and not after is broken, and the
- * change is refused (RC_POLICY naming the release and `what`). */
+ * change is refused (RC_POLICY naming the release and `what`). With an
+ * empty before[] (nothing served yet) every release must match after[]. */
 int guard_check_transition(struct ca_context *ctx, const char *const *before, int nbefore,
     const char *const *after, int nafter, int force, const char *what);
 

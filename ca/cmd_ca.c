@@ -364,6 +364,7 @@ static const struct subcommand ca_commands[] = {
 	{ "csr", cmd_ca_csr, "intermediate key and CSR (issuing host)" },
 	{ "sign", cmd_ca_sign, "root signs an intermediate CSR (offline host)" },
 	{ "import", cmd_ca_import, "install the signed intermediate (issuing host)" },
+	{ "activate", cmd_ca_activate, "move issuance under the standby root (guarded)" },
 	{ "list", cmd_ca_list, "list the CAs this directory knows" },
 	{ "show", cmd_ca_show, "show one CA (root, standby, intermediate or SERIAL)" },
 	{ NULL, NULL, NULL },

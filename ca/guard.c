@@ -1,77 +1,81 @@
 /* guard: the pin guard. An app release in users' hands trusts only the pins
  * it shipped with; any change that would make the served chain miss all of
- * them bricks that release. Such changes are refused until the release is
- * retired, or forced (and the audit log says so). */
+ * them bricks that release. Such changes are refused (RC_POLICY, one line
+ * naming the release) until the release is retired, or forced: --force
+ * prints a loud warning and the caller records "forced" in its audit record.
+ *
+ * Every check has one shape (guard_check_transition): the keys the server
+ * presents go from before[] (leaf, intermediate, root) to after[]; a
+ * supported release that finds one of its pins in before[] and none in
+ * after[] would break. When nothing is served yet (before[] is empty) every
+ * supported release must find a pin in after[]. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ca/cmd.h"
 #include "common/err.h"
 
-struct root_guard {
-	const char *root_pin;
-	const char *root_cn;
-	const char *refused;	/* name of the first release that would break */
-	char refused_name[256];
-};
-
-static int
-release_keeps_root(const struct app_release *r, void *arg)
+void
+served_keys_add(struct served_keys *sk, const char *pin)
 {
-	struct root_guard *g = arg;
-
-	for (size_t i = 0; i < r->npins; i++)
-		if (strcmp(r->pins[i], g->root_pin) == 0)
-			return 0;
-	snprintf(g->refused_name, sizeof(g->refused_name), "%s", r->name);
-	g->refused = g->refused_name;
-	return 1;
+	if (pin == NULL || sk->n == GUARD_MAX_KEYS)
+		return;
+	for (size_t i = 0; i < sk->n; i++)
+		if (strcmp(sk->pins[i], pin) == 0)
+			return;
+	snprintf(sk->pins[sk->n++], PIN_LEN, "%s", pin);
 }
 
 int
-guard_check_root(struct ca_context *ctx, const struct ca_record *root, int force)
-{
-	struct root_guard g = { root->pin, root->cn, NULL, "" };
-	int rc = store_app_each(ctx->st, 1, release_keeps_root, &g);
-
-	if (rc < 0)
-		return RC_FAIL;
-	if (g.refused == NULL)
-		return RC_OK;
-	if (force) {
-		fprintf(stderr, "pinca: warning: --force: app release '%s' does not pin root '%s'; "
-		    "its users will fail to connect\n", g.refused, root->cn);
-		return RC_OK;
-	}
-	pinca_warnx("refused by the pin guard: app release '%s' does not pin root '%s' (%s); "
-	    "retire the release or pass --force", g.refused, root->cn, root->pin);
-	return RC_POLICY;
-}
-
-/* Does release r pin any key in set? */
-static int
-release_pins_any(const struct app_release *r, const char *const *set, int n)
+release_pins_any(const struct app_release *r, const char *const *pins, size_t n)
 {
 	for (size_t i = 0; i < r->npins; i++)
-		for (int j = 0; j < n; j++)
-			if (set[j] && strcmp(r->pins[i], set[j]) == 0)
+		for (size_t j = 0; j < n; j++)
+			if (pins[j] && strcmp(r->pins[i], pins[j]) == 0)
 				return 1;
 	return 0;
 }
 
+int
+guard_current_keys(struct ca_context *ctx, struct served_keys *sk)
+{
+	struct ca_record inter = { 0 }, root = { 0 };
+	int rc;
+
+	if ((rc = store_ca_find_held(ctx->st, "intermediate", &inter)) == RC_FAIL)
+		return RC_FAIL;
+	if (rc == RC_OK) {
+		served_keys_add(sk, inter.pin);
+		rc = store_ca_get(ctx->st, inter.issuer_id, &root);
+	} else {
+		rc = store_ca_find_held(ctx->st, "root", &root);
+	}
+	if (rc == RC_FAIL) {
+		ca_record_clear(&inter);
+		return RC_FAIL;
+	}
+	if (rc == RC_OK)
+		served_keys_add(sk, root.pin);
+	ca_record_clear(&inter);
+	ca_record_clear(&root);
+	return RC_OK;
+}
+
 struct transition_guard {
 	const char *const *before, *const *after;
-	int nbefore, nafter;
+	size_t nbefore, nafter;
 	char refused[256];
 };
 
+/* store_app_each callback: stops at the first release the change breaks. */
 static int
 release_survives(const struct app_release *r, void *arg)
 {
 	struct transition_guard *g = arg;
+	int before = g->nbefore == 0 || release_pins_any(r, g->before, g->nbefore);
 
 	/* Only a release that connects today can be broken by the change. */
-	if (release_pins_any(r, g->before, g->nbefore) && !release_pins_any(r, g->after, g->nafter)) {
+	if (before && !release_pins_any(r, g->after, g->nafter)) {
 		snprintf(g->refused, sizeof(g->refused), "%s", r->name);
 		return 1;
 	}
@@ -82,7 +86,8 @@ int
 guard_check_transition(struct ca_context *ctx, const char *const *before, int nbefore,
     const char *const *after, int nafter, int force, const char *what)
 {
-	struct transition_guard g = { before, after, nbefore, nafter, "" };
+	struct transition_guard g = { before, after, (size_t)(nbefore > 0 ? nbefore : 0),
+	    (size_t)(nafter > 0 ? nafter : 0), "" };
 	int rc = store_app_each(ctx->st, 1, release_survives, &g);
 
 	if (rc < 0)
@@ -90,11 +95,59 @@ guard_check_transition(struct ca_context *ctx, const char *const *before, int nb
 	if (g.refused[0] == '\0')
 		return RC_OK;
 	if (force) {
-		fprintf(stderr, "pinca: warning: --force: %s breaks the pins of app release '%s'\n",
-		    what, g.refused);
+		fprintf(stderr, "pinca: warning: --force: %s breaks app release '%s': the served chain "
+		    "matches none of its pins and its users will fail to connect (recorded in the "
+		    "audit log)\n", what, g.refused);
 		return RC_OK;
 	}
 	pinca_warnx("refused by the pin guard: %s would break app release '%s' (the served chain "
-	    "would match none of its pins); retire the release or pass --force", what, g.refused);
+	    "would match none of its pins); retire it with 'pinca app retire %s' or pass --force",
+	    what, g.refused, g.refused);
 	return RC_POLICY;
+}
+
+/* Runs the transition from the keys served today to after. */
+static int
+guard_from_current(struct ca_context *ctx, const struct served_keys *after, int force,
+    const char *what)
+{
+	struct served_keys now = { .n = 0 };
+	const char *b[GUARD_MAX_KEYS], *a[GUARD_MAX_KEYS];
+
+	if (guard_current_keys(ctx, &now) != RC_OK)
+		return RC_FAIL;
+	for (size_t i = 0; i < now.n; i++)
+		b[i] = now.pins[i];
+	for (size_t i = 0; i < after->n; i++)
+		a[i] = after->pins[i];
+	return guard_check_transition(ctx, b, (int)now.n, a, (int)after->n, force, what);
+}
+
+int
+guard_check_root(struct ca_context *ctx, const struct ca_record *root, int force)
+{
+	struct served_keys after = { .n = 0 };
+	char what[512];
+
+	/* After the switch the chain is leaf + a new intermediate + root: only
+	 * the root's key is known ahead, so it is the one a release must pin.
+	 * (Leaf keys survive a renewal, but a release that pins only leaves
+	 * never depended on the root and is not affected either way.) */
+	served_keys_add(&after, root->pin);
+	snprintf(what, sizeof(what), "issuing under root '%s'", root->cn);
+	return guard_from_current(ctx, &after, force, what);
+}
+
+int
+guard_check_intermediate(struct ca_context *ctx, const struct ca_record *inter,
+    const struct ca_record *root, int force)
+{
+	struct served_keys after = { .n = 0 };
+	char what[512];
+
+	served_keys_add(&after, inter->pin);
+	served_keys_add(&after, root->pin);
+	snprintf(what, sizeof(what), "issuing from intermediate '%s' under root '%s'", inter->cn,
+	    root->cn);
+	return guard_from_current(ctx, &after, force, what);
 }

@@ -1,6 +1,8 @@
 /* schema: the database layout and its forward migrations. The version lives in
  * PRAGMA user_version; each migration runs inside one transaction with the
  * version bump, so a database is always at exactly one known version. */
+#include <stdio.h>
+
 #include <sqlite3.h>
 
 #include "common/err.h"
@@ -137,9 +139,17 @@ static const char schema_v1[] =
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
-/* Migrations in order; migrations[i] takes the database from version i to i+1. */
+/* Version 2: the newest certificate of a lineage (renew, issue's lineage
+ * look-ups) is read from the end of this index instead of sorting every
+ * certificate the lineage ever had. */
+static const char schema_v2[] =
+    "CREATE INDEX certificates_lineage_latest ON certificates(lineage_id, issued_at, not_after);";
+
+/* Migrations in order; migrations[i] takes the database from version i to i+1.
+ * Never edit a released one: add the next. */
 static const char *const migrations[] = {
 	schema_v1,
+	schema_v2,
 };
 
 int
@@ -160,17 +170,26 @@ store_migrate(struct store *st)
 		    "upgrade pinca", store_path(st), have, want);
 		return RC_FAIL;
 	}
-	for (int v = have; v < want; v++) {
+	if (have == want)
+		return RC_OK;
+	/* All steps in one transaction: a database is at its old version or at
+	 * the new one, never between. The version is read again under the write
+	 * lock, since another process may have migrated it meanwhile. */
+	if (store_begin(st) != RC_OK)
+		return RC_FAIL;
+	if (store_user_version(st, &have) != RC_OK)
+		goto fail;
+	for (int v = have; v < want; v++)
+		if (store_exec(st, migrations[v]) != RC_OK)
+			goto fail;
+	if (have < want) {
 		char pragma[64];
-		if (store_begin(st) != RC_OK)
-			return RC_FAIL;
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-		if (store_exec(st, migrations[v]) != RC_OK || store_exec(st, pragma) != RC_OK) {
-			store_rollback(st);
-			return RC_FAIL;
-		}
-		if (store_commit(st) != RC_OK)
-			return RC_FAIL;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", want);
+		if (store_exec(st, pragma) != RC_OK)
+			goto fail;
 	}
-	return RC_OK;
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return RC_FAIL;
 }

@@ -22,9 +22,14 @@
 int
 store_fail(struct store *st, const char *what)
 {
-	int code = sqlite3_extended_errcode(st->db);
+	int code = sqlite3_extended_errcode(st->db), sys = sqlite3_system_errno(st->db);
 
-	if (code == SQLITE_FULL || code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC)
+	/* A full disk shows as SQLITE_FULL on a write, but as a bare "disk I/O
+	 * error" when the WAL index (-shm) cannot grow: name it either way. */
+	if (code == SQLITE_FULL || ((code & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT)))
+		pinca_warnx("%s: %s: no space left on the device (%s); nothing was recorded",
+		    store_path(st), what, sqlite3_errmsg(st->db));
+	else if (code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC)
 		pinca_warnx("%s: %s: %s (disk full or write error; nothing was recorded)",
 		    store_path(st), what, sqlite3_errmsg(st->db));
 	else
@@ -176,6 +181,13 @@ store_check_identity(struct store *st, int create)
 	}
 	if (app_id != PINCA_APPLICATION_ID || version == 0) {
 		pinca_warnx("%s is not a pinca database", st->path);
+		return RC_FAIL;
+	}
+	/* Before any pragma changes the file: a newer pinca's database is left
+	 * exactly as it was. */
+	if (version > store_schema_version()) {
+		pinca_warnx("%s was written by a newer pinca (schema %d, this one knows %d); "
+		    "upgrade pinca", st->path, version, store_schema_version());
 		return RC_FAIL;
 	}
 	return RC_OK;

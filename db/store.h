@@ -138,6 +138,8 @@ struct cert_filter {
 	const char *lineage;		/* NULL: any */
 	int64_t now;
 	int with_der;			/* read the DER too */
+	int serial_order;		/* walk the table in serial order, using no
+					 * secondary index (db check) */
 };
 int store_cert_each(struct store *st, const struct cert_filter *f,
     int (*fn)(const struct cert_record *, void *), void *arg);
@@ -164,6 +166,22 @@ int store_crl_record(struct store *st, int64_t issuer_id, int64_t number, int64_
 /* The latest CRL of a CA; STORE_NOT_FOUND if none. */
 int store_crl_latest(struct store *st, int64_t issuer_id, int64_t *number,
     int64_t *this_update, int64_t *next_update);
+
+/* What a serial names for `revoke`: a leaf (certificates) or a CA (cas). */
+struct revocation_target {
+	char serial[48];
+	char kind[16];		/* leaf | root | standby | intermediate */
+	int64_t issuer_id;	/* the CA whose CRL lists it; 0 for a self-signed root */
+	int64_t not_after;
+	char *name;		/* lineage name of a leaf or CN of a CA; may be NULL */
+};
+void revocation_target_clear(struct revocation_target *t);
+/* Finds the certificate with this canonical serial among leaves, then CAs. */
+int store_revocation_target(struct store *st, const char *serial, struct revocation_target *out);
+/* The newest certificate of a lineage (latest issued_at, then notAfter, as store_cert_latest); STORE_NOT_FOUND if
+ * the lineage or its certificates do not exist. */
+int store_revocation_target_lineage(struct store *st, const char *lineage,
+    struct revocation_target *out);
 
 /* --- app releases --- */
 

@@ -70,7 +70,7 @@ app_load_pins(struct store *st, struct app_release *r)
 	sqlite3_stmt *s;
 	int step, rc = RC_OK;
 
-	if (store_prepare(st, &s, "SELECT pin FROM app_pins WHERE release_id = ? ORDER BY rowid") != RC_OK)
+	if (store_prepare(st, &s, "SELECT pin FROM app_pins WHERE release_id = ? ORDER BY pin") != RC_OK)
 		return RC_FAIL;
 	sqlite3_bind_int64(s, 1, r->id);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {

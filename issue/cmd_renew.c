@@ -153,8 +153,9 @@ lineage_renew(struct renew_run *run, const struct lineage_record *l)
 		after[0] = res.pin;
 		after[1] = before[1];
 		after[2] = before[2];
-		if ((rc = guard_check_transition(is->ctx, before, 3, after, 3, run->force,
-		    "rotating the key of lineage")) != RC_OK)
+		char what[128];
+		snprintf(what, sizeof(what), "a new key for lineage '%s'", l->name);
+		if ((rc = guard_check_transition(is->ctx, before, 3, after, 3, run->force, what)) != RC_OK)
 			goto out;
 	}
 	rc = RC_FAIL;

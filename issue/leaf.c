@@ -34,6 +34,19 @@ issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer
 		    is->ca.cn, when);
 		goto fail;
 	}
+	{
+		/* A revoked CA (one-machine mode: the root revoked it here) signs nothing more. */
+		struct revocation_record rev;
+		int r = store_revocation_get(ctx->st, is->ca.serial, &rev);
+		if (r == RC_OK) {
+			time_rfc3339(rev.revoked_at, when, sizeof(when));
+			pinca_warnx("the %s '%s' was revoked on %s; rotate it before issuing",
+			    is->ca.role, is->ca.cn, when);
+			goto fail;
+		}
+		if (r == RC_FAIL)
+			goto fail;
+	}
 	if (store_setting_get(ctx->st, "crl_url", &is->crl_url) != RC_OK)
 		goto fail;
 	if (strcmp(is->ca.role, "intermediate") == 0) {

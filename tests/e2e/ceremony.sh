@@ -115,5 +115,8 @@ check "imported intermediate verifies (x509_strict)" openssl verify -x509_strict
 refuse "importing twice is refused" 1 "does not match a key waiting" "$PINCA" ca import --dir "$ONLINE" --cert "$T/signed.pem"
 check "standby root signs with --root standby" "$PINCA" ca sign --csr "$T/int.csr" --out "$T/signed2.pem" --root standby "${PASS[@]}"
 check "standby-signed intermediate verifies under the standby" sh -c "openssl x509 -in '$T/signed2.pem' >'$T/s2.pem' && openssl verify -x509_strict -CAfile '$T/standby.pem' '$T/s2.pem'"
+refuse "no command at all" 2 "name a command" "$PINCA"
+refuse "no ca subcommand" 2 "name a command" "$PINCA" ca
+refuse "unknown command" 2 "unknown command 'pinca frobnicate'" "$PINCA" frobnicate
 check "help for every ca command" sh -c "for c in root intermediate csr sign import list show; do '$PINCA' ca \$c --help | grep -q '^usage: pinca ca '\$c || exit 1; done"
 finish

@@ -1,0 +1,31 @@
+/* check: `db check` without the command line: the database's own integrity,
+ * every CA and certificate row against the DER it was made from, every
+ * signature against its issuer, every revocation against the certificate it
+ * names, and the audit chain. */
+#ifndef PINCA_DB_CHECK_H
+#define PINCA_DB_CHECK_H
+
+#include "db/store.h"
+
+struct check_ca;
+
+struct db_check {
+	struct store *st;
+	/* Called once per problem with one line of text (no newline); a
+	 * non-zero return stops the check and is returned. */
+	int (*report)(const char *problem, void *arg);
+	void *arg;
+	/* counts, filled by db_check_run */
+	long cas, certificates, revocations, audit_records, problems;
+	/* internal: the CA certificates, kept parsed for the leaves' signatures */
+	struct check_ca *ca;
+	size_t nca;
+};
+
+/* Runs every check, streaming the certificates (never all in memory).
+ * Failures of the store while reading (a damaged page) are problems, not
+ * errors. Returns RC_OK when the check ran to the end (c->problems says what
+ * it found), or the report callback's non-zero return. */
+int db_check_run(struct db_check *c);
+
+#endif

@@ -1,0 +1,243 @@
+/* cmd_db_verify: `db check`, `db audit` and `db backup`: the commands that
+ * say whether the CA's memory can be trusted, and copy it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ca/context.h"
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/opts.h"
+#include "common/output.h"
+#include "db/check.h"
+#include "db/cmd.h"
+
+static const struct opt_spec check_opts[] = { OPT_SPEC_DIR, OPT_SPEC_JSON, OPT_END_SPEC };
+static const struct cmd_help check_help = {
+	"db check", "[--json]",
+	"Verifies the database: SQLite's integrity_check and foreign_key_check,\n"
+	"then every CA and certificate row re-parsed from its DER and compared\n"
+	"with its columns (serial, names, pin, fingerprint, dates), every\n"
+	"signature verified with the issuer's key, every revocation matched with\n"
+	"its certificate, and the audit hash chain.\n"
+	"Prints one line per problem and a summary; exits 1 if there was any.",
+	check_opts,
+};
+
+struct check_output {
+	int json;
+	json_t *problems;
+};
+
+/* Prints (text) or collects (JSON) one problem. */
+static int
+check_report(const char *line, void *arg)
+{
+	struct check_output *out = arg;
+
+	if (out->json)
+		json_array_append_new(out->problems, json_string(line));
+	else
+		printf("%s\n", line);
+	return 0;
+}
+
+int
+cmd_db_check(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *arg;
+	struct check_output out = { 0, NULL };
+	struct ca_context ctx;
+	struct db_check c;
+	struct opts o;
+	char **rest;
+	int id, rc;
+
+	opts_init(&o, argc, argv, &check_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (id == OPT_DIR)
+			flag_dir = arg;
+		else if (id == OPT_JSON)
+			out.json = 1;
+	}
+	if (opts_rest(&o, &rest) != 0)
+		return rc_exit(opts_usage_error(&check_help, "db check takes no arguments"));
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	if (out.json && (out.problems = json_array()) == NULL) {
+		pinca_warnx("out of memory");
+		ca_context_close(&ctx);
+		return rc_exit(RC_FAIL);
+	}
+	memset(&c, 0, sizeof(c));
+	c.st = ctx.st;
+	c.report = check_report;
+	c.arg = &out;
+	if ((rc = db_check_run(&c)) == RC_OK) {
+		if (out.json) {
+			rc = json_print(json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:O}", "ok", c.problems == 0,
+			    "cas", (json_int_t)c.cas, "certificates", (json_int_t)c.certificates,
+			    "revocations", (json_int_t)c.revocations, "audit_records", (json_int_t)c.audit_records, "problem_count",
+			    (json_int_t)c.problems, "problems", out.problems));
+		} else {
+			printf("checked %ld CAs, %ld certificates, %ld revocations, %ld audit records: "
+			    "%ld problem%s\n", c.cas, c.certificates, c.revocations, c.audit_records,
+			    c.problems, c.problems == 1 ? "" : "s");
+		}
+	}
+	if (rc == RC_OK && fflush(stdout) == EOF) {
+		pinca_warnx("cannot write to standard output");
+		rc = RC_FAIL;
+	}
+	if (rc == RC_OK && c.problems) {
+		pinca_warnx("%s: %ld problem%s found (listed on standard output)", store_path(ctx.st),
+		    c.problems, c.problems == 1 ? "" : "s");
+		rc = RC_FAIL;
+	}
+	json_decref(out.problems);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}
+
+static const struct opt_spec audit_opts[] = { OPT_SPEC_DIR, OPT_SPEC_JSON, OPT_END_SPEC };
+static const struct cmd_help audit_help = {
+	"db audit", "[--json]",
+	"Prints the audit log, one record per state change (time, user, host,\n"
+	"command, action, objects), and verifies its hash chain from the first\n"
+	"record to the last. A record that was edited, inserted or removed breaks\n"
+	"the chain there; exits 1 if it is broken. --json prints the records as\n"
+	"one JSON array, each with \"ok\" saying whether its link verifies.",
+	audit_opts,
+};
+
+struct audit_output {
+	int json;
+	struct db_json_stream js;
+	long records, broken;
+	int64_t first_broken;
+	char last_hash[65];
+};
+
+/* A record as JSON: objects parsed back into JSON, time as RFC 3339. */
+static json_t *
+audit_json(const struct audit_record *r, int ok)
+{
+	char at[32];
+	json_t *objects = json_loads(r->objects ? r->objects : "null", 0, NULL);
+
+	time_rfc3339(r->at, at, sizeof(at));
+	return json_pack("{s:I,s:s,s:s?,s:s?,s:s?,s:s?,s:o,s:s?,s:s?,s:b}", "seq",
+	    (json_int_t)r->seq, "at", at, "user", r->user, "host", r->host, "command", r->command,
+	    "action", r->action, "objects", objects ? objects : json_string(r->objects ? r->objects : ""),
+	    "prev_hash", r->prev_hash, "hash", r->hash, "ok", ok);
+}
+
+/* Prints one record and counts breaks. */
+static int
+audit_one(const struct audit_record *r, int ok, void *arg)
+{
+	struct audit_output *out = arg;
+	char at[32];
+
+	out->records++;
+	if (!ok && out->broken++ == 0)
+		out->first_broken = r->seq;
+	snprintf(out->last_hash, sizeof(out->last_hash), "%s", r->hash ? r->hash : "");
+	if (out->json)
+		return db_json_stream_item(&out->js, audit_json(r, ok));
+	time_rfc3339(r->at, at, sizeof(at));
+	printf("%6lld  %s  %s@%s  %-15s  %s\n        %s\n", (long long)r->seq, at,
+	    r->user ? r->user : "?", r->host ? r->host : "?", r->action ? r->action : "?",
+	    r->command ? r->command : "?", r->objects ? r->objects : "");
+	if (!ok)
+		printf("        ^ the hash chain breaks here: record %lld was edited, inserted or "
+		    "follows a removed record\n", (long long)r->seq);
+	return 0;
+}
+
+int
+cmd_db_audit(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *arg;
+	struct audit_output out;
+	struct ca_context ctx;
+	struct opts o;
+	char **rest;
+	int id, rc;
+
+	memset(&out, 0, sizeof(out));
+	opts_init(&o, argc, argv, &audit_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (id == OPT_DIR)
+			flag_dir = arg;
+		else if (id == OPT_JSON)
+			out.json = 1;
+	}
+	if (opts_rest(&o, &rest) != 0)
+		return rc_exit(opts_usage_error(&audit_help, "db audit takes no arguments"));
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	rc = store_audit_each(ctx.st, audit_one, &out);
+	if (rc == RC_OK && out.json)
+		rc = db_json_stream_end(&out.js);
+	else if (rc == RC_OK)
+		printf("%ld records; %s; last hash %s\n", out.records,
+		    out.broken ? "hash chain BROKEN" : "hash chain intact",
+		    out.last_hash[0] ? out.last_hash : "-");
+	if (rc == RC_OK && fflush(stdout) == EOF) {
+		pinca_warnx("cannot write to standard output");
+		rc = RC_FAIL;
+	}
+	if (rc == RC_OK && out.broken) {
+		pinca_warnx("the audit log's hash chain breaks at record %lld (%ld bad link%s)",
+		    (long long)out.first_broken, out.broken, out.broken == 1 ? "" : "s");
+		rc = RC_FAIL;
+	}
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}
+
+static const struct opt_spec backup_opts[] = { OPT_SPEC_DIR, OPT_END_SPEC };
+static const struct cmd_help backup_help = {
+	"db backup", "FILE",
+	"Copies the database to FILE with SQLite's online backup API, while\n"
+	"issuers keep running; the copy is a consistent snapshot. FILE must not\n"
+	"exist. The copy holds no private keys: back up keys/ as well. To\n"
+	"restore, put the copy as pinca.db (and keys/) into an empty CA\n"
+	"directory and run 'pinca db check'.",
+	backup_opts,
+};
+
+int
+cmd_db_backup(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *arg;
+	struct ca_context ctx;
+	struct opts o;
+	struct stat sb;
+	char **rest;
+	int id, rc;
+
+	opts_init(&o, argc, argv, &backup_help);
+	while ((id = opts_next(&o, &arg)) != 0)
+		if (id == OPT_DIR)
+			flag_dir = arg;
+	if (opts_rest(&o, &rest) != 1)
+		return rc_exit(opts_usage_error(&backup_help, "name the FILE to write the copy to"));
+	/* Refuse early, before the database is opened; store_backup refuses
+	 * again with O_EXCL, so a file that appears meanwhile is not replaced. */
+	if (lstat(rest[0], &sb) == 0) {
+		pinca_warnx("%s already exists; refusing to overwrite it", rest[0]);
+		return rc_exit(RC_FAIL);
+	}
+	if (file_check_parent(rest[0]) != RC_OK)
+		return rc_exit(RC_FAIL);
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	if ((rc = store_backup(ctx.st, rest[0])) == RC_OK && stat(rest[0], &sb) == 0)
+		printf("copied %s to %s (%lld bytes)\n", store_path(ctx.st), rest[0],
+		    (long long)sb.st_size);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}

@@ -1,0 +1,240 @@
+/* store_revoke: rows of the revocations and crls tables, and the look-ups
+ * `pinca revoke` needs to find what a serial or a lineage names. The CRL
+ * encoder reads revocations through store_revocation_each, one row at a
+ * time, so a CRL of a million entries never holds them all as records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "db/store.h"
+#include "db/store_internal.h"
+
+#define REVOCATION_COLUMNS "serial, issuer_id, revoked_at, reason, not_after"
+
+/* Copies a row selected with REVOCATION_COLUMNS into out. */
+static void
+revocation_from_row(sqlite3_stmt *s, struct revocation_record *out)
+{
+	const unsigned char *t = sqlite3_column_text(s, 0);
+
+	snprintf(out->serial, sizeof(out->serial), "%s", t ? (const char *)t : "");
+	out->issuer_id = sqlite3_column_int64(s, 1);
+	out->revoked_at = sqlite3_column_int64(s, 2);
+	out->reason = sqlite3_column_int(s, 3);
+	out->not_after = sqlite3_column_int64(s, 4);
+}
+
+/* Inserts one revocation; STORE_CONSTRAINT when the serial is already revoked. */
+int
+store_revocation_insert(struct store *st, const struct revocation_record *r)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "INSERT INTO revocations(" REVOCATION_COLUMNS ") "
+	    "VALUES (?, ?, ?, ?, ?)") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_text(s, 1, r->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, r->issuer_id);
+	sqlite3_bind_int64(s, 3, r->revoked_at);
+	sqlite3_bind_int(s, 4, r->reason);
+	sqlite3_bind_int64(s, 5, r->not_after);
+	rc = store_step_write(st, s, "cannot record the revocation");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Reads the revocation of a serial: RC_OK, STORE_NOT_FOUND or RC_FAIL. */
+int
+store_revocation_get(struct store *st, const char *serial, struct revocation_record *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(st, &s, "SELECT " REVOCATION_COLUMNS " FROM revocations "
+	    "WHERE serial = ?") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		revocation_from_row(s, out);
+		rc = RC_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else {
+		rc = store_fail(st, "cannot read the revocations");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Streams the revocations of one CA to fn, in serial order. One record lives
+ * on the stack and is overwritten per row: memory does not grow with the
+ * number of rows. A non-zero return from fn stops the walk and is returned. */
+int
+store_revocation_each(struct store *st, int64_t issuer_id,
+    int (*fn)(const struct revocation_record *, void *), void *arg)
+{
+	sqlite3_stmt *s;
+	struct revocation_record r;
+	int rc = RC_OK, step;
+
+	/* revocations_issuer holds (issuer_id, serial): this walks the index in
+	 * serial order with no sort step. */
+	if (store_prepare(st, &s, "SELECT " REVOCATION_COLUMNS " FROM revocations "
+	    "WHERE issuer_id = ? ORDER BY serial") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, issuer_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		revocation_from_row(s, &r);
+		if ((rc = fn(&r, arg)) != 0)
+			break;
+	}
+	if (rc == RC_OK && step != SQLITE_DONE)
+		rc = store_fail(st, "cannot read the revocations");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* The next CRL number of a CA: one more than the highest recorded, 1 for the
+ * first. Called inside the transaction that records the CRL, so two runs
+ * cannot take the same number (the primary key would refuse it anyway). */
+int
+store_crl_next_number(struct store *st, int64_t issuer_id, int64_t *number)
+{
+	sqlite3_stmt *s;
+	int rc = RC_FAIL;
+
+	if (store_prepare(st, &s, "SELECT coalesce(max(number), 0) + 1 FROM crls "
+	    "WHERE issuer_id = ?") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, issuer_id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*number = sqlite3_column_int64(s, 0);
+		rc = RC_OK;
+	} else {
+		store_fail(st, "cannot read the CRL numbers");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Records a CRL that was made: RC_OK or RC_FAIL (a reused number is a failure). */
+int
+store_crl_record(struct store *st, int64_t issuer_id, int64_t number, int64_t this_update,
+    int64_t next_update, int64_t entries, const char *sha256)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "INSERT INTO crls(issuer_id, number, this_update, next_update, "
+	    "entries, sha256) VALUES (?, ?, ?, ?, ?, ?)") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, issuer_id);
+	sqlite3_bind_int64(s, 2, number);
+	sqlite3_bind_int64(s, 3, this_update);
+	sqlite3_bind_int64(s, 4, next_update);
+	sqlite3_bind_int64(s, 5, entries);
+	sqlite3_bind_text(s, 6, sha256, -1, SQLITE_STATIC);
+	rc = store_step_write(st, s, "cannot record the CRL");
+	sqlite3_finalize(s);
+	if (rc == STORE_CONSTRAINT) {
+		pinca_warnx("%s: CRL number %lld of this CA is already taken", store_path(st),
+		    (long long)number);
+		rc = RC_FAIL;
+	}
+	return rc;
+}
+
+/* The latest CRL of a CA (highest number); STORE_NOT_FOUND if none was made. */
+int
+store_crl_latest(struct store *st, int64_t issuer_id, int64_t *number, int64_t *this_update,
+    int64_t *next_update)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT number, this_update, next_update FROM crls "
+	    "WHERE issuer_id = ? ORDER BY number DESC LIMIT 1") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, issuer_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*number = sqlite3_column_int64(s, 0);
+		*this_update = sqlite3_column_int64(s, 1);
+		*next_update = sqlite3_column_int64(s, 2);
+		rc = RC_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else {
+		rc = store_fail(st, "cannot read the CRLs");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void
+revocation_target_clear(struct revocation_target *t)
+{
+	if (t == NULL)
+		return;
+	free(t->name);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Runs a query whose row is (serial, kind, issuer_id, not_after, name) with
+ * one text parameter and reads the first row into out. */
+static int
+target_query(struct store *st, const char *sql, const char *param, struct revocation_target *out)
+{
+	sqlite3_stmt *s;
+	const unsigned char *t;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(st, &s, sql) != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_text(s, 1, param, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if ((t = sqlite3_column_text(s, 0)) != NULL)
+			snprintf(out->serial, sizeof(out->serial), "%s", (const char *)t);
+		if ((t = sqlite3_column_text(s, 1)) != NULL)
+			snprintf(out->kind, sizeof(out->kind), "%s", (const char *)t);
+		out->issuer_id = sqlite3_column_int64(s, 2);
+		out->not_after = sqlite3_column_int64(s, 3);
+		out->name = store_col_text(s, 4);
+		rc = RC_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else {
+		rc = store_fail(st, "cannot look up the certificate");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_revocation_target(struct store *st, const char *serial, struct revocation_target *out)
+{
+	int rc = target_query(st, "SELECT c.serial, 'leaf', c.issuer_id, c.not_after, l.name "
+	    "FROM certificates c LEFT JOIN lineages l ON l.id = c.lineage_id "
+	    "WHERE c.serial = ?", serial, out);
+
+	if (rc != STORE_NOT_FOUND)
+		return rc;
+	/* A pending intermediate has no serial, so it never matches. */
+	return target_query(st, "SELECT serial, role, coalesce(issuer_id, 0), not_after, cn "
+	    "FROM cas WHERE serial = ?", serial, out);
+}
+
+int
+store_revocation_target_lineage(struct store *st, const char *lineage,
+    struct revocation_target *out)
+{
+	return target_query(st, "SELECT c.serial, 'leaf', c.issuer_id, c.not_after, l.name "
+	    "FROM certificates c JOIN lineages l ON l.id = c.lineage_id WHERE l.name = ? "
+	    "ORDER BY c.issued_at DESC, c.not_after DESC LIMIT 1", lineage, out);
+}

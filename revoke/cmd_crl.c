@@ -1,0 +1,216 @@
+/* cmd_crl: `pinca crl`: makes, records and writes the CRL of one CA whose key
+ * this directory holds (the active intermediate, else the root, or the CA
+ * named by --ca). The CRL's number, dates, size and hash are recorded with an
+ * audit record in one transaction; the file is written after the commit, so
+ * a published CRL is always one the database knows. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ca/context.h"
+#include "ca/signer.h"
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/opts.h"
+#include "common/output.h"
+#include "revoke/cmd.h"
+#include "revoke/crl.h"
+
+enum { OPT_DAYS = 20, OPT_OUT, OPT_DER, OPT_CA, OPT_IF_DUE };
+
+static const struct opt_spec crl_opts[] = {
+	OPT_SPEC_DIR,
+	{ "days", 1, OPT_DAYS, "N", "nextUpdate N days after now (default 7 for an intermediate, "
+	    "365 for a root)" },
+	{ "out", 1, OPT_OUT, "FILE", "write the CRL to FILE atomically (default: standard output)" },
+	{ "der", 0, OPT_DER, NULL, "write DER instead of PEM" },
+	{ "ca", 1, OPT_CA, "WHICH", "root, standby, intermediate or a CA serial (default: the "
+	    "active intermediate held here, else the root)" },
+	{ "if-due", 1, OPT_IF_DUE, "HOURS", "do nothing unless the latest CRL's nextUpdate is "
+	    "within HOURS (or FILE is missing); for cron" },
+	OPT_SPEC_PASS_FILE,
+	OPT_SPEC_PASS_ENV,
+	OPT_SPEC_JSON,
+	OPT_END_SPEC,
+};
+static const struct cmd_help crl_help = {
+	"crl", "[--days N] [--out FILE] [--der] [--ca WHICH] [--if-due HOURS] [--pass-file FILE]",
+	"Makes a CRL v2 (RFC 5280) of every certificate the CA revoked, signed with its\n"
+	"key (the passphrase is read if the key is encrypted), with a cRLNumber one\n"
+	"higher than the last, the AKI, thisUpdate/nextUpdate and each entry's\n"
+	"revocationDate and reasonCode. Expired certificates stay listed. With --out\n"
+	"it prints one summary line (--json: an object); with --if-due and nothing due\n"
+	"it prints nothing and exits 0.",
+	crl_opts,
+};
+
+struct crl_args {
+	const char *flag_dir, *out, *which;
+	long days, if_due_hours;
+	int der, json;
+	struct pass_source src;
+};
+
+/* Parses the command line; returns RC_OK or RC_USAGE (message printed). */
+static int
+crl_parse(int argc, char **argv, struct crl_args *a)
+{
+	const char *arg;
+	struct opts o;
+	char **rest;
+	int id;
+
+	memset(a, 0, sizeof(*a));
+	a->if_due_hours = -1;
+	opts_init(&o, argc, argv, &crl_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (secret_option(&a->src, id, arg))
+			continue;
+		switch (id) {
+		case OPT_DIR: a->flag_dir = arg; break;
+		case OPT_JSON: a->json = 1; break;
+		case OPT_OUT: a->out = arg; break;
+		case OPT_DER: a->der = 1; break;
+		case OPT_CA: a->which = arg; break;
+		case OPT_DAYS:
+			if (opts_parse_long(&crl_help, "days", arg, 1, 3650, &a->days) != RC_OK)
+				return RC_USAGE;
+			break;
+		case OPT_IF_DUE:
+			if (opts_parse_long(&crl_help, "if-due", arg, 0, 87600, &a->if_due_hours) != RC_OK)
+				return RC_USAGE;
+			break;
+		}
+	}
+	if (opts_rest(&o, &rest) != 0)
+		return opts_usage_error(&crl_help, "unexpected argument '%s'", rest[0]);
+	if (a->json && a->out == NULL)
+		return opts_usage_error(&crl_help, "--json describes a CRL written with --out");
+	return RC_OK;
+}
+
+/* With --if-due: 1 when the CA's latest CRL is still good for more than the
+ * given hours and the output file exists (nothing to do), else 0. */
+static int
+crl_not_due(struct ca_context *ctx, const struct crl_args *a, int64_t ca_id, int64_t now)
+{
+	int64_t number, this_update, next_update;
+	struct stat sb;
+
+	if (a->if_due_hours < 0)
+		return 0;
+	if (a->out && stat(a->out, &sb) == -1 && errno == ENOENT)
+		return 0;
+	if (store_crl_latest(ctx->st, ca_id, &number, &this_update, &next_update) != RC_OK)
+		return 0;
+	return next_update - now > (int64_t)a->if_due_hours * 3600;
+}
+
+/* Builds, signs and records the CRL inside one transaction. */
+static int
+crl_make(struct ca_context *ctx, struct signer *sg, struct crl_request *req, struct crl *c)
+{
+	json_t *objects;
+	int64_t ca_id = signer_ca_id(sg);
+
+	if (store_begin(ctx->st) != RC_OK)
+		return RC_FAIL;
+	if (store_crl_next_number(ctx->st, ca_id, &req->number) != RC_OK ||
+	    crl_build_streaming(ctx->st, sg, req, c) != RC_OK ||
+	    store_crl_record(ctx->st, ca_id, req->number, req->this_update, req->next_update,
+	    c->entries, c->sha256) != RC_OK)
+		goto fail;
+	objects = json_pack("[{s:I,s:I,s:I,s:I,s:I,s:s}]", "issuer_id", (json_int_t)ca_id,
+	    "number", (json_int_t)req->number, "this_update", (json_int_t)req->this_update,
+	    "next_update", (json_int_t)req->next_update, "entries", (json_int_t)c->entries,
+	    "sha256", c->sha256);
+	if (objects == NULL || store_audit(ctx->st, "crl", objects) != RC_OK) {
+		json_decref(objects);
+		goto fail;
+	}
+	json_decref(objects);
+	return store_commit(ctx->st);
+fail:
+	store_rollback(ctx->st);
+	crl_clear(c);
+	return RC_FAIL;
+}
+
+/* Writes the committed CRL where it was asked for and reports it. */
+static int
+crl_output(const struct crl_args *a, const struct ca_record *ca, const struct crl_request *req,
+    const struct crl *c)
+{
+	char next[32];
+
+	if (a->out == NULL) {
+		if (crl_emit(stdout, c, a->der) != RC_OK || fflush(stdout) == EOF) {
+			pinca_warn("cannot write the CRL to standard output");
+			return RC_FAIL;
+		}
+		return RC_OK;
+	}
+	if (crl_write_file(a->out, c, a->der) != RC_OK)
+		return RC_FAIL;
+	time_rfc3339(req->next_update, next, sizeof(next));
+	if (a->json)
+		return json_print(json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s}", "number",
+		    (json_int_t)req->number, "issuer", ca->cn, "issuer_serial", ca->serial,
+		    "entries", (json_int_t)c->entries, "next_update", next, "sha256", c->sha256,
+		    "path", a->out));
+	printf("CRL %lld of %s '%s': %lld entries, next update %s, written to %s\n",
+	    (long long)req->number, ca->role, ca->cn, (long long)c->entries, next, a->out);
+	return RC_OK;
+}
+
+int
+cmd_crl(int argc, char **argv)
+{
+	struct crl_args a;
+	struct ca_context ctx;
+	struct ca_record ca = { 0 };
+	struct crl_request req = { 0, 0, 0 };
+	struct crl c = { 0 };
+	struct signer *sg = NULL;
+	int rc;
+
+	if ((rc = crl_parse(argc, argv, &a)) != RC_OK)
+		return rc_exit(rc);
+	/* A bad --out fails here, before any passphrase or state change. */
+	if (a.out && file_check_parent(a.out) != RC_OK)
+		return PINCA_EXIT_FAIL;
+	if ((rc = ca_context_open(a.flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	rc = a.which ? ca_find_named(&ctx, a.which, &ca) : ca_find_signing(&ctx, &ca);
+	if (rc != RC_OK) {
+		rc = rc == STORE_NOT_FOUND ? RC_FAIL : rc;
+		goto out;
+	}
+	rc = RC_FAIL;
+	if (ca.der == NULL) {
+		pinca_warnx("%s '%s' has no certificate yet (its CSR is out for signing)", ca.role,
+		    ca.cn);
+		goto out;
+	}
+	req.this_update = (int64_t)time(NULL);
+	if (crl_not_due(&ctx, &a, ca.id, req.this_update)) {
+		rc = RC_OK;
+		goto out;
+	}
+	if (a.days == 0)
+		a.days = strcmp(ca.role, "intermediate") == 0 ? CRL_DAYS_INTERMEDIATE : CRL_DAYS_ROOT;
+	req.next_update = req.this_update + (int64_t)a.days * 86400;
+	if ((sg = signer_open(ctx.dir, &ca, &a.src, NULL)) == NULL)
+		goto out;
+	if (crl_make(&ctx, sg, &req, &c) != RC_OK)
+		goto out;
+	rc = crl_output(&a, &ca, &req, &c);
+out:
+	crl_clear(&c);
+	signer_free(sg);
+	ca_record_clear(&ca);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}

@@ -1,0 +1,199 @@
+/* cmd_revoke: `pinca revoke`: records that a certificate is revoked, with
+ * its RFC 5280 reason. It touches only the database (no key, no passphrase):
+ * the next `pinca crl` publishes it. A leaf is revoked on the issuing host;
+ * an intermediate in the root's directory, whose CRL lists it. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca/context.h"
+#include "common/err.h"
+#include "common/opts.h"
+#include "common/output.h"
+#include "revoke/cmd.h"
+#include "revoke/crl.h"
+
+enum { OPT_REASON = 20, OPT_NAME };
+
+static const struct opt_spec revoke_opts[] = {
+	OPT_SPEC_DIR,
+	{ "reason", 1, OPT_REASON, "REASON", "unspecified (default), keyCompromise, cACompromise, "
+	    "affiliationChanged, superseded, cessationOfOperation, certificateHold, "
+	    "privilegeWithdrawn or aACompromise" },
+	{ "name", 1, OPT_NAME, "LINEAGE", "revoke the current certificate of this lineage" },
+	OPT_SPEC_JSON,
+	OPT_END_SPEC,
+};
+static const struct cmd_help revoke_help = {
+	"revoke", "(SERIAL | --name LINEAGE) [--reason REASON] [--json]",
+	"Marks a certificate revoked (RFC 5280 5.3.1 reason codes). SERIAL is hex in\n"
+	"any case, colons allowed. A leaf is revoked where it was issued; an\n"
+	"intermediate in the root's CA directory. No key is needed: run 'pinca crl'\n"
+	"afterwards to publish the revocation. Exit 1 if the serial is unknown or\n"
+	"already revoked, 2 for a malformed serial or reason.",
+	revoke_opts,
+};
+
+/* Checks that this directory can publish the revocation: a root cannot be
+ * revoked by a CRL, and an intermediate only by the root whose key is here. */
+static int
+revoke_check_issuer(struct ca_context *ctx, const struct revocation_target *t)
+{
+	struct ca_record issuer;
+	int rc;
+
+	if (t->issuer_id == 0) {
+		pinca_warnx("%s '%s' is self-signed: no CRL can revoke it (retire its pin "
+		    "and remove it from trust stores instead)", t->kind, t->name ? t->name : t->serial);
+		return RC_FAIL;
+	}
+	if (strcmp(t->kind, "leaf") == 0)
+		return RC_OK;
+	if ((rc = store_ca_get(ctx->st, t->issuer_id, &issuer)) != RC_OK) {
+		if (rc == STORE_NOT_FOUND)
+			pinca_warnx("the issuer of %s '%s' is not in this directory", t->kind,
+			    t->name ? t->name : t->serial);
+		return RC_FAIL;
+	}
+	if (issuer.key_path == NULL) {
+		pinca_warnx("%s '%s' is listed on the CRL of %s '%s', whose key is not in %s: "
+		    "revoke it in that root's CA directory", t->kind, t->name ? t->name : t->serial,
+		    issuer.role, issuer.cn, ctx->dir);
+		rc = RC_FAIL;
+	}
+	ca_record_clear(&issuer);
+	return rc;
+}
+
+/* Refuses a serial that is already revoked, saying when and why. */
+static int
+revoke_check_not_revoked(struct ca_context *ctx, const char *serial)
+{
+	struct revocation_record prior;
+	char when[32];
+	int rc = store_revocation_get(ctx->st, serial, &prior);
+
+	if (rc == STORE_NOT_FOUND)
+		return RC_OK;
+	if (rc == RC_OK) {
+		time_rfc3339(prior.revoked_at, when, sizeof(when));
+		pinca_warnx("serial %s was already revoked at %s (reason %s)", serial, when,
+		    crl_reason_name(prior.reason));
+	}
+	return RC_FAIL;
+}
+
+/* Records the revocation and its audit record in one transaction. */
+static int
+revoke_record(struct ca_context *ctx, const struct revocation_target *t, int reason,
+    struct revocation_record *rec)
+{
+	json_t *objects;
+	int rc;
+
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->serial, sizeof(rec->serial), "%s", t->serial);
+	rec->issuer_id = t->issuer_id;
+	rec->revoked_at = (int64_t)time(NULL);
+	rec->reason = reason;
+	rec->not_after = t->not_after;
+	if ((rc = store_revocation_insert(ctx->st, rec)) != RC_OK) {
+		if (rc == STORE_CONSTRAINT)
+			pinca_warnx("serial %s was already revoked", t->serial);
+		return RC_FAIL;
+	}
+	objects = json_pack("[{s:s,s:s,s:s?,s:s,s:I,s:I}]", "serial", t->serial, "kind", t->kind,
+	    "name", t->name, "reason", crl_reason_name(reason), "revoked_at",
+	    (json_int_t)rec->revoked_at, "issuer_id", (json_int_t)t->issuer_id);
+	rc = objects ? store_audit(ctx->st, "revoke", objects) : RC_FAIL;
+	json_decref(objects);
+	return rc;
+}
+
+/* Prints what was revoked, as text or JSON. */
+static int
+revoke_print(const struct revocation_target *t, const struct revocation_record *rec, int json)
+{
+	char when[32];
+
+	time_rfc3339(rec->revoked_at, when, sizeof(when));
+	if (json)
+		return json_print(json_pack("{s:s,s:s,s:s?,s:s,s:s}", "serial", t->serial, "kind",
+		    t->kind, "name", t->name, "reason", crl_reason_name(rec->reason), "revoked_at",
+		    when));
+	printf("revoked %s %s%s%s%s at %s (reason %s); publish it with 'pinca crl'\n", t->kind,
+	    t->serial, t->name ? " (" : "", t->name ? t->name : "", t->name ? ")" : "", when,
+	    crl_reason_name(rec->reason));
+	return RC_OK;
+}
+
+/* Parses --reason: unknown names and removeFromCRL are usage errors. */
+static int
+revoke_parse_reason(const char *arg, int *reason)
+{
+	*reason = crl_reason_parse(arg);
+	if (*reason == 8)
+		return opts_usage_error(&revoke_help, "removeFromCRL only has a meaning in delta "
+		    "CRLs, which pinca does not make; a revocation cannot be undone");
+	if (*reason < 0)
+		return opts_usage_error(&revoke_help, "unknown reason '%s'", arg);
+	return RC_OK;
+}
+
+int
+cmd_revoke(int argc, char **argv)
+{
+	const char *flag_dir = NULL, *lineage = NULL, *arg;
+	char serial[72], **rest;	/* serial_canonical wants 65 bytes */
+	struct ca_context ctx;
+	struct revocation_target t = { 0 };
+	struct revocation_record rec;
+	struct opts o;
+	int id, rc, json = 0, reason = 0, nrest;
+
+	opts_init(&o, argc, argv, &revoke_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (id == OPT_DIR)
+			flag_dir = arg;
+		else if (id == OPT_JSON)
+			json = 1;
+		else if (id == OPT_NAME)
+			lineage = arg;
+		else if (id == OPT_REASON && revoke_parse_reason(arg, &reason) != RC_OK)
+			return PINCA_EXIT_USAGE;
+	}
+	nrest = opts_rest(&o, &rest);
+	if ((nrest == 1) == (lineage != NULL) || nrest > 1)
+		return rc_exit(opts_usage_error(&revoke_help, "name one certificate: a SERIAL or "
+		    "--name LINEAGE"));
+	if (nrest == 1 && (rc = serial_canonical(rest[0], serial, sizeof(serial))) != RC_OK)
+		return rc_exit(rc);
+	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		return rc_exit(rc);
+	/* Look-up, checks and insert in one transaction: two concurrent revokes
+	 * of one serial cannot both pass the already-revoked check. */
+	if ((rc = store_begin(ctx.st)) != RC_OK)
+		goto out;
+	rc = lineage ? store_revocation_target_lineage(ctx.st, lineage, &t) :
+	    store_revocation_target(ctx.st, serial, &t);
+	if (rc == STORE_NOT_FOUND) {
+		if (lineage)
+			pinca_warnx("no certificate of lineage '%s' in %s", lineage, ctx.dir);
+		else
+			pinca_warnx("no certificate with serial %s in %s", serial, ctx.dir);
+	}
+	/* Every refusal here is exit 1, whatever the look-up returned. */
+	if (rc != RC_OK || revoke_check_issuer(&ctx, &t) != RC_OK ||
+	    revoke_check_not_revoked(&ctx, t.serial) != RC_OK ||
+	    revoke_record(&ctx, &t, reason, &rec) != RC_OK) {
+		store_rollback(ctx.st);
+		rc = RC_FAIL;
+		goto out;
+	}
+	if ((rc = store_commit(ctx.st)) == RC_OK)
+		rc = revoke_print(&t, &rec, json);
+out:
+	revocation_target_clear(&t);
+	ca_context_close(&ctx);
+	return rc_exit(rc);
+}

@@ -1,0 +1,109 @@
+/* crl_out: writing a finished CRL, as DER or PEM, to a stream or atomically
+ * to a file. A CRL of a million entries is about 50 MB of DER; PEM is made
+ * in small pieces from it, so the whole output never exists twice in memory
+ * (common/fileio's file_write_atomic takes one buffer, hence this writer). */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "common/err.h"
+#include "revoke/crl.h"
+
+/* Input bytes per base64 step: a multiple of 48, so each step ends a line. */
+#define PEM_CHUNK (48 * 1024)
+
+int
+crl_emit(FILE *fp, const struct crl *c, int der)
+{
+	unsigned char out[PEM_CHUNK / 3 * 4 + PEM_CHUNK / 48 + 8];
+	size_t off = 0;
+
+	if (der)
+		return fwrite(c->der, 1, c->der_len, fp) == c->der_len ? RC_OK : RC_FAIL;
+	if (fputs("-----BEGIN X509 CRL-----\n", fp) == EOF)
+		return RC_FAIL;
+	while (off < c->der_len) {
+		size_t n = c->der_len - off < PEM_CHUNK ? c->der_len - off : PEM_CHUNK;
+		size_t o = 0;
+		/* 64 characters a line (RFC 7468 section 2). */
+		for (size_t i = 0; i < n; i += 48) {
+			size_t m = n - i < 48 ? n - i : 48;
+			o += (size_t)EVP_EncodeBlock(out + o, c->der + off + i, (int)m);
+			out[o++] = '\n';
+		}
+		if (fwrite(out, 1, o, fp) != o)
+			return RC_FAIL;
+		off += n;
+	}
+	if (fputs("-----END X509 CRL-----\n", fp) == EOF)
+		return RC_FAIL;
+	return RC_OK;
+}
+
+/* fsync of the directory that holds a renamed file, so the rename survives
+ * a power cut. */
+static int
+crl_dir_fsync(const char *path)
+{
+	char tmp[4096];
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	if ((fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fsync(fd) == -1 && errno != EINVAL)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+int
+crl_write_file(const char *path, const struct crl *c, int der)
+{
+	char tmp[4200];
+	FILE *fp = NULL;
+	int fd = -1;
+
+	for (int attempt = 0; fd == -1; attempt++) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%d", path, (long)getpid(), attempt);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd == -1 && (errno != EEXIST || attempt > 100)) {
+			pinca_warn("cannot create %s", tmp);
+			return RC_FAIL;
+		}
+	}
+	/* A CRL is public: readable by the web server whatever the umask. */
+	if (fchmod(fd, 0644) == -1 || (fp = fdopen(fd, "wb")) == NULL) {
+		pinca_warn("cannot write %s", tmp);
+		close(fd);
+		goto fail;
+	}
+	if (crl_emit(fp, c, der) != RC_OK || fflush(fp) == EOF || fsync(fileno(fp)) == -1) {
+		pinca_warn("cannot write %s", tmp);
+		fclose(fp);
+		goto fail;
+	}
+	if (fclose(fp) == EOF) {
+		pinca_warn("cannot write %s", tmp);
+		goto fail;
+	}
+	if (rename(tmp, path) == -1) {
+		pinca_warn("cannot rename %s to %s", tmp, path);
+		goto fail;
+	}
+	if (crl_dir_fsync(path) == -1) {
+		pinca_warn("cannot sync the directory of %s", path);
+		return RC_FAIL;
+	}
+	return RC_OK;
+fail:
+	unlink(tmp);
+	return RC_FAIL;
+}

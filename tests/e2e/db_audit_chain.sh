@@ -1,0 +1,54 @@
+#!/bin/bash
+# db audit: every state change is one record; the hash chain is recomputed
+# independently (Python's hashlib over the canonical JSON) and matches; an
+# edited, removed or inserted record breaks the chain where it happened.
+. "$(dirname "$0")/lib.sh"
+
+setup_ca --no-passphrase || { echo "FAIL setup"; finish; exit 1; }
+for n in a b c; do "$PINCA" issue --name "$n" --dns "$n.example.com" --key-out "$T/$n.key" >/dev/null; done
+DB=$PINCA_DIR/pinca.db
+rows=$(sqlite3 "$DB" 'SELECT count(*) FROM audit')
+
+check "db audit passes on an untouched log" "$PINCA" db audit
+check "the text form ends with the record count and an intact chain" sh -c "'$PINCA' db audit | tail -n 1 | grep -q '^$rows records; hash chain intact'"
+"$PINCA" db audit --json >"$T/audit.json"
+check "--json is one array with every record, each ok" "$PY" - "$T/audit.json" "$rows" <<'EOF'
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert isinstance(a, list) and len(a) == int(sys.argv[2]), len(a)
+assert all(r["ok"] for r in a)
+assert [r["action"] for r in a][:3] == ["init", "ca.root", "ca.intermediate"], [r["action"] for r in a]
+assert [r["objects"]["lineage"] for r in a if r["action"] == "issue"] == ["a", "b", "c"]
+for r in a:
+    assert r["user"] and r["host"] and r["command"].startswith("pinca ") and r["at"].endswith("Z")
+EOF
+check "the chain recomputed with hashlib matches every stored hash" "$PY" - "$DB" <<'EOF'
+import hashlib, json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+prev = "0" * 64
+for seq, at, user, host, command, action, objects, prev_hash, h in db.execute(
+        "SELECT seq, at, user, host, command, action, objects, prev_hash, hash FROM audit ORDER BY seq"):
+    rec = {"seq": seq, "at": at, "user": user, "host": host, "command": command, "action": action, "objects": objects}
+    canon = json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    want = hashlib.sha256((prev + "\n" + canon).encode()).hexdigest()
+    assert prev_hash == prev and h == want, (seq, h, want)
+    prev = h
+EOF
+check "the triggers refuse to edit the log" sh -c "! sqlite3 '$DB' \"UPDATE audit SET action='x' WHERE seq=1\" 2>/dev/null"
+check "the triggers refuse to delete from the log" sh -c "! sqlite3 '$DB' 'DELETE FROM audit WHERE seq=1' 2>/dev/null"
+
+# Tampering by someone who drops the triggers first.
+tampered() { rm -rf "$T/$1"; cp -a "$PINCA_DIR" "$T/$1"; sqlite3 "$T/$1/pinca.db" "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; $2"; echo "$T/$1"; }
+D=$(tampered edit "UPDATE audit SET objects='{\"lineage\":\"b\",\"serial\":\"00\"}' WHERE seq=5")
+refuse "an edited record breaks the chain" 1 "breaks at record 5 \(1 bad link\)" "$PINCA" db audit --dir "$D"
+check "the text shows where" grep -q "the hash chain breaks here: record 5" "$T/stdout"
+"$PINCA" db audit --dir "$D" --json >"$T/edit.json" 2>/dev/null
+check "--json marks that record, and only it, not ok" "$PY" -c "
+import json; a = json.load(open('$T/edit.json')); assert [r['seq'] for r in a if not r['ok']] == [5]"
+D=$(tampered delete "DELETE FROM audit WHERE seq=4")
+refuse "a removed record breaks the chain at the next" 1 "breaks at record 5" "$PINCA" db audit --dir "$D"
+D=$(tampered insert "UPDATE audit SET seq=seq+1 WHERE seq>=6; INSERT INTO audit SELECT 6, at, user, host, command, action, objects, hash, hash FROM audit WHERE seq=5")
+refuse "an inserted record breaks the chain" 1 "breaks at record 6" "$PINCA" db audit --dir "$D"
+refuse "db check reports a broken chain too" 1 "problem" "$PINCA" db check --dir "$D"
+refuse "db audit takes no arguments" 2 "no arguments" "$PINCA" db audit extra
+finish

@@ -1,0 +1,195 @@
+/* test_crl: the streamed CRL encoder and the revocation store, read back with
+ * OpenSSL's own CRL parser (d2i_X509_CRL) and checked field by field:
+ * version, cRLNumber, serial encodings at the sign-bit edges, UTCTime before
+ * 2050 and GeneralizedTime after, reason codes, the signature, and the
+ * numbering and constraint behaviour of the store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/x509v3.h>
+
+#include "ca/authority.h"
+#include "ca/keys.h"
+#include "ca/signer.h"
+#include "common/err.h"
+#include "db/store.h"
+#include "revoke/crl.h"
+
+static int passed, failed;
+
+static void
+expect(const char *name, int ok)
+{
+	if (ok) {
+		passed++;
+		printf("ok   %s\n", name);
+	} else {
+		failed++;
+		printf("FAIL %s\n", name);
+	}
+}
+
+/* Builds, signs and parses the CRL of sg; NULL if any step failed. */
+static X509_CRL *
+build_and_parse(struct store *st, struct signer *sg, int64_t number, struct crl *c)
+{
+	struct crl_request req = { number, 1700000000, 1700000000 + 7 * 86400 };
+	const unsigned char *p;
+
+	if (crl_build_streaming(st, sg, &req, c) != RC_OK)
+		return NULL;
+	p = c->der;
+	return d2i_X509_CRL(NULL, &p, (long)c->der_len);
+}
+
+/* The revoked entry with this serial (hex as ASN1 prints it), or NULL. */
+static X509_REVOKED *
+entry_of(X509_CRL *crl, long value)
+{
+	STACK_OF(X509_REVOKED) *rs = X509_CRL_get_REVOKED(crl);
+
+	for (int i = 0; i < sk_X509_REVOKED_num(rs); i++) {
+		X509_REVOKED *r = sk_X509_REVOKED_value(rs, i);
+		if (ASN1_INTEGER_get(X509_REVOKED_get0_serialNumber(r)) == value)
+			return r;
+	}
+	return NULL;
+}
+
+static int
+reason_of(X509_REVOKED *r)
+{
+	ASN1_ENUMERATED *e = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, NULL, NULL);
+	int v = e ? (int)ASN1_ENUMERATED_get(e) : -1;
+
+	ASN1_ENUMERATED_free(e);
+	return v;
+}
+
+static void
+test_reasons(void)
+{
+	expect("reason keyCompromise is 1", crl_reason_parse("keyCompromise") == 1);
+	expect("reason names ignore case", crl_reason_parse("CACOMPROMISE") == 2);
+	expect("removeFromCRL parses as 8 (the caller refuses it)", crl_reason_parse("removeFromCRL") == 8);
+	expect("aACompromise is 10", crl_reason_parse("aACompromise") == 10);
+	expect("unknown reason is -1", crl_reason_parse("stolen") == -1 && crl_reason_parse("7") == -1);
+	expect("code 7 has no name", strcmp(crl_reason_name(7), "unknown") == 0);
+	expect("names round-trip", strcmp(crl_reason_name(crl_reason_parse("privilegeWithdrawn")),
+	    "privilegeWithdrawn") == 0);
+}
+
+/* Adds one revocation of CA id. */
+static int
+add(struct store *st, int64_t id, const char *serial, int64_t at, int reason)
+{
+	struct revocation_record r = { "", id, at, reason, at + 86400 };
+
+	snprintf(r.serial, sizeof(r.serial), "%s", serial);
+	return store_revocation_insert(st, &r);
+}
+
+static void
+test_encoder(struct store *st, struct signer *sg, int64_t id, EVP_PKEY *key)
+{
+	struct crl c;
+	X509_CRL *crl;
+	X509_REVOKED *r;
+	ASN1_INTEGER *num;
+	int64_t number = 0, n2 = 0, tu = 0, nu = 0;
+
+	store_crl_next_number(st, id, &number);
+	expect("first CRL number is 1", number == 1);
+	crl = build_and_parse(st, sg, number, &c);
+	expect("empty CRL parses with d2i_X509_CRL", crl != NULL);
+	expect("empty CRL is v2", crl && X509_CRL_get_version(crl) == 1);
+	expect("empty CRL has no revokedCertificates field", crl && X509_CRL_get_REVOKED(crl) == NULL);
+	expect("empty CRL signature verifies", crl && X509_CRL_verify(crl, key) == 1);
+	expect("store_crl_record", store_crl_record(st, id, number, 1, 2, c.entries, c.sha256) == RC_OK);
+	expect("next number is 2", store_crl_next_number(st, id, &n2) == RC_OK && n2 == 2);
+	expect("latest CRL is 1", store_crl_latest(st, id, &number, &tu, &nu) == RC_OK && number == 1 &&
+	    tu == 1 && nu == 2);
+	expect("a reused CRL number fails", store_crl_record(st, id, 1, 1, 2, 0, "x") == RC_FAIL);
+	X509_CRL_free(crl);
+	crl_clear(&c);
+
+	expect("insert 01 (1999, keyCompromise)", add(st, id, "01", 915148800, 1) == RC_OK);
+	expect("insert 7f (unspecified)", add(st, id, "7f", 1700000000, 0) == RC_OK);
+	expect("insert 80 (2051, aACompromise)", add(st, id, "80", 2556144000, 10) == RC_OK);
+	expect("insert 00ff (leading zero byte)", add(st, id, "00ff", 1700000000, 9) == RC_OK);
+	expect("second insert of 01 is STORE_CONSTRAINT", add(st, id, "01", 1, 0) == STORE_CONSTRAINT);
+	crl = build_and_parse(st, sg, 2, &c);
+	expect("CRL with entries parses", crl != NULL);
+	if (crl == NULL)
+		return;
+	expect("four entries", c.entries == 4 && sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) == 4);
+	expect("signature verifies", X509_CRL_verify(crl, key) == 1);
+	num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	expect("cRLNumber is 2", num && ASN1_INTEGER_get(num) == 2);
+	ASN1_INTEGER_free(num);
+	expect("AKI present", X509_CRL_get_ext_by_NID(crl, NID_authority_key_identifier, -1) >= 0);
+	r = entry_of(crl, 1);
+	expect("01: keyCompromise, UTCTime", r && reason_of(r) == 1 &&
+	    ASN1_STRING_type(X509_REVOKED_get0_revocationDate(r)) == V_ASN1_UTCTIME);
+	r = entry_of(crl, 0x7f);
+	expect("7f: no reasonCode extension", r && reason_of(r) == -1 &&
+	    X509_REVOKED_get_ext_count(r) == 0);
+	r = entry_of(crl, 0x80);
+	expect("80: positive, aACompromise, GeneralizedTime in 2051", r && reason_of(r) == 10 &&
+	    ASN1_STRING_type(X509_REVOKED_get0_revocationDate(r)) == V_ASN1_GENERALIZEDTIME &&
+	    asn1_time_unix(X509_REVOKED_get0_revocationDate(r)) == 2556144000);
+	r = entry_of(crl, 0xff);
+	expect("00ff: minimal encoding of 255, privilegeWithdrawn", r && reason_of(r) == 9);
+	expect("a re-encoded CRL is byte-identical (DER is canonical)",
+	    i2d_X509_CRL(crl, NULL) == (int)c.der_len);
+	X509_CRL_free(crl);
+	crl_clear(&c);
+
+	expect("insert a damaged serial", add(st, id, "zz", 1700000000, 0) == RC_OK);
+	expect("a damaged row fails the build", build_and_parse(st, sg, 3, &c) == NULL && c.der == NULL);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/pinca-unit-crl.XXXXXX", path[4200], keyrel[] = "root.key";
+	struct store *st = NULL;
+	struct ca_record rec = { 0 };
+	struct pass_source src = { 0 };
+	struct signer *sg = NULL;
+	char serial[SERIAL_HEX_MAX];
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+
+	test_reasons();
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s", dir, keyrel);
+	if ((key = key_generate(KEY_EC_P256)) == NULL || key_write(path, key, NULL) != RC_OK ||
+	    (cert = root_build(key, "Unit Root", 365, serial)) == NULL ||
+	    ca_record_from_cert(&rec, cert, "root", "active", KEY_EC_P256, keyrel, 0) != RC_OK) {
+		expect("set up a root", 0);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/pinca.db", dir);
+	if (store_open(path, 1, &st) != RC_OK || store_ca_insert(st, &rec) != RC_OK ||
+	    (sg = signer_open(dir, &rec, &src, NULL)) == NULL) {
+		expect("open the store and the signer", 0);
+		goto out;
+	}
+	test_encoder(st, sg, rec.id, key);
+out:
+	signer_free(sg);
+	store_close(st);
+	ca_record_clear(&rec);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
