@@ -5,7 +5,9 @@
 # GnuTLS (`certtool --verify`, `certtool -i` without warnings), NSS
 # (`vfychain` against a certutil database) and Python's cryptography
 # (tests/stages/interop_check.py). With a leaf it also serves it with
-# `openssl s_server` on 127.0.0.1 and connects with curl and gnutls-cli.
+# `openssl s_server` on 127.0.0.1 and connects with curl and gnutls-cli, then
+# revokes it and checks the intermediate's CRL (openssl crl/verify -crl_check,
+# certtool --verify-crl/--crl-info, cryptography).
 cd "$(dirname "$0")/../.." || exit 1
 HERE=$PWD
 . tests/e2e/lib.sh
@@ -60,6 +62,33 @@ leaf_checks() { local ty=$1 d=$2
     openssl verify -x509_strict -verify_hostname other.example.net -CAfile "$d/root.pem" -untrusted "$d/chain.pem" "$d/leaf.pem"
   check "$ty: gnutls-cli --x509cafile ROOT handshake" sh -c "timeout 10 gnutls-cli --x509cafile '$d/root.pem' -p $port localhost </dev/null >'$d/gnutls.log' 2>&1 && grep -q 'Handshake was completed' '$d/gnutls.log'"
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+  "$PINCA" crl --help >/dev/null 2>&1 && crl_checks "$ty" "$d"
+}
+
+# Revokes the leaf and checks the intermediate's CRL with the same tools.
+crl_checks() { local ty=$1 d=$2 serial
+  serial=$(openssl x509 -in "$d/leaf.pem" -noout -serial | cut -d= -f2)
+  check "$ty: revoke the leaf (openssl's serial form)" "$PINCA" revoke "$serial" --reason keyCompromise
+  check "$ty: make the intermediate's CRL" "$PINCA" crl --out "$d/crl.pem" "${PASS[@]}"
+  check "$ty: openssl crl verifies the CRL signature" sh -c "openssl crl -in '$d/crl.pem' -CAfile '$d/int.pem' -noout 2>&1 | grep -q 'verify OK'"
+  check "$ty: openssl verify -crl_check refuses the revoked leaf" sh -c "openssl verify -x509_strict -crl_check -CAfile '$d/root.pem' -untrusted '$d/chain.pem' -CRLfile '$d/crl.pem' '$d/leaf.pem' 2>&1 | grep -q 'certificate revoked'"
+  check "$ty: certtool --verify-crl with the intermediate" sh -c "certtool --verify-crl --load-ca-certificate '$d/int.pem' --infile '$d/crl.pem' 2>&1 | grep -qi 'verification output: Verified'"
+  check "$ty: certtool --crl-info: no warnings" sh -c "out=\$(certtool --crl-info --infile '$d/crl.pem' 2>&1) && ! printf '%s' \"\$out\" | grep -qi warning"
+  check "$ty: cryptography: CRL signed by the intermediate, lists the leaf as keyCompromise" "$PY" - "$d/crl.pem" "$d/int.pem" "$d/leaf.pem" <<'PYEOF'
+import sys
+from cryptography import x509
+crl = x509.load_pem_x509_crl(open(sys.argv[1], 'rb').read())
+issuer = x509.load_pem_x509_certificate(open(sys.argv[2], 'rb').read())
+leaf = x509.load_pem_x509_certificate(open(sys.argv[3], 'rb').read())
+assert crl.is_signature_valid(issuer.public_key())
+assert crl.issuer == issuer.subject
+r = crl.get_revoked_certificate_by_serial_number(leaf.serial_number)
+assert r is not None
+assert r.extensions.get_extension_for_class(x509.CRLReason).value.reason == x509.ReasonFlags.key_compromise
+assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number >= 1
+crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+assert crl.next_update_utc > crl.last_update_utc if hasattr(crl, 'next_update_utc') else crl.next_update > crl.last_update
+PYEOF
 }
 
 for ty in $TYPES; do
