@@ -65,6 +65,11 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJ)
 fuzz-build:
 	@$(MAKE) -s FUZZ=1 $(FUZZ_BIN)
 
+# Bench-only seeder for `make bench`, linked against the domain objects like the unit tests.
+$(BUILD)/tools/bench-seed: tools/bench/seed.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 deps:
 	@tools/deps.sh
 

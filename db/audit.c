@@ -73,34 +73,37 @@ audit_hash(const char *prev, int64_t seq, int64_t at, const char *user, const ch
 int
 store_audit(struct store *st, const char *action, json_t *objects)
 {
+	/* Who and where, looked up once per process (a batch audits every row). */
+	static char user[256], host[256];
 	sqlite3_stmt *s = NULL;
-	char prev[65] = GENESIS_HASH, hash[65], host[256] = "unknown";
-	const char *user = "unknown";
+	char prev[65] = GENESIS_HASH, hash[65];
 	struct passwd *pw;
 	char *objs = NULL;
 	int64_t seq = 1, at = (int64_t)time(NULL);
 	int rc = RC_FAIL;
 
-	if ((pw = getpwuid(geteuid())) != NULL)
-		user = pw->pw_name;
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
+	if (user[0] == '\0') {
+		snprintf(user, sizeof(user), "%s", (pw = getpwuid(geteuid())) ? pw->pw_name : "unknown");
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			snprintf(host, sizeof(host), "unknown");
+		host[sizeof(host) - 1] = '\0';
+	}
 	objs = objects ? json_dumps(objects, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 	if (objs == NULL)
 		goto out;
-	if (store_prepare(st, &s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") != RC_OK)
+	if (store_prepare_cached(st, &s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") != RC_OK)
 		goto out;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0) + 1;
 		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(s, 1));
 	}
-	sqlite3_finalize(s);
+	store_release(s);
 	s = NULL;
 	if (audit_hash(prev, seq, at, user, host, audit_command, action, objs, hash) != RC_OK) {
 		pinca_warnx("cannot hash the audit record");
 		goto out;
 	}
-	if (store_prepare(st, &s, "INSERT INTO audit(seq, at, user, host, command, action, objects, "
+	if (store_prepare_cached(st, &s, "INSERT INTO audit(seq, at, user, host, command, action, objects, "
 	    "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)") != RC_OK)
 		goto out;
 	sqlite3_bind_int64(s, 1, seq);
@@ -114,7 +117,8 @@ store_audit(struct store *st, const char *action, json_t *objects)
 	sqlite3_bind_text(s, 9, hash, -1, SQLITE_STATIC);
 	rc = store_step_write(st, s, "cannot append to the audit log") == RC_OK ? RC_OK : RC_FAIL;
 out:
-	sqlite3_finalize(s);
+	if (s)
+		store_release(s);
 	free(objs);
 	return rc;
 }

@@ -54,6 +54,39 @@ store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql)
 }
 
 int
+store_prepare_cached(struct store *st, sqlite3_stmt **stmt, const char *sql)
+{
+	int i;
+
+	for (i = 0; i < STORE_STMT_CACHE && st->cache[i].sql; i++) {
+		if (st->cache[i].sql == sql || strcmp(st->cache[i].sql, sql) == 0) {
+			*stmt = st->cache[i].s;
+			store_release(*stmt);
+			return RC_OK;
+		}
+	}
+	if (i == STORE_STMT_CACHE) {
+		*stmt = NULL;
+		pinca_warnx("%s: statement cache full (raise STORE_STMT_CACHE)", st->path);
+		return RC_FAIL;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK) {
+		*stmt = NULL;
+		return store_fail(st, "cannot prepare a statement");
+	}
+	st->cache[i].sql = sql;
+	st->cache[i].s = *stmt;
+	return RC_OK;
+}
+
+void
+store_release(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+int
 store_exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
@@ -246,6 +279,8 @@ store_close(struct store *st)
 		return;
 	if (st->in_tx)
 		store_rollback(st);
+	for (int i = 0; i < STORE_STMT_CACHE; i++)
+		sqlite3_finalize(st->cache[i].s);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);

@@ -49,7 +49,7 @@ store_cert_insert(struct store *st, const struct cert_record *r)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s, "INSERT INTO certificates(serial, issuer_id, lineage_id, profile, "
+	if (store_prepare_cached(st, &s, "INSERT INTO certificates(serial, issuer_id, lineage_id, profile, "
 	    "subject, dns, ip, pin, sha256_fingerprint, not_before, not_after, der, issued_at) "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)") != RC_OK)
 		return RC_FAIL;
@@ -70,7 +70,7 @@ store_cert_insert(struct store *st, const struct cert_record *r)
 	store_bind_blob(s, 12, r->der, r->der_len);
 	sqlite3_bind_int64(s, 13, r->issued_at);
 	rc = store_step_write(st, s, "cannot record the certificate");
-	sqlite3_finalize(s);
+	store_release(s);
 	return rc;
 }
 
@@ -239,7 +239,7 @@ store_lineage_insert(struct store *st, struct lineage_record *r)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s, "INSERT INTO lineages(name, profile, dns, ip, key_type, key_path, "
+	if (store_prepare_cached(st, &s, "INSERT INTO lineages(name, profile, dns, ip, key_type, key_path, "
 	    "cert_path, chain_path, fullchain_path, days, spki, pin, created_at, updated_at) "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)") != RC_OK)
 		return RC_FAIL;
@@ -260,7 +260,7 @@ store_lineage_insert(struct store *st, struct lineage_record *r)
 	rc = store_step_write(st, s, "cannot record the lineage");
 	if (rc == RC_OK)
 		r->id = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(s);
+	store_release(s);
 	return rc;
 }
 
@@ -293,7 +293,7 @@ lineage_query_one(struct store *st, const char *sql, const char *text, int64_t n
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (store_prepare(st, &s, sql) != RC_OK)
+	if (store_prepare_cached(st, &s, sql) != RC_OK)
 		return RC_FAIL;
 	if (text)
 		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
@@ -306,7 +306,7 @@ lineage_query_one(struct store *st, const char *sql, const char *text, int64_t n
 		rc = STORE_NOT_FOUND;
 	else
 		rc = store_fail(st, "cannot read the lineage");
-	sqlite3_finalize(s);
+	store_release(s);
 	return rc;
 }
 

@@ -6,14 +6,24 @@
 
 #include "db/store.h"
 
+#define STORE_STMT_CACHE 16
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	/* Statements of the per-row write path, prepared once per connection
+	 * (a batch inserts thousands of rows; preparing is most of an insert). */
+	struct { const char *sql; sqlite3_stmt *s; } cache[STORE_STMT_CACHE];
 };
 
 /* Prepares sql (cached by SQLite's own statement reuse is not assumed). */
 int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql);
+/* Like store_prepare, but keeps the statement for the life of st: the
+ * caller gives it back with store_release() instead of finalizing it. */
+int store_prepare_cached(struct store *st, sqlite3_stmt **stmt, const char *sql);
+/* Resets a cached statement and clears its bindings. */
+void store_release(sqlite3_stmt *s);
 /* Runs one or more statements with no parameters (schema only). */
 int store_exec(struct store *st, const char *sql);
 /* Prints "pinca: WHAT: sqlite's message" and returns RC_FAIL. */

@@ -12,6 +12,7 @@
 #include "common/output.h"
 #include "issue/batch.h"
 #include "issue/job.h"
+#include "issue/stage.h"
 
 #define BATCH_LINE_MAX 65536
 
@@ -147,6 +148,43 @@ slot_prepare(struct issuer *is, struct batch_slot *slot, const char *line, int l
 	pinca_err_capture(NULL, 0);
 }
 
+/* Writes the files of the group's committed requests: each written to a
+ * temporary, one sync per filesystem, renamed into place, one sync per
+ * directory (issue/stage.c). A request whose file fails is reported failed
+ * (its certificate stays recorded, as with a single issue). */
+static void
+group_write(struct issuer *is, struct batch_slot *slots, int n)
+{
+	struct stage stg = { 0 };
+	char shared[512] = "";
+
+	for (int i = 0; i < n; i++) {
+		if (slots[i].failed)
+			continue;
+		pinca_err_capture(slots[i].error, sizeof(slots[i].error));
+		if (job_stage(is, &slots[i].job, &stg, i) != RC_OK)
+			slots[i].failed = 1;
+	}
+	pinca_err_capture(shared, sizeof(shared));
+	stage_sync(&stg);
+	for (size_t k = 0; k < stg.n; k++) {
+		pinca_err_capture(slots[stg.f[k].owner].error, sizeof(slots[0].error));
+		stage_rename(&stg, k);
+	}
+	pinca_err_capture(shared, sizeof(shared));
+	stage_sync_dirs(&stg);
+	pinca_err_capture(NULL, 0);
+	for (size_t k = 0; k < stg.n; k++) {
+		struct batch_slot *s = &slots[stg.f[k].owner];
+		if (!stg.f[k].failed)
+			continue;
+		if (s->error[0] == '\0')
+			snprintf(s->error, sizeof(s->error), "%s", shared[0] ? shared : "cannot write");
+		s->failed = 1;
+	}
+	stage_clear(&stg);
+}
+
 /* Records, commits, writes and reports one group. Returns the failures. */
 static int
 group_finish(struct issuer *is, struct batch_slot *slots, int n)
@@ -173,17 +211,15 @@ group_finish(struct issuer *is, struct batch_slot *slots, int n)
 	}
 	pinca_err_capture(NULL, 0);
 	for (int i = 0; i < n; i++) {
+		if (!slots[i].failed && !committed) {
+			snprintf(slots[i].error, sizeof(slots[i].error), "%s", txerr);
+			slots[i].failed = 1;
+		}
+	}
+	group_write(is, slots, n);
+	for (int i = 0; i < n; i++) {
 		struct batch_slot *s = &slots[i];
 		json_t *res;
-		if (!s->failed && !committed) {
-			snprintf(s->error, sizeof(s->error), "%s", txerr);
-			s->failed = 1;
-		}
-		if (!s->failed) {
-			pinca_err_capture(s->error, sizeof(s->error));
-			s->failed = job_write(is, &s->job) != RC_OK;
-			pinca_err_capture(NULL, 0);
-		}
 		if (s->failed) {
 			job_abort(&s->job);
 			failures++;

@@ -8,7 +8,10 @@
 #include "ca/csr.h"
 #include "common/err.h"
 #include "common/fileio.h"
+#include "issue/fastcsr.h"
+#include "issue/fastkey.h"
 #include "issue/job.h"
+#include "issue/stage.h"
 
 /* Lineage names become file and unit names in users' scripts: keep them tame. */
 static int
@@ -25,15 +28,36 @@ lineage_name_valid(const char *name)
 	return name[0] != '.' && name[0] != '-';
 }
 
-/* Loads the CSR (only its key and, when no names were given, its SAN). */
+/* Loads the CSR (only its key and, when no names were given, its SAN). A
+ * P-256 CSR takes the fast parser; anything it does not take, including
+ * every malformed or badly signed CSR, goes to csr_parse, which explains. */
 static int
 job_key_from_csr(struct issue_job *job)
 {
+	STACK_OF(X509_EXTENSION) *exts = NULL;
 	X509_REQ *csr = NULL;
+	unsigned char *data;
+	size_t len;
 	int rc;
 
-	if ((rc = csr_load(job->csr_path, &csr, &job->key, &job->req.key_type)) != RC_OK)
+	if (file_read_all(job->csr_path, 1 << 20, &data, &len) != RC_OK)
+		return RC_FAIL;
+	if (fastcsr_parse_p256(data, len, &job->key, &exts)) {
+		free(data);
+		job->req.key_type = KEY_EC_P256;
+		job->req.pub_normalized = 1;
+		if (job->req.ndns == 0 && job->req.nip == 0)
+			rc = leaf_request_names_from_exts(&job->req, exts);
+		else
+			rc = RC_OK;
+		sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 		return rc;
+	}
+	rc = csr_parse(data, len, job->csr_path, &csr, &job->key, &job->req.key_type);
+	free(data);
+	if (rc != RC_OK)
+		return rc;
+	job->req.pub_normalized = fastkey_p256(&job->key);
 	if (job->req.ndns == 0 && job->req.nip == 0)
 		rc = leaf_request_names_from_csr(&job->req, csr);
 	X509_REQ_free(csr);
@@ -114,9 +138,11 @@ job_record(struct issuer *is, struct issue_job *job)
 	l.days = (int)job->req.days;
 	l.pin = job->res.pin;
 	l.created_at = l.updated_at = now;
-	if (spki_der_of_pkey(job->key, &spki, &spki_len) != RC_OK ||
+	/* The certified SPKI, as signed (the CSR's key, normalised). */
+	if ((spki = OPENSSL_memdup(job->res.spki, job->res.spki_len)) == NULL ||
 	    leaf_request_names_json(&job->req, &l.dns_json, &l.ip_json) != RC_OK)
 		goto out;
+	spki_len = job->res.spki_len;
 	l.spki = spki;
 	l.spki_len = spki_len;
 	if ((rc = store_lineage_insert(is->ctx->st, &l)) != RC_OK) {
@@ -158,6 +184,33 @@ job_write(struct issuer *is, struct issue_job *job)
 
 	job->key_written = 0;	/* recorded: the key belongs to the lineage now */
 	return leaf_write_files(is, &job->res, &paths);
+}
+
+int
+job_stage(struct issuer *is, struct issue_job *job, struct stage *s, int owner)
+{
+	const char *pem = job->res.cert_pem, *chain = is->chain_pem;
+	size_t clen = strlen(pem), chlen = strlen(chain);
+	char *full;
+	int rc = RC_OK;
+
+	job->key_written = 0;	/* recorded: the key belongs to the lineage now */
+	if (job->cert_out && stage_add(s, job->cert_out, pem, clen, 0644, owner) != RC_OK)
+		rc = RC_FAIL;
+	if (job->chain_out && stage_add(s, job->chain_out, chain, chlen, 0644, owner) != RC_OK)
+		rc = RC_FAIL;
+	if (job->fullchain_out) {
+		if ((full = malloc(clen + chlen + 1)) == NULL) {
+			pinca_warnx("out of memory");
+			return RC_FAIL;
+		}
+		memcpy(full, pem, clen);
+		memcpy(full + clen, chain, chlen + 1);
+		if (stage_add(s, job->fullchain_out, full, clen + chlen, 0644, owner) != RC_OK)
+			rc = RC_FAIL;
+		free(full);
+	}
+	return rc;
 }
 
 void

@@ -30,6 +30,9 @@ int job_prepare(struct issuer *is, struct issue_job *job);
 int job_record(struct issuer *is, struct issue_job *job);
 /* After the commit: writes the certificate files. */
 int job_write(struct issuer *is, struct issue_job *job);
+/* The batch form of job_write: stages the files into s (see stage.h). */
+struct stage;
+int job_stage(struct issuer *is, struct issue_job *job, struct stage *s, int owner);
 /* Undoes job_prepare's key file after a failure. */
 void job_abort(struct issue_job *job);
 void job_clear(struct issue_job *job);

@@ -71,6 +71,8 @@ fail:
 void
 issuer_close(struct issuer *is)
 {
+	for (int i = 0; i < LEAF_EXT_CACHE; i++)
+		X509_EXTENSION_free(is->ext_cache[i].ext);
 	signer_free(is->sg);
 	free(is->crl_url);
 	free(is->chain_pem);
@@ -124,6 +126,15 @@ int
 leaf_request_names_from_csr(struct leaf_request *req, X509_REQ *csr)
 {
 	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
+	int rc = leaf_request_names_from_exts(req, exts);
+
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return rc;
+}
+
+int
+leaf_request_names_from_exts(struct leaf_request *req, const STACK_OF(X509_EXTENSION) *exts)
+{
 	GENERAL_NAMES *san = NULL;
 	int rc = RC_OK;
 
@@ -163,7 +174,6 @@ leaf_request_names_from_csr(struct leaf_request *req, X509_REQ *csr)
 		/* Other name types (email, URI...) are never copied. */
 	}
 	GENERAL_NAMES_free(san);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	return rc;
 }
 
@@ -210,6 +220,80 @@ san_value(const struct leaf_request *req, char *buf, size_t size)
 	return RC_OK;
 }
 
+/* Adds an extension that depends only on the issuer and its value (not on
+ * the leaf's key or names), made once per issuer and copied into each leaf. */
+static int
+leaf_add_fixed_ext(struct issuer *is, X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	int i;
+
+	for (i = 0; i < LEAF_EXT_CACHE && is->ext_cache[i].ext; i++)
+		if (is->ext_cache[i].nid == nid && strcmp(is->ext_cache[i].value, value) == 0)
+			break;
+	if (i == LEAF_EXT_CACHE)
+		return cert_add_ext(x, issuer, nid, value);
+	if (is->ext_cache[i].ext == NULL) {
+		X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+		if ((is->ext_cache[i].ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL) {
+			pinca_warn_ssl("cannot make the %s extension (%s)", OBJ_nid2sn(nid), value);
+			return RC_FAIL;
+		}
+		is->ext_cache[i].nid = nid;
+		is->ext_cache[i].value = value;	/* string literals only */
+	}
+	if (!X509_add_ext(x, is->ext_cache[i].ext, -1)) {
+		pinca_warn_ssl("cannot add the %s extension", OBJ_nid2sn(nid));
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+/* PEM of a certificate's DER (RFC 7468 section 5), as a new string. */
+static char *
+pem_of_der(const unsigned char *der, size_t len)
+{
+	static const char head[] = "-----BEGIN CERTIFICATE-----\n", tail[] = "-----END CERTIFICATE-----\n";
+	size_t lines = (len + 47) / 48, cap = sizeof(head) + sizeof(tail) + lines * 66;
+	char *out = malloc(cap), *p;
+
+	if (out == NULL)
+		return NULL;
+	p = out + (sizeof(head) - 1);
+	memcpy(out, head, sizeof(head) - 1);
+	for (size_t off = 0; off < len; off += 48) {
+		size_t n = len - off < 48 ? len - off : 48;
+		p += EVP_EncodeBlock((unsigned char *)p, der + off, (int)n);
+		*p++ = '\n';
+	}
+	memcpy(p, tail, sizeof(tail));
+	return out;
+}
+
+/* After signing: the DER (encoded once), its fingerprint, PEM, SPKI and pin. */
+static int
+leaf_encode(X509 *x, struct leaf_result *res)
+{
+	unsigned char md[32], *der = NULL, *spki = NULL;
+	int n = i2d_X509(x, &der), m = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
+
+	res->der = der;
+	res->spki = spki;
+	if (n <= 0 || m <= 0 || !EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(), NULL)) {
+		pinca_warn_ssl("cannot encode the certificate");
+		return RC_FAIL;
+	}
+	res->der_len = (size_t)n;
+	res->spki_len = (size_t)m;
+	hex_encode(md, sizeof(md), res->fingerprint);
+	if (pin_of_spki_der(spki, (size_t)m, res->pin) != RC_OK ||
+	    (res->cert_pem = pem_of_der(der, (size_t)n)) == NULL) {
+		pinca_warnx("cannot encode the certificate");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
 int
 leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result *res)
 {
@@ -237,7 +321,8 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3) ||
 	    cert_set_random_serial(x, res->serial) != RC_OK || !X509_set_subject_name(x, name) ||
 	    !X509_set_issuer_name(x, X509_get_subject_name(issuer)) ||
-	    cert_set_validity(x, nb, na) != RC_OK || spki_normalize(req->pub) != RC_OK ||
+	    cert_set_validity(x, nb, na) != RC_OK ||
+	    (!req->pub_normalized && spki_normalize(req->pub) != RC_OK) ||
 	    !X509_set_pubkey(x, req->pub) || san_value(req, san, sizeof(san) - 16) != RC_OK)
 		goto ssl_fail;
 	if (X509_NAME_entry_count(name) == 0) {
@@ -245,12 +330,13 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 		memmove(san + 9, san, strlen(san) + 1);
 		memcpy(san, "critical,", 9);
 	}
-	if (cert_add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE") != RC_OK ||
-	    cert_add_ext(x, issuer, NID_key_usage, rsa ? "critical,digitalSignature,keyEncipherment" :
-	    "critical,digitalSignature") != RC_OK ||
-	    cert_add_ext(x, issuer, NID_ext_key_usage, server ? "serverAuth" : "clientAuth") != RC_OK ||
+	if (leaf_add_fixed_ext(is, x, issuer, NID_basic_constraints, "critical,CA:FALSE") != RC_OK ||
+	    leaf_add_fixed_ext(is, x, issuer, NID_key_usage, rsa ?
+	    "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature") != RC_OK ||
+	    leaf_add_fixed_ext(is, x, issuer, NID_ext_key_usage, server ? "serverAuth" :
+	    "clientAuth") != RC_OK ||
 	    cert_add_ext(x, issuer, NID_subject_key_identifier, "hash") != RC_OK ||
-	    cert_add_ext(x, issuer, NID_authority_key_identifier, "keyid:always") != RC_OK ||
+	    leaf_add_fixed_ext(is, x, issuer, NID_authority_key_identifier, "keyid:always") != RC_OK ||
 	    cert_add_ext(x, issuer, NID_subject_alt_name, san) != RC_OK)
 		goto out;
 	if (is->crl_url) {
@@ -262,8 +348,7 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 	if ((rc = lint_leaf(x, issuer, req->profile, signer_md(is->sg))) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
-	if (signer_sign_cert(is->sg, x) != RC_OK || pin_of_cert(x, res->pin) != RC_OK ||
-	    (res->cert_pem = cert_to_pem(x)) == NULL)
+	if (signer_sign_cert(is->sg, x) != RC_OK || leaf_encode(x, res) != RC_OK)
 		goto out;
 	res->not_after = na;
 	res->cert = x;
@@ -284,8 +369,6 @@ leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_i
 {
 	struct cert_record r;
 	char subject[256];
-	unsigned char *der = NULL;
-	size_t der_len = 0;
 	int rc = RC_FAIL;
 
 	memset(&r, 0, sizeof(r));
@@ -299,17 +382,15 @@ leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_i
 	r.not_before = asn1_time_unix(X509_get0_notBefore(res->cert));
 	r.not_after = asn1_time_unix(X509_get0_notAfter(res->cert));
 	r.issued_at = (int64_t)time(NULL);
-	if (cert_fingerprint(res->cert, r.sha256_fingerprint) != RC_OK ||
-	    leaf_request_names_json(req, &r.dns_json, &r.ip_json) != RC_OK ||
-	    cert_to_der(res->cert, &der, &der_len) != RC_OK)
+	memcpy(r.sha256_fingerprint, res->fingerprint, sizeof(r.sha256_fingerprint));
+	if (leaf_request_names_json(req, &r.dns_json, &r.ip_json) != RC_OK)
 		goto out;
-	r.der = der;
-	r.der_len = der_len;
+	r.der = res->der;
+	r.der_len = res->der_len;
 	rc = store_cert_insert(is->ctx->st, &r);
 out:
 	free(r.dns_json);
 	free(r.ip_json);
-	OPENSSL_free(der);
 	return rc;
 }
 
@@ -318,6 +399,8 @@ leaf_result_clear(struct leaf_result *res)
 {
 	X509_free(res->cert);
 	free(res->cert_pem);
+	OPENSSL_free(res->der);
+	OPENSSL_free(res->spki);
 	memset(res, 0, sizeof(*res));
 }
 

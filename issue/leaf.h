@@ -17,12 +17,16 @@
 #define LEAF_MAX_NAMES 100
 
 /* The CA that signs leaves in this directory, ready to sign. */
+#define LEAF_EXT_CACHE 8
+
 struct issuer {
 	struct ca_context *ctx;
 	struct ca_record ca;
 	struct signer *sg;
 	char *crl_url;
 	char *chain_pem;	/* the issuing intermediate(s), leaf side first, no root */
+	/* Extensions that are the same in every leaf of this issuer (made once). */
+	struct { int nid; const char *value; X509_EXTENSION *ext; } ext_cache[LEAF_EXT_CACHE];
 };
 
 /* What one leaf should say. Names are already linted and normalised. */
@@ -36,6 +40,7 @@ struct leaf_request {
 	long days;
 	EVP_PKEY *pub;			/* the key to certify (public part used) */
 	enum key_type key_type;
+	int pub_normalized;		/* pub already encodes as a named curve, uncompressed */
 };
 
 /* One issued leaf, as recorded. */
@@ -45,6 +50,9 @@ struct leaf_result {
 	X509 *cert;
 	char *cert_pem;
 	int64_t not_after;
+	unsigned char *der; size_t der_len;	/* the certificate, encoded once */
+	unsigned char *spki; size_t spki_len;	/* its SubjectPublicKeyInfo */
+	char fingerprint[65];			/* SHA-256 of der, hex */
 };
 
 /* Opens the issuing CA: refuses a missing or expired one. Reads the
@@ -57,6 +65,8 @@ int leaf_request_add_dns(struct leaf_request *req, const char *name);
 int leaf_request_add_ip(struct leaf_request *req, const char *ip);
 /* Takes the SAN names of a CSR into req (used when no --dns/--ip is given). */
 int leaf_request_names_from_csr(struct leaf_request *req, X509_REQ *csr);
+/* The same from a CSR's requested extensions (NULL: none). */
+int leaf_request_names_from_exts(struct leaf_request *req, const STACK_OF(X509_EXTENSION) *exts);
 void leaf_request_clear(struct leaf_request *req);
 /* The names as JSON arrays (new strings). */
 int leaf_request_names_json(const struct leaf_request *req, char **dns, char **ip);

@@ -1,7 +1,9 @@
 #!/bin/bash
 # The whole flow in a temporary directory: root ceremony, intermediate,
-# pins, a server certificate and its renewal (same key), printing what each
-# step made and checking it with openssl. Nothing outside /tmp is touched.
+# pins, a server certificate and its renewal (same key), the Android pin
+# configuration, verification, revocation and a CRL, and the database checks,
+# printing what each step made and checking it with openssl. Nothing outside
+# /tmp is touched.
 set -eu
 PINCA=$(cd "$(dirname "$0")/.." && pwd)/pinca
 W=$(mktemp -d /tmp/pinca-demo.XXXXXX)
@@ -32,5 +34,19 @@ if [ "$(pin_of "$W/api.pem")" = "$before" ]; then
 else
   echo "renewal changed the server key" >&2; exit 1
 fi
+step "$PINCA" app add release-1.0
+mkdir -p "$W/res-raw"
+step "$PINCA" pins --format android --domain api.example.com --raw-dir "$W/res-raw" \
+  --out "$W/network_security_config.xml"
+echo "wrote $W/network_security_config.xml and the root certificates in $W/res-raw/"
+step "$PINCA" verify --chain "$W/fullchain.pem" --host api.example.com
+step "$PINCA" issue --name old --dns old.example.com --key-out "$W/old.key" \
+  --cert-out "$W/old.pem" --pass-file "$W/passphrase"
+step "$PINCA" revoke "$(openssl x509 -in "$W/old.pem" -noout -serial | cut -d= -f2)" --reason superseded
+step "$PINCA" crl --out "$W/intermediate.crl" --pass-file "$W/passphrase"
+step openssl crl -in "$W/intermediate.crl" -noout -CAfile "$W/intermediate.pem"
+step "$PINCA" db list
+step "$PINCA" db check
+step "$PINCA" db audit
 echo
 echo "Everything the demo made is in $W"

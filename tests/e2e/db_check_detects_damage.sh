@@ -72,8 +72,19 @@ check "the rows are still checked through the table itself" grep -q "12 certific
 # Bytes in the middle of a certificate's DER (content, not structure):
 # SQLite's check passes, the DER comparison does not.
 D=$(copy_ca content)
-PAGE=$(sqlite3 "$D/pinca.db" "SELECT pageno FROM dbstat WHERE name='certificates' AND pagetype='leaf' LIMIT 1")
-dd if=/dev/zero of="$D/pinca.db" bs=1 count=6 seek=$(( (PAGE - 1) * PSIZE + PSIZE / 2 )) conv=notrunc status=none
+# Find one certificate's DER in the file itself and zero six bytes of it, so
+# the damage always lands in a stored row, never in a page's free space.
+sqlite3 "$D/pinca.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+"$PY" - "$D/pinca.db" <<'PYEOF'
+import sqlite3, sys
+db = sys.argv[1]
+der = sqlite3.connect(db).execute("SELECT der FROM certificates LIMIT 1").fetchone()[0]
+data = bytearray(open(db, 'rb').read())
+at = data.find(der)
+assert at > 0, "certificate DER not found in the file"
+data[at + len(der) // 2: at + len(der) // 2 + 6] = b'\0' * 6
+open(db, 'wb').write(data)
+PYEOF
 refuse "zeroed bytes inside a certificate page fail db check" 1 "problem" "$PINCA" db check --dir "$D"
 
 D=$(copy_ca audit)
