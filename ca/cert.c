@@ -1,5 +1,6 @@
 /* cert: certificate helpers. */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,10 @@ pin_is_valid(const char *pin)
 	for (const char *p = pin + 7; p < pin + 7 + 43; p++)
 		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", *p))
 			return 0;
+	/* 32 bytes leave 2 spare bits in the last character; they must be zero, or
+	 * two spellings would name one key and never compare equal. */
+	if (strchr("AEIMQUYcgkosw048", pin[7 + 42]) == NULL)
+		return 0;
 	return EVP_DecodeBlock(raw, (const unsigned char *)pin + 7, 44) == 33;
 }
 
@@ -271,20 +276,16 @@ cert_to_pem(X509 *cert)
 }
 
 STACK_OF(X509) *
-certs_load_file(const char *path)
+certs_parse(const unsigned char *data, size_t len, const char *what)
 {
-	unsigned char *data = NULL;
-	size_t len = 0;
 	STACK_OF(X509) *certs = NULL;
 	BIO *bio = NULL;
 	X509 *x;
 
-	if (file_read_all(path, 16 << 20, &data, &len) != RC_OK)
-		return NULL;
 	if ((certs = sk_X509_new_null()) == NULL)
 		goto fail;
-	if (strstr((char *)data, "-----BEGIN ") != NULL) {
-		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
+	if (len > 0 && memmem(data, len, "-----BEGIN ", 11) != NULL) {
+		if (len > INT_MAX || (bio = BIO_new_mem_buf(data, (int)len)) == NULL)
 			goto fail;
 		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
 			if (!sk_X509_push(certs, x)) {
@@ -294,27 +295,39 @@ certs_load_file(const char *path)
 		/* The loop ends on "no start line" at the end; anything else is damage. */
 		unsigned long e = ERR_peek_last_error();
 		if (sk_X509_num(certs) == 0 || (e && ERR_GET_REASON(e) != PEM_R_NO_START_LINE)) {
-			pinca_warn_ssl("%s: no readable certificate", path);
+			pinca_warn_ssl("%s: no readable certificate", what);
 			goto fail_quiet;
 		}
 		ERR_clear_error();
 	} else {
 		if ((x = cert_from_der(data, len)) == NULL || !sk_X509_push(certs, x)) {
 			X509_free(x);
-			pinca_warn_ssl("%s: not a PEM or DER certificate", path);
+			pinca_warn_ssl("%s: not a PEM or DER certificate", what);
 			goto fail_quiet;
 		}
 	}
 	BIO_free(bio);
-	free(data);
 	return certs;
 fail:
-	pinca_warn_ssl("cannot read certificates from %s", path);
+	pinca_warn_ssl("cannot read certificates from %s", what);
 fail_quiet:
 	BIO_free(bio);
-	free(data);
 	sk_X509_pop_free(certs, X509_free);
 	return NULL;
+}
+
+STACK_OF(X509) *
+certs_load_file(const char *path)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	STACK_OF(X509) *certs;
+
+	if (file_read_all(path, 16 << 20, &data, &len) != RC_OK)
+		return NULL;
+	certs = certs_parse(data, len, path);
+	free(data);
+	return certs;
 }
 
 int

@@ -47,6 +47,8 @@ char *cert_to_pem(X509 *cert);
 /* Reads every certificate in a PEM (one or many) or DER file. NULL with a
  * message when there is none or the file is malformed. */
 STACK_OF(X509) *certs_load_file(const char *path);
+/* The same from memory; `what` names the input in messages. */
+STACK_OF(X509) *certs_parse(const unsigned char *data, size_t len, const char *what);
 /* The SAN DNS names and IP addresses as JSON arrays (new strings). */
 int cert_names_json(X509 *cert, char **dns_json, char **ip_json);
 

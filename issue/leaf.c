@@ -140,8 +140,10 @@ leaf_request_names_from_exts(struct leaf_request *req, const STACK_OF(X509_EXTEN
 
 	for (int i = 0; exts && i < sk_X509_EXTENSION_num(exts); i++) {
 		X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
-		if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name)
+		if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name) {
+			GENERAL_NAMES_free(san);	/* a second SAN extension leaked the first */
 			san = X509V3_EXT_d2i(e);
+		}
 	}
 	for (int i = 0; san && rc == RC_OK && i < sk_GENERAL_NAME_num(san); i++) {
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(san, i);

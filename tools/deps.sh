@@ -3,7 +3,8 @@
 # Runs apt-get as root, or through sudo.
 set -e
 need="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev openssl sqlite3
-python3 python3-cryptography gnutls-bin libnss3-tools curl clang man-db groff-base faketime"
+python3 python3-cryptography gnutls-bin libnss3-tools curl clang man-db groff-base faketime
+valgrind cppcheck clang-tidy binutils"
 missing=""
 for p in $need; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.." || exit 1
 total_pass=0 total_fail=0
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+# Sanitizer reports also go to files under SANLOG, so a report from a command
+# whose status a script does not check (setup, `>/dev/null 2>&1`) still fails.
+SANLOG=$(mktemp -d /tmp/pinca-sanlog.XXXXXX)
+trap 'rm -rf "$SANLOG"' EXIT
 
 # run_stage LABEL CMD...: runs CMD, shows its output, adds its counts.
 run_stage() { local label=$1; shift
@@ -22,6 +26,20 @@ run_stage() { local label=$1; shift
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then echo "FAIL $label exited $rc"; total_fail=$((total_fail+1)); fi
 }
 
+# run_san_stage LABEL CMD...: run_stage with sanitizer reports logged to
+# files; any report is one more failure, shown in full.
+run_san_stage() { local label=$1; shift
+  rm -f "$SANLOG"/*
+  ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$SANLOG/asan" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$SANLOG/ubsan" \
+    run_stage "$label" "$@"
+  local f
+  for f in "$SANLOG"/*; do
+    [ -s "$f" ] || continue
+    echo "FAIL $label: sanitizer report $(basename "$f")"; sed 's/^/     /' "$f" | head -n 40
+    total_fail=$((total_fail+1))
+  done
+}
+
 for t in build/rel/tests/test_*; do
   [ -x "$t" ] && run_stage "unit $(basename "$t")" "$t"
 done
@@ -31,11 +49,11 @@ for t in tests/e2e/*.sh; do
 done
 if [ -x build/san/pinca ]; then
   for t in build/san/tests/test_*; do
-    [ -x "$t" ] && run_stage "unit+san $(basename "$t")" "$t"
+    [ -x "$t" ] && run_san_stage "unit+san $(basename "$t")" "$t"
   done
   for t in tests/e2e/*.sh; do
     [ "$(basename "$t")" = lib.sh ] && continue
-    PINCA=$PWD/build/san/pinca run_stage "e2e+san $(basename "$t" .sh)" bash "$t"
+    PINCA=$PWD/build/san/pinca run_san_stage "e2e+san $(basename "$t" .sh)" bash "$t"
   done
 fi
 for t in tests/stages/*.sh; do
