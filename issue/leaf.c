@@ -141,8 +141,18 @@ leaf_request_names_from_exts(struct leaf_request *req, const STACK_OF(X509_EXTEN
 	for (int i = 0; exts && i < sk_X509_EXTENSION_num(exts); i++) {
 		X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
 		if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name) {
-			GENERAL_NAMES_free(san);	/* a second SAN extension leaked the first */
-			san = X509V3_EXT_d2i(e);
+			if (san != NULL) {
+				/* RFC 5280 4.2: an extension appears at most once. Which
+				 * names were meant is unknowable: refuse. */
+				pinca_warnx("lint csr-san: the CSR carries two subjectAltName extensions");
+				rc = RC_POLICY;
+				break;
+			}
+			if ((san = X509V3_EXT_d2i(e)) == NULL) {
+				pinca_warnx("lint csr-san: the CSR's subjectAltName cannot be decoded");
+				rc = RC_POLICY;
+				break;
+			}
 		}
 	}
 	for (int i = 0; san && rc == RC_OK && i < sk_GENERAL_NAME_num(san); i++) {

@@ -31,7 +31,10 @@ rows = json.loads(subprocess.run([pinca, "db", "list", "--json", "--name", "web"
 c = rows[0]
 cert = x509.load_pem_x509_certificate(open(pem, "rb").read())
 spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-assert c["serial"] == "%x" % cert.serial_number == serial, c
+# Even-length lowercase hex, as openssl prints a serial (a leading 0 is kept).
+hexs = "%x" % cert.serial_number
+hexs = "0" + hexs if len(hexs) % 2 else hexs
+assert c["serial"] == hexs == serial, c
 assert c["pin"] == "sha256/" + base64.b64encode(hashlib.sha256(spki).digest()).decode(), c
 assert c["sha256_fingerprint"] == hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 na = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after

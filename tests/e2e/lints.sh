@@ -35,6 +35,7 @@ openssl req -new -newkey rsa:3072 -nodes -keyout "$T/r3.key" -subj /CN=x -out "$
 refuse "RSA-3072 CSR names TrustKit" 3 "TrustKit" "$PINCA" issue --name l --csr "$T/r3.csr" --dns a.example.com "${PASS[@]}"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-521 -nodes -keyout "$T/p5.key" -subj /CN=x -out "$T/p5.csr" 2>/dev/null
 refuse "P-521 CSR names TrustKit" 3 "TrustKit" "$PINCA" issue --name l --csr "$T/p5.csr" --dns a.example.com "${PASS[@]}"
+refuse "a CSR with two SAN extensions" 3 "lint csr-san" "$PINCA" issue --name l --csr "$(dirname "$0")/../fuzz/corpus/csr_names/regress-two-san-extensions.pem" "${PASS[@]}"
 refuse "Ed25519 key type" 3 "Android" "$PINCA" issue --name l --dns a.example.com --key ed25519 "${K[@]}" "${PASS[@]}"
 after=$(state_of)
 check "refusals left the CA as it was" test "$before" = "$after"
