@@ -72,6 +72,31 @@ permit_dns_valid(const char *d)
 	return label > 0 && d[len - 1] != '-';
 }
 
+int
+intermediate_option(const struct cmd_help *help, struct intermediate_params *p,
+    const char **which_root, int id, const char *arg)
+{
+	switch (id) {
+	case OPT_CA_DAYS:
+		return opts_parse_long(help, "days", arg, 1, 36500, &p->days) == RC_OK ? 1 : RC_USAGE;
+	case OPT_CA_PERMIT_DNS:
+		if (!permit_dns_valid(arg))
+			return opts_usage_error(help, "--permit-dns '%s' is not a DNS name", arg);
+		if (p->npermit == MAX_PERMIT_DNS)
+			return opts_usage_error(help, "at most %d --permit-dns", MAX_PERMIT_DNS);
+		p->permit_dns[p->npermit++] = arg;
+		return 1;
+	case OPT_CA_ROOT:
+		if (strcmp(arg, "standby") == 0)
+			*which_root = "standby";
+		else if (strcmp(arg, "primary") != 0 && strcmp(arg, "root") != 0)
+			return opts_usage_error(help, "--root takes 'primary' or 'standby'");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 X509 *
 intermediate_build(struct signer *root, EVP_PKEY *pub, const struct intermediate_params *p,
     char serial[SERIAL_HEX_MAX])

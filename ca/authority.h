@@ -12,6 +12,7 @@
 #include "ca/context.h"
 #include "ca/keys.h"
 #include "ca/signer.h"
+#include "common/opts.h"
 
 #define ROOT_DEFAULT_DAYS 7300		/* 20 years */
 #define INTERMEDIATE_DEFAULT_DAYS 1826	/* 5 years */
@@ -25,6 +26,18 @@ struct intermediate_params {
 	int npermit;
 	const char *crl_url;		/* CRL distribution point of the root, or NULL */
 };
+
+/* Options every command that makes an intermediate takes (ca intermediate,
+ * ca sign): ids above any command's own. */
+enum { OPT_CA_DAYS = 60, OPT_CA_PERMIT_DNS, OPT_CA_ROOT };
+#define OPT_SPEC_CA_DAYS { "days", 1, OPT_CA_DAYS, "N", "validity in days (default 1826, 5 years; never past the root)" }
+#define OPT_SPEC_CA_PERMIT_DNS { "permit-dns", 1, OPT_CA_PERMIT_DNS, "DOMAIN", "name constraint: leaves only under DOMAIN (repeatable)" }
+#define OPT_SPEC_CA_ROOT { "root", 1, OPT_CA_ROOT, "WHICH", "sign with the 'primary' (default) or 'standby' root" }
+/* Applies one of those options to p (and *which_root: "root" or "standby").
+ * Returns 1 when the id was one of them, 0 when not, RC_USAGE (message
+ * printed) when its value is wrong. */
+int intermediate_option(const struct cmd_help *help, struct intermediate_params *p,
+    const char **which_root, int id, const char *arg);
 
 /* Builds and signs a self-signed root certificate for key. Caller frees. */
 X509 *root_build(EVP_PKEY *key, const char *cn, long days, char serial[SERIAL_HEX_MAX]);

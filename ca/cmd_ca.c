@@ -13,7 +13,7 @@
 #include "common/opts.h"
 #include "common/output.h"
 
-enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_STANDBY_CN, OPT_PERMIT_DNS, OPT_ROOT };
+enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_STANDBY_CN };
 
 /* Deletes key files written for a ceremony that did not commit. */
 static void
@@ -208,9 +208,9 @@ static const struct opt_spec intermediate_opts[] = {
 	OPT_SPEC_DIR,
 	{ "cn", 1, OPT_CN, "NAME", "common name of the intermediate (required)" },
 	{ "key", 1, OPT_KEY, "TYPE", "ec-p256 (default), ec-p384, rsa-2048 or rsa-4096" },
-	{ "days", 1, OPT_DAYS, "N", "validity in days (default 1826, 5 years; never past the root)" },
-	{ "permit-dns", 1, OPT_PERMIT_DNS, "DOMAIN", "name constraint: leaves only under DOMAIN (repeatable)" },
-	{ "root", 1, OPT_ROOT, "WHICH", "sign with the 'primary' (default) or 'standby' root" },
+	OPT_SPEC_CA_DAYS,
+	OPT_SPEC_CA_PERMIT_DNS,
+	OPT_SPEC_CA_ROOT,
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
 	{ "root-pass-file", 1, 40, "FILE", "passphrase of the root key, if it differs" },
@@ -252,6 +252,11 @@ cmd_ca_intermediate(int argc, char **argv)
 	while ((id = opts_next(&o, &arg)) != 0) {
 		if (secret_option(&src, id, arg))
 			continue;
+		if ((rc = intermediate_option(&intermediate_help, &p, &which, id, arg)) != 0) {
+			if (rc < 0)
+				return rc_exit(rc);
+			continue;
+		}
 		switch (id) {
 		case OPT_DIR: flag_dir = arg; break;
 		case OPT_CN: p.cn = arg; break;
@@ -262,26 +267,6 @@ cmd_ca_intermediate(int argc, char **argv)
 		case OPT_KEY:
 			if ((rc = key_type_parse(arg, &type)) != RC_OK)
 				return rc_exit(rc);
-			break;
-		case OPT_DAYS:
-			if (opts_parse_long(&intermediate_help, "days", arg, 1, 36500, &p.days) != RC_OK)
-				return PINCA_EXIT_USAGE;
-			break;
-		case OPT_PERMIT_DNS:
-			if (!permit_dns_valid(arg))
-				return rc_exit(opts_usage_error(&intermediate_help,
-				    "--permit-dns '%s' is not a DNS name", arg));
-			if (p.npermit == MAX_PERMIT_DNS)
-				return rc_exit(opts_usage_error(&intermediate_help,
-				    "at most %d --permit-dns", MAX_PERMIT_DNS));
-			p.permit_dns[p.npermit++] = arg;
-			break;
-		case OPT_ROOT:
-			if (strcmp(arg, "standby") == 0)
-				which = "standby";
-			else if (strcmp(arg, "primary") != 0 && strcmp(arg, "root") != 0)
-				return rc_exit(opts_usage_error(&intermediate_help,
-				    "--root takes 'primary' or 'standby'"));
 			break;
 		}
 	}

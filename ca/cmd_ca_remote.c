@@ -19,7 +19,7 @@
 #include "common/opts.h"
 #include "common/output.h"
 
-enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_OUT, OPT_CSR, OPT_PERMIT_DNS, OPT_ROOT, OPT_CERT };
+enum { OPT_CN = 20, OPT_KEY, OPT_OUT, OPT_CSR, OPT_CERT };
 
 static const struct opt_spec csr_opts[] = {
 	OPT_SPEC_DIR,
@@ -160,9 +160,9 @@ static const struct opt_spec sign_opts[] = {
 	OPT_SPEC_DIR,
 	{ "csr", 1, OPT_CSR, "FILE", "the intermediate's CSR (required)" },
 	{ "out", 1, OPT_OUT, "FILE", "where to write the intermediate and the roots (required)" },
-	{ "days", 1, OPT_DAYS, "N", "validity in days (default 1826; never past the root)" },
-	{ "permit-dns", 1, OPT_PERMIT_DNS, "DOMAIN", "name constraint: leaves only under DOMAIN (repeatable)" },
-	{ "root", 1, OPT_ROOT, "WHICH", "sign with the 'primary' (default) or 'standby' root" },
+	OPT_SPEC_CA_DAYS,
+	OPT_SPEC_CA_PERMIT_DNS,
+	OPT_SPEC_CA_ROOT,
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
 	OPT_SPEC_JSON,
@@ -222,28 +222,16 @@ cmd_ca_sign(int argc, char **argv)
 	while ((id = opts_next(&o, &arg)) != 0) {
 		if (secret_option(&src, id, arg))
 			continue;
+		if ((rc = intermediate_option(&sign_help, &p, &which, id, arg)) != 0) {
+			if (rc < 0)
+				return rc_exit(rc);
+			continue;
+		}
 		switch (id) {
 		case OPT_DIR: flag_dir = arg; break;
 		case OPT_CSR: csr_path = arg; break;
 		case OPT_OUT: out = arg; break;
 		case OPT_JSON: json = 1; break;
-		case OPT_DAYS:
-			if (opts_parse_long(&sign_help, "days", arg, 1, 36500, &p.days) != RC_OK)
-				return PINCA_EXIT_USAGE;
-			break;
-		case OPT_PERMIT_DNS:
-			if (!permit_dns_valid(arg))
-				return rc_exit(opts_usage_error(&sign_help, "--permit-dns '%s' is not a DNS name", arg));
-			if (p.npermit == MAX_PERMIT_DNS)
-				return rc_exit(opts_usage_error(&sign_help, "at most %d --permit-dns", MAX_PERMIT_DNS));
-			p.permit_dns[p.npermit++] = arg;
-			break;
-		case OPT_ROOT:
-			if (strcmp(arg, "standby") == 0)
-				which = "standby";
-			else if (strcmp(arg, "primary") != 0 && strcmp(arg, "root") != 0)
-				return rc_exit(opts_usage_error(&sign_help, "--root takes 'primary' or 'standby'"));
-			break;
 		}
 	}
 	if (csr_path == NULL || out == NULL)
