@@ -1,4 +1,5 @@
 /* opts: a thin layer over getopt_long that takes its table from opt_spec[]. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,7 +113,9 @@ opts_parse_long(const struct cmd_help *help, const char *flag, const char *s,
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
+	/* strtol also takes leading blanks and a '+'; a flag's value may not. */
+	if (!(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))) ||
+	    errno || end == s || *end != '\0' || v < min || v > max)
 		return opts_usage_error(help, "--%s takes a whole number from %ld to %ld, not '%s'",
 		    flag, min, max, s);
 	*out = v;

@@ -93,6 +93,9 @@ test_numbers(void)
 	number_case("1e3", RC_USAGE, 0);
 	number_case("0x10", RC_USAGE, 0);
 	number_case("99999999999999999999999", RC_USAGE, 0);
+	number_case(" 5", RC_USAGE, 0);
+	number_case("+5", RC_USAGE, 0);
+	number_case("5 ", RC_USAGE, 0);
 }
 
 int
