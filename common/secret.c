@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -204,6 +205,10 @@ secret_read(const struct pass_source *src, const char *what, int confirm,
 	*out = NULL;
 	if (src->none)
 		return RC_OK;
+	/* From here the process holds a passphrase, and soon a private key: no
+	 * core dump may carry them, and other processes of this user may not
+	 * ptrace it. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (src->file && src->env) {
 		pinca_warnx("give --pass-file or --pass-env, not both");
 		return RC_USAGE;
