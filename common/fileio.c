@@ -68,6 +68,30 @@ file_check_parent(const char *path)
 }
 
 int
+file_temp_open(const char *path, mode_t mode, char *tmp, size_t size)
+{
+	int fd = -1;
+
+	for (int attempt = 0; fd == -1 && attempt <= 100; attempt++) {
+		if ((size_t)snprintf(tmp, size, "%s.tmp.%ld.%d", path, (long)getpid(), attempt) >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd == -1 && errno != EEXIST)
+			return -1;
+	}
+	if (fd != -1 && fchmod(fd, mode) == -1) {
+		int saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
 file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
     int no_clobber)
 {
@@ -81,17 +105,10 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		pinca_warnx("%s already exists; refusing to overwrite it", path);
 		return RC_FAIL;
 	}
-	/* A name no other writer picks: pid plus a counter, created with O_EXCL. */
-	for (int attempt = 0; fd == -1; attempt++) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%d", path, (long)getpid(), attempt);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-		if (fd == -1 && (errno != EEXIST || attempt > 100)) {
-			pinca_warn("cannot create %s", tmp);
-			return RC_FAIL;
-		}
+	if ((fd = file_temp_open(path, mode, tmp, sizeof(tmp))) == -1) {
+		pinca_warn("cannot create a temporary file for %s", path);
+		return RC_FAIL;
 	}
-	if (fchmod(fd, mode) == -1)
-		goto fail;
 	while (off < len) {
 		ssize_t n = write(fd, p + off, len - off);
 		if (n < 0) {

@@ -18,6 +18,11 @@ int file_read_all(const char *path, size_t max, unsigned char **data, size_t *le
 /* Checks that the directory that would hold path exists; prints and returns
  * RC_FAIL if not. Used before any state changes, so a bad --out changes nothing. */
 int file_check_parent(const char *path);
+/* Creates a temporary file beside path for an atomic write: a name no other
+ * writer picks (pid and a counter, O_EXCL, O_NOFOLLOW), with exactly mode
+ * whatever the umask. Its name goes to tmp. Returns the descriptor, or -1
+ * with errno set and nothing printed (the caller names the file it meant). */
+int file_temp_open(const char *path, mode_t mode, char *tmp, size_t size);
 /* fsyncs the directory holding path, so a rename or link into it is durable. */
 int file_sync_parent(const char *path);
 /* Creates a directory with mode; an existing one is an error when exclusive. */

@@ -14,9 +14,10 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fileio.h"
 #include "issue/stage.h"
 
-/* Creates the temporary file of f (O_EXCL, a name no other writer picks). */
+/* Creates the temporary file of f beside its path. */
 static int
 stage_open(struct stage_file *f, mode_t mode)
 {
@@ -24,13 +25,7 @@ stage_open(struct stage_file *f, mode_t mode)
 
 	if ((f->tmp = malloc(n)) == NULL)
 		return -1;
-	for (int attempt = 0; attempt <= 100; attempt++) {
-		snprintf(f->tmp, n, "%s.tmp.%ld.%d", f->path, (long)getpid(), attempt);
-		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-		if (f->fd != -1 || errno != EEXIST)
-			break;
-	}
-	return f->fd;
+	return f->fd = file_temp_open(f->path, mode, f->tmp, n);
 }
 
 int
@@ -64,8 +59,7 @@ stage_add(struct stage *s, const char *path, const void *data, size_t len, mode_
 	f->dir = strdup(dirname(d));
 	free(d);
 	s->n++;
-	if (f->dir == NULL || stage_open(f, mode) == -1 || fchmod(f->fd, mode) == -1 ||
-	    fstat(f->fd, &sb) == -1)
+	if (f->dir == NULL || stage_open(f, mode) == -1 || fstat(f->fd, &sb) == -1)
 		goto fail;
 	f->dev = sb.st_dev;
 	for (size_t off = 0; off < len;) {

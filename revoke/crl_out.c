@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "common/err.h"
+#include "common/fileio.h"
 #include "revoke/crl.h"
 
 /* Input bytes per base64 step: a multiple of 48, so each step ends a line. */
@@ -47,23 +48,6 @@ crl_emit(FILE *fp, const struct crl *c, int der)
 	return RC_OK;
 }
 
-/* fsync of the directory that holds a renamed file, so the rename survives
- * a power cut. */
-static int
-crl_dir_fsync(const char *path)
-{
-	char tmp[4096];
-	int fd, rc = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	if ((fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	if (fsync(fd) == -1 && errno != EINVAL)
-		rc = -1;
-	close(fd);
-	return rc;
-}
-
 int
 crl_write_file(const char *path, const struct crl *c, int der)
 {
@@ -71,16 +55,12 @@ crl_write_file(const char *path, const struct crl *c, int der)
 	FILE *fp = NULL;
 	int fd = -1;
 
-	for (int attempt = 0; fd == -1; attempt++) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%d", path, (long)getpid(), attempt);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd == -1 && (errno != EEXIST || attempt > 100)) {
-			pinca_warn("cannot create %s", tmp);
-			return RC_FAIL;
-		}
-	}
 	/* A CRL is public: readable by the web server whatever the umask. */
-	if (fchmod(fd, 0644) == -1 || (fp = fdopen(fd, "wb")) == NULL) {
+	if ((fd = file_temp_open(path, 0644, tmp, sizeof(tmp))) == -1) {
+		pinca_warn("cannot create a temporary file for %s", path);
+		return RC_FAIL;
+	}
+	if ((fp = fdopen(fd, "wb")) == NULL) {
 		pinca_warn("cannot write %s", tmp);
 		close(fd);
 		goto fail;
@@ -98,11 +78,7 @@ crl_write_file(const char *path, const struct crl *c, int der)
 		pinca_warn("cannot rename %s to %s", tmp, path);
 		goto fail;
 	}
-	if (crl_dir_fsync(path) == -1) {
-		pinca_warn("cannot sync the directory of %s", path);
-		return RC_FAIL;
-	}
-	return RC_OK;
+	return file_sync_parent(path);
 fail:
 	unlink(tmp);
 	return RC_FAIL;
