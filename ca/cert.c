@@ -258,6 +258,24 @@ cert_from_der(const unsigned char *der, size_t len)
 }
 
 char *
+pem_from_der(const char *label, const unsigned char *der, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	BUF_MEM *bm;
+	char *s = NULL;
+
+	if (b && PEM_write_bio(b, label, "", der, (long)len) > 0) {
+		BIO_get_mem_ptr(b, &bm);
+		if ((s = malloc(bm->length + 1)) != NULL) {
+			memcpy(s, bm->data, bm->length);
+			s[bm->length] = '\0';
+		}
+	}
+	BIO_free(b);
+	return s;
+}
+
+char *
 cert_to_pem(X509 *cert)
 {
 	BIO *b = BIO_new(BIO_s_mem());

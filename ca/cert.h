@@ -42,6 +42,9 @@ X509_NAME *name_from_cn(const char *cn);
 void cert_subject_cn(X509 *cert, char *buf, size_t size);
 int cert_to_der(X509 *cert, unsigned char **der, size_t *len);
 X509 *cert_from_der(const unsigned char *der, size_t len);
+/* PEM text of DER bytes under label (e.g. PEM_STRING_X509), without
+ * decoding them (new string, caller frees). */
+char *pem_from_der(const char *label, const unsigned char *der, size_t len);
 /* PEM text of a certificate (new string, caller frees). */
 char *cert_to_pem(X509 *cert);
 /* Reads every certificate in a PEM (one or many) or DER file. NULL with a

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "common/err.h"
@@ -20,7 +21,6 @@
 int
 issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer *is)
 {
-	X509 *cert = NULL;
 	char when[32];
 	int rc;
 
@@ -49,21 +49,21 @@ issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer
 	}
 	if (store_setting_get(ctx->st, "crl_url", &is->crl_url) != RC_OK)
 		goto fail;
-	if (strcmp(is->ca.role, "intermediate") == 0) {
-		if ((cert = cert_from_der(is->ca.der, is->ca.der_len)) == NULL ||
-		    (is->chain_pem = cert_to_pem(cert)) == NULL) {
-			pinca_warnx("the stored certificate of '%s' is damaged", is->ca.cn);
-			goto fail;
-		}
-	} else if ((is->chain_pem = strdup("")) == NULL) {
-		goto fail;
-	}
+	/* signer_open decodes (and so checks) the stored certificate; the chain
+	 * file is its DER in PEM armour, with no second decode (in OpenSSL 3 a
+	 * certificate decode costs as much as the signature). */
 	if ((is->sg = signer_open(ctx->dir, &is->ca, src, NULL)) == NULL)
 		goto fail;
-	X509_free(cert);
+	if (strcmp(is->ca.role, "intermediate") == 0)
+		is->chain_pem = pem_from_der(PEM_STRING_X509, is->ca.der, is->ca.der_len);
+	else
+		is->chain_pem = strdup("");
+	if (is->chain_pem == NULL) {
+		pinca_warnx("out of memory");
+		goto fail;
+	}
 	return RC_OK;
 fail:
-	X509_free(cert);
 	issuer_close(is);
 	return RC_FAIL;
 }
