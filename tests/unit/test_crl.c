@@ -17,20 +17,7 @@
 #include "common/err.h"
 #include "db/store.h"
 #include "revoke/crl.h"
-
-static int passed, failed;
-
-static void
-expect(const char *name, int ok)
-{
-	if (ok) {
-		passed++;
-		printf("ok   %s\n", name);
-	} else {
-		failed++;
-		printf("FAIL %s\n", name);
-	}
-}
+#include "tests/unit/unit.h"
 
 /* Builds, signs and parses the CRL of sg; NULL if any step failed. */
 static X509_CRL *
@@ -72,14 +59,14 @@ reason_of(X509_REVOKED *r)
 static void
 test_reasons(void)
 {
-	expect("reason keyCompromise is 1", crl_reason_parse("keyCompromise") == 1);
-	expect("reason names ignore case", crl_reason_parse("CACOMPROMISE") == 2);
-	expect("removeFromCRL parses as 8 (the caller refuses it)", crl_reason_parse("removeFromCRL") == 8);
-	expect("aACompromise is 10", crl_reason_parse("aACompromise") == 10);
-	expect("unknown reason is -1", crl_reason_parse("stolen") == -1 && crl_reason_parse("7") == -1);
-	expect("code 7 has no name", strcmp(crl_reason_name(7), "unknown") == 0);
-	expect("names round-trip", strcmp(crl_reason_name(crl_reason_parse("privilegeWithdrawn")),
-	    "privilegeWithdrawn") == 0);
+	CHECK(crl_reason_parse("keyCompromise") == 1, "reason keyCompromise is 1");
+	CHECK(crl_reason_parse("CACOMPROMISE") == 2, "reason names ignore case");
+	CHECK(crl_reason_parse("removeFromCRL") == 8, "removeFromCRL parses as 8 (the caller refuses it)");
+	CHECK(crl_reason_parse("aACompromise") == 10, "aACompromise is 10");
+	CHECK(crl_reason_parse("stolen") == -1 && crl_reason_parse("7") == -1, "unknown reason is -1");
+	CHECK(strcmp(crl_reason_name(7), "unknown") == 0, "code 7 has no name");
+	CHECK(strcmp(crl_reason_name(crl_reason_parse("privilegeWithdrawn")),
+	    "privilegeWithdrawn") == 0, "names round-trip");
 }
 
 /* Adds one revocation of CA id. */
@@ -102,54 +89,53 @@ test_encoder(struct store *st, struct signer *sg, int64_t id, EVP_PKEY *key)
 	int64_t number = 0, n2 = 0, tu = 0, nu = 0;
 
 	store_crl_next_number(st, id, &number);
-	expect("first CRL number is 1", number == 1);
+	CHECK(number == 1, "first CRL number is 1");
 	crl = build_and_parse(st, sg, number, &c);
-	expect("empty CRL parses with d2i_X509_CRL", crl != NULL);
-	expect("empty CRL is v2", crl && X509_CRL_get_version(crl) == 1);
-	expect("empty CRL has no revokedCertificates field", crl && X509_CRL_get_REVOKED(crl) == NULL);
-	expect("empty CRL signature verifies", crl && X509_CRL_verify(crl, key) == 1);
-	expect("store_crl_record", store_crl_record(st, id, number, 1, 2, c.entries, c.sha256) == RC_OK);
-	expect("next number is 2", store_crl_next_number(st, id, &n2) == RC_OK && n2 == 2);
-	expect("latest CRL is 1", store_crl_latest(st, id, &number, &tu, &nu) == RC_OK && number == 1 &&
-	    tu == 1 && nu == 2);
-	expect("a reused CRL number fails", store_crl_record(st, id, 1, 1, 2, 0, "x") == RC_FAIL);
+	CHECK(crl != NULL, "empty CRL parses with d2i_X509_CRL");
+	CHECK(crl && X509_CRL_get_version(crl) == 1, "empty CRL is v2");
+	CHECK(crl && X509_CRL_get_REVOKED(crl) == NULL, "empty CRL has no revokedCertificates field");
+	CHECK(crl && X509_CRL_verify(crl, key) == 1, "empty CRL signature verifies");
+	CHECK(store_crl_record(st, id, number, 1, 2, c.entries, c.sha256) == RC_OK, "store_crl_record");
+	CHECK(store_crl_next_number(st, id, &n2) == RC_OK && n2 == 2, "next number is 2");
+	CHECK(store_crl_latest(st, id, &number, &tu, &nu) == RC_OK && number == 1 &&
+	    tu == 1 && nu == 2, "latest CRL is 1");
+	CHECK(store_crl_record(st, id, 1, 1, 2, 0, "x") == RC_FAIL, "a reused CRL number fails");
 	X509_CRL_free(crl);
 	crl_clear(&c);
 
-	expect("insert 01 (1999, keyCompromise)", add(st, id, "01", 915148800, 1) == RC_OK);
-	expect("insert 7f (unspecified)", add(st, id, "7f", 1700000000, 0) == RC_OK);
-	expect("insert 80 (2051, aACompromise)", add(st, id, "80", 2556144000, 10) == RC_OK);
-	expect("insert 00ff (leading zero byte)", add(st, id, "00ff", 1700000000, 9) == RC_OK);
-	expect("second insert of 01 is STORE_CONSTRAINT", add(st, id, "01", 1, 0) == STORE_CONSTRAINT);
+	CHECK(add(st, id, "01", 915148800, 1) == RC_OK, "insert 01 (1999, keyCompromise)");
+	CHECK(add(st, id, "7f", 1700000000, 0) == RC_OK, "insert 7f (unspecified)");
+	CHECK(add(st, id, "80", 2556144000, 10) == RC_OK, "insert 80 (2051, aACompromise)");
+	CHECK(add(st, id, "00ff", 1700000000, 9) == RC_OK, "insert 00ff (leading zero byte)");
+	CHECK(add(st, id, "01", 1, 0) == STORE_CONSTRAINT, "second insert of 01 is STORE_CONSTRAINT");
 	crl = build_and_parse(st, sg, 2, &c);
-	expect("CRL with entries parses", crl != NULL);
+	CHECK(crl != NULL, "CRL with entries parses");
 	if (crl == NULL)
 		return;
-	expect("four entries", c.entries == 4 && sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) == 4);
-	expect("signature verifies", X509_CRL_verify(crl, key) == 1);
+	CHECK(c.entries == 4 && sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) == 4, "four entries");
+	CHECK(X509_CRL_verify(crl, key) == 1, "signature verifies");
 	num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
-	expect("cRLNumber is 2", num && ASN1_INTEGER_get(num) == 2);
+	CHECK(num && ASN1_INTEGER_get(num) == 2, "cRLNumber is 2");
 	ASN1_INTEGER_free(num);
-	expect("AKI present", X509_CRL_get_ext_by_NID(crl, NID_authority_key_identifier, -1) >= 0);
+	CHECK(X509_CRL_get_ext_by_NID(crl, NID_authority_key_identifier, -1) >= 0, "AKI present");
 	r = entry_of(crl, 1);
-	expect("01: keyCompromise, UTCTime", r && reason_of(r) == 1 &&
-	    ASN1_STRING_type(X509_REVOKED_get0_revocationDate(r)) == V_ASN1_UTCTIME);
+	CHECK(r && reason_of(r) == 1 &&
+	    ASN1_STRING_type(X509_REVOKED_get0_revocationDate(r)) == V_ASN1_UTCTIME, "01: keyCompromise, UTCTime");
 	r = entry_of(crl, 0x7f);
-	expect("7f: no reasonCode extension", r && reason_of(r) == -1 &&
-	    X509_REVOKED_get_ext_count(r) == 0);
+	CHECK(r && reason_of(r) == -1 &&
+	    X509_REVOKED_get_ext_count(r) == 0, "7f: no reasonCode extension");
 	r = entry_of(crl, 0x80);
-	expect("80: positive, aACompromise, GeneralizedTime in 2051", r && reason_of(r) == 10 &&
+	CHECK(r && reason_of(r) == 10 &&
 	    ASN1_STRING_type(X509_REVOKED_get0_revocationDate(r)) == V_ASN1_GENERALIZEDTIME &&
-	    asn1_time_unix(X509_REVOKED_get0_revocationDate(r)) == 2556144000);
+	    asn1_time_unix(X509_REVOKED_get0_revocationDate(r)) == 2556144000, "80: positive, aACompromise, GeneralizedTime in 2051");
 	r = entry_of(crl, 0xff);
-	expect("00ff: minimal encoding of 255, privilegeWithdrawn", r && reason_of(r) == 9);
-	expect("a re-encoded CRL is byte-identical (DER is canonical)",
-	    i2d_X509_CRL(crl, NULL) == (int)c.der_len);
+	CHECK(r && reason_of(r) == 9, "00ff: minimal encoding of 255, privilegeWithdrawn");
+	CHECK(i2d_X509_CRL(crl, NULL) == (int)c.der_len, "a re-encoded CRL is byte-identical (DER is canonical)");
 	X509_CRL_free(crl);
 	crl_clear(&c);
 
-	expect("insert a damaged serial", add(st, id, "zz", 1700000000, 0) == RC_OK);
-	expect("a damaged row fails the build", build_and_parse(st, sg, 3, &c) == NULL && c.der == NULL);
+	CHECK(add(st, id, "zz", 1700000000, 0) == RC_OK, "insert a damaged serial");
+	CHECK(build_and_parse(st, sg, 3, &c) == NULL && c.der == NULL, "a damaged row fails the build");
 }
 
 int
@@ -171,13 +157,13 @@ main(void)
 	if ((key = key_generate(KEY_EC_P256)) == NULL || key_write(path, key, NULL) != RC_OK ||
 	    (cert = root_build(key, "Unit Root", 365, serial)) == NULL ||
 	    ca_record_from_cert(&rec, cert, "root", "active", KEY_EC_P256, keyrel, 0) != RC_OK) {
-		expect("set up a root", 0);
+		CHECK(0, "set up a root");
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/pinca.db", dir);
 	if (store_open(path, 1, &st) != RC_OK || store_ca_insert(st, &rec) != RC_OK ||
 	    (sg = signer_open(dir, &rec, &src, NULL)) == NULL) {
-		expect("open the store and the signer", 0);
+		CHECK(0, "open the store and the signer");
 		goto out;
 	}
 	test_encoder(st, sg, rec.id, key);
@@ -190,6 +176,5 @@ out:
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return unit_finish();
 }

@@ -11,20 +11,7 @@
 #include "ca/cert.h"
 #include "common/err.h"
 #include "issue/lint.h"
-
-static int passed, failed;
-
-static void
-expect(const char *name, int got, int want)
-{
-	if (got == want) {
-		passed++;
-		printf("ok   %s\n", name);
-	} else {
-		failed++;
-		printf("FAIL %s (got %d, wanted %d)\n", name, got, want);
-	}
-}
+#include "tests/unit/unit.h"
 
 /* A CA certificate to issue under, valid for a year. */
 static X509 *
@@ -82,34 +69,33 @@ main(void)
 	char sink[512];
 	pinca_err_capture(sink, sizeof(sink));
 	x = make_leaf(ca, key, bc, ds, "serverAuth");
-	expect("a correct server leaf passes", lint_leaf(x, ca, "server", EVP_sha256()), RC_OK);
-	expect("SHA-1 is refused", lint_leaf(x, ca, "server", EVP_sha1()), RC_POLICY);
-	expect("a server leaf is not a client leaf", lint_leaf(x, ca, "client", EVP_sha256()), RC_POLICY);
+	CHECK(lint_leaf(x, ca, "server", EVP_sha256()) == RC_OK, "a correct server leaf passes");
+	CHECK(lint_leaf(x, ca, "server", EVP_sha1()) == RC_POLICY, "SHA-1 is refused");
+	CHECK(lint_leaf(x, ca, "client", EVP_sha256()) == RC_POLICY, "a server leaf is not a client leaf");
 	X509_free(x);
 	x = make_leaf(ca, key, bc, ds, NULL);
-	expect("missing EKU is refused", lint_leaf(x, ca, "server", EVP_sha256()), RC_POLICY);
+	CHECK(lint_leaf(x, ca, "server", EVP_sha256()) == RC_POLICY, "missing EKU is refused");
 	X509_free(x);
 	x = make_leaf(ca, key, bc, ds, "serverAuth,codeSigning");
-	expect("an extra EKU is refused", lint_leaf(x, ca, "server", EVP_sha256()), RC_POLICY);
+	CHECK(lint_leaf(x, ca, "server", EVP_sha256()) == RC_POLICY, "an extra EKU is refused");
 	X509_free(x);
 	x = make_leaf(ca, key, bc, "critical,keyEncipherment", "serverAuth");
-	expect("KU without digitalSignature is refused", lint_leaf(x, ca, "server", EVP_sha256()), RC_POLICY);
+	CHECK(lint_leaf(x, ca, "server", EVP_sha256()) == RC_POLICY, "KU without digitalSignature is refused");
 	X509_free(x);
 	x = make_leaf(ca, key, bc, "critical,digitalSignature,keyCertSign", "serverAuth");
-	expect("KU with keyCertSign is refused", lint_leaf(x, ca, "server", EVP_sha256()), RC_POLICY);
+	CHECK(lint_leaf(x, ca, "server", EVP_sha256()) == RC_POLICY, "KU with keyCertSign is refused");
 	X509_free(x);
 	x = make_leaf(ca, key, "critical,CA:TRUE", ds, "serverAuth");
-	expect("CA:TRUE is refused", lint_leaf(x, ca, "server", EVP_sha256()), RC_POLICY);
+	CHECK(lint_leaf(x, ca, "server", EVP_sha256()) == RC_POLICY, "CA:TRUE is refused");
 	X509_free(x);
 	x = make_leaf(ca, key, NULL, ds, "serverAuth");
-	expect("missing basicConstraints is refused", lint_leaf(x, ca, "server", EVP_sha256()), RC_POLICY);
+	CHECK(lint_leaf(x, ca, "server", EVP_sha256()) == RC_POLICY, "missing basicConstraints is refused");
 	X509_free(x);
 	x = make_leaf(ca, key, bc, ds, "clientAuth");
-	expect("a correct client leaf passes", lint_leaf(x, ca, "client", EVP_sha256()), RC_OK);
+	CHECK(lint_leaf(x, ca, "client", EVP_sha256()) == RC_OK, "a correct client leaf passes");
 	X509_free(x);
 	pinca_err_capture(NULL, 0);
 	X509_free(ca);
 	EVP_PKEY_free(key);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return unit_finish();
 }

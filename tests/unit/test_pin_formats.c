@@ -7,20 +7,7 @@
 
 #include "ca/pin_formats.h"
 #include "common/err.h"
-
-static int passed, failed;
-
-static void
-expect(const char *name, int ok)
-{
-	if (ok) {
-		passed++;
-		printf("ok   %s\n", name);
-	} else {
-		failed++;
-		printf("FAIL %s\n", name);
-	}
-}
+#include "tests/unit/unit.h"
 
 /* Runs one writer into a new string (caller frees). */
 static char *
@@ -66,13 +53,13 @@ main(void)
 	enum pin_format f;
 	char *out;
 
-	expect("format names parse", pin_format_parse("trustkit", &f) == RC_OK && f == PIN_FORMAT_TRUSTKIT);
-	expect("unknown format refused", pin_format_parse("yaml", &f) == RC_FAIL);
-	expect("trustkit and hpkp need a backup pin", pin_format_needs_backup(PIN_FORMAT_TRUSTKIT) &&
-	    pin_format_needs_backup(PIN_FORMAT_HPKP));
-	expect("curl and json do not", !pin_format_needs_backup(PIN_FORMAT_CURL) &&
-	    !pin_format_needs_backup(PIN_FORMAT_JSON));
-	expect("pin_base64 strips sha256/", strcmp(pin_base64("sha256/AB="), "AB=") == 0);
+	CHECK(pin_format_parse("trustkit", &f) == RC_OK && f == PIN_FORMAT_TRUSTKIT, "format names parse");
+	CHECK(pin_format_parse("yaml", &f) == RC_FAIL, "unknown format refused");
+	CHECK(pin_format_needs_backup(PIN_FORMAT_TRUSTKIT) &&
+	    pin_format_needs_backup(PIN_FORMAT_HPKP), "trustkit and hpkp need a backup pin");
+	CHECK(!pin_format_needs_backup(PIN_FORMAT_CURL) &&
+	    !pin_format_needs_backup(PIN_FORMAT_JSON), "curl and json do not");
+	CHECK(strcmp(pin_base64("sha256/AB="), "AB=") == 0, "pin_base64 strips sha256/");
 
 	snprintf(ps.pins[0].pin, PIN_LEN, "sha256/%s", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
 	ps.pins[0].role = "root";
@@ -87,36 +74,35 @@ main(void)
 	ps.nanchors = 1;
 
 	out = render(PIN_FORMAT_ANDROID, &ps);
-	expect("android renders", out != NULL);
-	expect("android comments never contain --", out && comments_clean(out));
-	expect("android: a name cannot close its comment early", out && strstr(out, "Evil - -> ") != NULL);
+	CHECK(out != NULL, "android renders");
+	CHECK(out && comments_clean(out), "android comments never contain --");
+	CHECK(out && strstr(out, "Evil - -> ") != NULL, "android: a name cannot close its comment early");
 	free(out);
 
 	out = render(PIN_FORMAT_IOS, &ps);
-	expect("ios comments never contain --", out && comments_clean(out));
-	expect("ios names the CA identities", out && strstr(out, "<key>NSPinnedCAIdentities</key>"));
+	CHECK(out && comments_clean(out), "ios comments never contain --");
+	CHECK(out && strstr(out, "<key>NSPinnedCAIdentities</key>"), "ios names the CA identities");
 	free(out);
 	ps.leaf = 1;
 	out = render(PIN_FORMAT_IOS, &ps);
-	expect("ios leaf pins are leaf identities", out && strstr(out, "<key>NSPinnedLeafIdentities</key>"));
+	CHECK(out && strstr(out, "<key>NSPinnedLeafIdentities</key>"), "ios leaf pins are leaf identities");
 	free(out);
 	ps.leaf = 0;
 
 	out = render(PIN_FORMAT_OKHTTP, &ps);
-	expect("okhttp: a newline in a name cannot end the comment", out && strstr(out, "\nnext line") == NULL);
+	CHECK(out && strstr(out, "\nnext line") == NULL, "okhttp: a newline in a name cannot end the comment");
 	free(out);
 
 	ps.include_subdomains = 1;
 	out = render(PIN_FORMAT_HPKP, &ps);
-	expect("hpkp header value", out && strcmp(out, "pin-sha256=\"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\"; "
-	    "pin-sha256=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=\"; max-age=600; includeSubDomains\n") == 0);
+	CHECK(out && strcmp(out, "pin-sha256=\"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\"; "
+	    "pin-sha256=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=\"; max-age=600; includeSubDomains\n") == 0, "hpkp header value");
 	free(out);
 
 	out = render(PIN_FORMAT_CURL, &ps);
-	expect("curl argument", out && strcmp(out, "--pinnedpubkey \"sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;"
-	    "sha256//aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=\"\n") == 0);
+	CHECK(out && strcmp(out, "--pinnedpubkey \"sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;"
+	    "sha256//aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=\"\n") == 0, "curl argument");
 	free(out);
 
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return unit_finish();
 }
