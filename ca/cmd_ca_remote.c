@@ -38,7 +38,7 @@ static const struct cmd_help csr_help = {
 	csr_opts,
 };
 
-/* Writes a PEM object built by write_fn to path atomically. */
+/* Writes the CSR as PEM to path atomically. */
 static int
 write_pem_req(const char *path, X509_REQ *req)
 {

@@ -80,14 +80,6 @@ out:
 }
 
 void
-signer_set_cert(struct signer *sg, X509 *cert)
-{
-	X509_free(sg->cert);
-	X509_up_ref(cert);
-	sg->cert = cert;
-}
-
-void
 signer_free(struct signer *sg)
 {
 	if (sg == NULL)

@@ -17,14 +17,12 @@ struct signer;
 
 /* Opens the signing key of a CA record held in this directory: with pass
  * when given, else reading the passphrase from src only if the key file is
- * encrypted. The record must have
- * a certificate unless it is being created (cert may then be set later with
- * signer_set_cert). Returns NULL with a message. */
+ * encrypted. A record without a certificate (a pending CA) gives a signer
+ * with no certificate. Returns NULL with a message. */
 struct signer *signer_open(const char *cadir, const struct ca_record *ca,
     const struct pass_source *src, const struct secret *pass);
 /* Wraps a key already in memory (a new root signing itself). Takes a reference. */
 struct signer *signer_from_key(EVP_PKEY *key, X509 *cert);
-void signer_set_cert(struct signer *sg, X509 *cert);
 void signer_free(struct signer *sg);
 /* The CA certificate (borrowed; NULL if unset). */
 X509 *signer_cert(const struct signer *sg);

@@ -129,8 +129,6 @@ void cert_record_clear(struct cert_record *r);
 /* STORE_CONSTRAINT when the serial already exists. */
 int store_cert_insert(struct store *st, const struct cert_record *r);
 int store_cert_get(struct store *st, const char *serial, struct cert_record *out);
-/* The newest certificate of a lineage. */
-int store_cert_latest(struct store *st, int64_t lineage_id, struct cert_record *out);
 
 struct cert_filter {
 	int64_t expiring_before;	/* 0: any */
@@ -178,7 +176,7 @@ struct revocation_target {
 void revocation_target_clear(struct revocation_target *t);
 /* Finds the certificate with this canonical serial among leaves, then CAs. */
 int store_revocation_target(struct store *st, const char *serial, struct revocation_target *out);
-/* The newest certificate of a lineage (latest issued_at, then notAfter, as store_cert_latest); STORE_NOT_FOUND if
+/* The newest certificate of a lineage (latest issued_at, then notAfter); STORE_NOT_FOUND if
  * the lineage or its certificates do not exist. */
 int store_revocation_target_lineage(struct store *st, const char *lineage,
     struct revocation_target *out);

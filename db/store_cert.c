@@ -131,28 +131,6 @@ store_cert_get(struct store *st, const char *serial, struct cert_record *out)
 }
 
 int
-store_cert_latest(struct store *st, int64_t lineage_id, struct cert_record *out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (store_prepare(st, &s, "SELECT " CERT_COLUMNS ", c.der" CERT_FROM " WHERE c.lineage_id = ? "
-	    "ORDER BY c.issued_at DESC, c.not_after DESC LIMIT 1") != RC_OK)
-		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, lineage_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = cert_from_row(s, out, 1);
-	else if (rc == SQLITE_DONE)
-		rc = STORE_NOT_FOUND;
-	else
-		rc = store_fail(st, "cannot read the certificate");
-	sqlite3_finalize(s);
-	return rc;
-}
-
-int
 store_cert_each(struct store *st, const struct cert_filter *f,
     int (*fn)(const struct cert_record *, void *), void *arg)
 {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fileio.h"
 #include "db/store.h"
 #include "db/store_internal.h"
 
@@ -91,13 +92,10 @@ store_integrity(struct store *st, int (*fn)(const char *problem, void *), void *
 static int
 backup_create_temp(const char *path, char *tmp, size_t size)
 {
-	int fd;
+	/* The copy holds every certificate: owner-only, like pinca.db. */
+	int fd = file_temp_open(path, 0600, tmp, size);
 
-	if ((size_t)snprintf(tmp, size, "%s.tmp-XXXXXX", path) >= size) {
-		pinca_warnx("%s: path too long", path);
-		return RC_FAIL;
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+	if (fd == -1) {
 		pinca_warn("cannot create a file beside %s", path);
 		return RC_FAIL;
 	}
@@ -146,24 +144,6 @@ backup_copy(struct store *st, sqlite3 *dst, const char *path)
 	return RC_OK;
 }
 
-/* Makes the new directory entry of path durable. */
-static int
-backup_sync_parent(const char *path)
-{
-	char copy[PATH_MAX];
-	int fd, rc = RC_OK;
-
-	snprintf(copy, sizeof(copy), "%s", path);
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return RC_OK;	/* nothing to sync we can open; the file itself is synced */
-	if (fsync(fd) == -1 && errno != EINVAL) {
-		pinca_warn("cannot sync the directory of %s", path);
-		rc = RC_FAIL;
-	}
-	close(fd);
-	return rc;
-}
-
 int
 store_backup(struct store *st, const char *path)
 {
@@ -198,6 +178,6 @@ out:
 	}
 	unlink(tmp);
 	if (rc == RC_OK)
-		rc = backup_sync_parent(path);
+		rc = file_sync_parent(path);
 	return rc;
 }
