@@ -60,9 +60,9 @@ refuse "an edited CA row fails db check" 1 "problem" "$PINCA" db check --dir "$D
 check "the report names the CA's column" grep -q "^CA .*: not_after column" "$T/stdout"
 
 # A corrupted page: a few bytes over the header of the page holding the
-# not_after index, in the middle of the file.
+# not_after (covering list) index, in the middle of the file.
 D=$(copy_ca page)
-PAGE=$(sqlite3 "$D/pinca.db" "SELECT pageno FROM dbstat WHERE name='certificates_not_after' LIMIT 1")
+PAGE=$(sqlite3 "$D/pinca.db" "SELECT pageno FROM dbstat WHERE name='certificates_list' LIMIT 1")
 PSIZE=$(sqlite3 "$D/pinca.db" "PRAGMA page_size")
 printf '\377\377\377\377\377\377\377\377' | dd of="$D/pinca.db" bs=1 seek=$(( (PAGE - 1) * PSIZE )) conv=notrunc status=none
 refuse "a corrupted page fails db check" 1 "problem" "$PINCA" db check --dir "$D"
