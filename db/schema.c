@@ -150,11 +150,14 @@ static const char schema_v2[] =
  * row (DER included) from a random page of the table. The index leads with
  * not_after, so it answers every query certificates_not_after did, which is
  * dropped. The DER is left out: only `db show --pem` and `db check` need it,
- * and they read the table by primary key. */
+ * and they read the table by primary key. The lineage name of each row comes
+ * from lineages_id_name, a few MB beside the lineages table's rows (keys,
+ * paths), so 30,000 rows touch a few hundred pages instead of 30,000. */
 static const char schema_v3[] =
     "CREATE INDEX certificates_list ON certificates(not_after, serial, issuer_id, lineage_id, "
     "profile, subject, dns, ip, pin, sha256_fingerprint, not_before, issued_at);"
-    "DROP INDEX certificates_not_after;";
+    "DROP INDEX certificates_not_after;"
+    "CREATE INDEX lineages_id_name ON lineages(id, name);";
 
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
