@@ -1,11 +1,11 @@
-/* list_row: one row of `db list` formatted into a caller's buffer, with no
- * allocation, no JSON parser and no strftime. The bytes are exactly those of
- * the general path (printf of the table line; certificate_json dumped by
- * jansson with JSON_COMPACT | JSON_PRESERVE_ORDER). A row with anything that
- * path would treat specially (a string JSON must escape, name lists that are
- * not the plain arrays pinca writes, names longer than the table keeps, a
- * time outside 1970..9999) is refused with LIST_ROW_SLOW and the caller
- * formats it the general way. */
+/* list_row: one line of the `db list` table formatted into a caller's
+ * buffer, with no allocation and no strftime. The bytes are exactly those of
+ * the general path (cmd_db.c's printf, names read by jansson). Only the name
+ * arrays pinca itself stores are taken as written: a row with anything else
+ * (escapes, non-ASCII, spacing jansson would not write, names longer than the
+ * table keeps, a time outside 1970..9999) is refused with LIST_ROW_SLOW and
+ * the caller formats it the general way. JSON output (--json) is always made
+ * by jansson. */
 #include <string.h>
 
 #include "db/list_row.h"
@@ -40,25 +40,6 @@ pad(struct out *o, size_t from, size_t width)
 {
 	while (!o->full && o->n - from < width)
 		put(o, " ", 1);
-}
-
-/* Whether jansson would write s as it is between quotes: printable ASCII
- * without '"' or '\\' (no escapes, nothing to check as UTF-8). */
-static int
-json_plain(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"' || *s == '\\')
-			return 0;
-	return 1;
-}
-
-static void
-put_json_str(struct out *o, const char *s)
-{
-	put(o, "\"", 1);
-	put_str(o, s);
-	put(o, "\"", 1);
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" of t (as time_rfc3339), for 1970 <= year <= 9999;
@@ -168,65 +149,6 @@ list_row_text(const struct cert_record *r, const char *status, char *buf, size_t
 	if (o.n - names >= LIST_NAMES_MAX)
 		return LIST_ROW_SLOW;
 	put(&o, "\n", 1);
-	if (o.full)
-		return LIST_ROW_SLOW;
-	*len = o.n;
-	return 0;
-}
-
-int
-list_row_json(const struct cert_record *r, const char *status, char *buf, size_t size, size_t *len)
-{
-	struct out o = { buf, 0, size, 0 };
-	char nb[21], na[21], ra[21], reason[24];
-	const char *pin = r->pin ? r->pin : "";
-
-	if (rfc3339(r->not_before, nb) != 0 || rfc3339(r->not_after, na) != 0 ||
-	    (r->revoked && rfc3339(r->revoked_at, ra) != 0) ||
-	    !plain_array(r->dns_json) || !plain_array(r->ip_json) || !json_plain(r->serial) ||
-	    (r->name && !json_plain(r->name)) || !json_plain(pin) ||
-	    !json_plain(r->sha256_fingerprint) || !json_plain(r->profile))
-		return LIST_ROW_SLOW;
-	put_str(&o, "{\"serial\":");
-	put_json_str(&o, r->serial);
-	put_str(&o, ",\"name\":");
-	if (r->name)
-		put_json_str(&o, r->name);
-	else
-		put_str(&o, "null");
-	/* A plain array is already in jansson's compact form. */
-	put_str(&o, ",\"dns\":");
-	put_str(&o, r->dns_json);
-	put_str(&o, ",\"ip\":");
-	put_str(&o, r->ip_json);
-	put_str(&o, ",\"not_before\":\"");
-	put(&o, nb, 20);
-	put_str(&o, "\",\"not_after\":\"");
-	put(&o, na, 20);
-	put_str(&o, "\",\"status\":");
-	put_json_str(&o, status);
-	put_str(&o, ",\"pin\":");
-	put_json_str(&o, pin);
-	put_str(&o, ",\"sha256_fingerprint\":");
-	put_json_str(&o, r->sha256_fingerprint);
-	put_str(&o, ",\"profile\":");
-	put_json_str(&o, r->profile);
-	if (r->revoked) {
-		int v = r->reason, i = (int)sizeof(reason);
-		unsigned int u = v < 0 ? 0u - (unsigned int)v : (unsigned int)v;
-
-		reason[--i] = '\0';
-		do
-			reason[--i] = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
-		if (v < 0)
-			reason[--i] = '-';
-		put_str(&o, ",\"revoked_at\":\"");
-		put(&o, ra, 20);
-		put_str(&o, "\",\"reason_code\":");
-		put_str(&o, reason + i);
-	}
-	put(&o, "}", 1);
 	if (o.full)
 		return LIST_ROW_SLOW;
 	*len = o.n;

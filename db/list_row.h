@@ -14,9 +14,5 @@
  * buf; *len is its length. 0, or LIST_ROW_SLOW: use the general path. */
 int list_row_text(const struct cert_record *r, const char *status, char *buf, size_t size,
     size_t *len);
-/* The compact JSON object of r, as jansson dumps certificate_json(r), into
- * buf; *len is its length. 0, or LIST_ROW_SLOW: use the general path. */
-int list_row_json(const struct cert_record *r, const char *status, char *buf, size_t size,
-    size_t *len);
 
 #endif
