@@ -136,26 +136,33 @@ cert_serial_hex(X509 *cert, char out[SERIAL_HEX_MAX])
 }
 
 int
+cert_random_serial(unsigned char raw[16], char out[SERIAL_HEX_MAX])
+{
+	do {
+		if (RAND_bytes(raw, 16) != 1) {
+			pinca_warn_ssl("the random number generator failed");
+			return RC_FAIL;
+		}
+		raw[0] &= 0x7f;
+	} while (raw[0] == 0);	/* keep 16 octets, so serials sort and print alike */
+	hex_encode(raw, 16, out);
+	return RC_OK;
+}
+
+int
 cert_set_random_serial(X509 *cert, char out[SERIAL_HEX_MAX])
 {
 	unsigned char raw[16];
 	BIGNUM *bn = NULL;
 	int rc = RC_FAIL;
 
-	do {
-		if (RAND_bytes(raw, sizeof(raw)) != 1) {
-			pinca_warn_ssl("the random number generator failed");
-			return RC_FAIL;
-		}
-		raw[0] &= 0x7f;
-	} while (raw[0] == 0);	/* keep 16 octets, so serials sort and print alike */
+	if (cert_random_serial(raw, out) != RC_OK)
+		return RC_FAIL;
 	if ((bn = BN_bin2bn(raw, sizeof(raw), NULL)) != NULL &&
-	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != NULL) {
-		hex_encode(raw, sizeof(raw), out);
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != NULL)
 		rc = RC_OK;
-	} else {
+	else
 		pinca_warn_ssl("cannot set the serial number");
-	}
 	BN_free(bn);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return rc;

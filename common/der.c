@@ -186,3 +186,42 @@ der_int64(unsigned char *out, int64_t v)
 	return n + 2;
 }
 
+
+void
+dbuf_wrap(struct dbuf *b, size_t start, unsigned char tag)
+{
+	size_t content = b->len - start, hl = der_header_len(content);
+
+	if (dbuf_reserve(b, hl) != 0)
+		return;
+	memmove(b->p + start + hl, b->p + start, content);
+	der_header(b->p + start, tag, content);
+	b->len += hl;
+}
+
+int
+der_next(const unsigned char **p, const unsigned char *end, unsigned char *tag,
+    const unsigned char **content, size_t *len)
+{
+	const unsigned char *q = *p;
+	size_t n = 0;
+
+	if (end - q < 2)
+		return -1;
+	*tag = *q++;
+	if (*q < 0x80) {
+		n = *q++;
+	} else {
+		int bytes = *q++ & 0x7f;
+		if (bytes == 0 || bytes > 4 || end - q < bytes)
+			return -1;
+		while (bytes--)
+			n = n << 8 | *q++;
+	}
+	if ((size_t)(end - q) < n)
+		return -1;
+	*content = q;
+	*len = n;
+	*p = q + n;
+	return 0;
+}

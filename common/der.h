@@ -21,6 +21,14 @@ void dbuf_put(struct dbuf *b, const void *data, size_t n);
 /* Appends a tag and definite length. */
 void dbuf_header(struct dbuf *b, unsigned char tag, size_t len);
 
+/* Turns the bytes from offset start to the end into the content of one
+ * TLV with the given tag (the header goes in front of them). */
+void dbuf_wrap(struct dbuf *b, size_t start, unsigned char tag);
+/* Reads one TLV of a trusted encoding at *p (before end): its tag, content
+ * and length; moves *p past it. Returns 0, or -1 if it does not fit. */
+int der_next(const unsigned char **p, const unsigned char *end, unsigned char *tag,
+    const unsigned char **content, size_t *len);
+
 /* Writes a DER tag and definite length (X.690 8.1.3) to out; returns the
  * number of bytes (at most 6 for lengths below 2^32). */
 size_t der_header(unsigned char *out, unsigned char tag, size_t len);
