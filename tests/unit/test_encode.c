@@ -51,6 +51,10 @@ reference(X509 *issuer, EVP_PKEY *pub, const struct leaf_fields *f, const char *
 	char san[2048] = "", dp[600];
 	size_t off = 0;
 
+	/* An empty subject makes the SAN critical (RFC 5280 4.2.1.6). */
+	if (f->cn == NULL)
+		off = (size_t)snprintf(san, sizeof(san), "critical,");
+
 	BN_hex2bn(&bn, f->serial);
 	BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
 	BN_free(bn);
@@ -64,7 +68,7 @@ reference(X509 *issuer, EVP_PKEY *pub, const struct leaf_fields *f, const char *
 	spki_normalize(pub);
 	X509_set_pubkey(x, pub);
 	for (int i = 0; i < f->ndns + f->nip; i++)
-		off += (size_t)snprintf(san + off, sizeof(san) - off, "%s%s:%s", off ? "," : "",
+		off += (size_t)snprintf(san + off, sizeof(san) - off, "%s%s:%s", i ? "," : "",
 		    i < f->ndns ? "DNS" : "IP", i < f->ndns ? f->dns[i] : f->ip[i - f->ndns]);
 	cert_add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
 	cert_add_ext(x, issuer, NID_key_usage, f->rsa ? "critical,digitalSignature,keyEncipherment" :
@@ -72,10 +76,6 @@ reference(X509 *issuer, EVP_PKEY *pub, const struct leaf_fields *f, const char *
 	cert_add_ext(x, issuer, NID_ext_key_usage, f->client ? "clientAuth" : "serverAuth");
 	cert_add_ext(x, issuer, NID_subject_key_identifier, "hash");
 	cert_add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
-	if (f->cn == NULL) {
-		memmove(san + 9, san, strlen(san) + 1);
-		memcpy(san, "critical,", 9);
-	}
 	cert_add_ext(x, issuer, NID_subject_alt_name, san);
 	if (crl_url) {
 		snprintf(dp, sizeof(dp), "URI:%s", crl_url);
