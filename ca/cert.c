@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/cert.h"
+#include "common/digest.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/output.h"
@@ -24,7 +25,7 @@ pin_of_spki_der(const unsigned char *der, size_t len, char out[PIN_LEN])
 	unsigned char md[32];
 	unsigned char b64[48];
 
-	if (!EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL))
+	if (digest(DIGEST_SHA256, der, len, md) != 32)
 		return RC_FAIL;
 	if (EVP_EncodeBlock(b64, md, 32) != 44)
 		return RC_FAIL;

@@ -5,12 +5,12 @@
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
-#include <openssl/sha.h>
 
 #include "ca/cert.h"
 #include "ca/keys.h"
 #include "ca/signer.h"
 #include "common/cadir.h"
+#include "common/digest.h"
 #include "common/err.h"
 
 struct signer {
@@ -209,17 +209,10 @@ signer_sign_tbs(struct signer *sg, const unsigned char *tbs, size_t len, unsigne
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t md_len;
 
-	/* The one-shot digest functions skip OpenSSL 3's per-call fetch of the
-	 * digest implementation. */
-	if (EVP_MD_get_type(signer_md(sg)) == NID_sha384) {
-		SHA384(tbs, len, md);
-		md_len = SHA384_DIGEST_LENGTH;
-	} else {
-		SHA256(tbs, len, md);
-		md_len = SHA256_DIGEST_LENGTH;
-	}
+	md_len = digest(EVP_MD_get_type(signer_md(sg)) == NID_sha384 ? DIGEST_SHA384 : DIGEST_SHA256,
+	    tbs, len, md);
 	*sig_len = signer_sig_max(sg);
-	if (tbs_context(sg) != RC_OK)
+	if (md_len == 0 || tbs_context(sg) != RC_OK)
 		return RC_FAIL;
 	if (EVP_PKEY_sign(sg->tbs, sig, sig_len, md, md_len) != 1) {
 		pinca_warn_ssl("cannot sign");

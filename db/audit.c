@@ -9,8 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
-
+#include "common/digest.h"
 #include "common/err.h"
 #include "common/output.h"
 #include "db/store.h"
@@ -57,17 +56,16 @@ audit_hash(const char *prev, int64_t seq, int64_t at, const char *user, const ch
 	json_decref(rec);
 	if (canon == NULL)
 		return RC_FAIL;
-	/* One SHA256() call: EVP_DigestInit with EVP_sha256() would fetch the
-	 * implementation again for every record of a batch. */
 	size_t plen = strlen(prev), clen = strlen(canon);
 	unsigned char *buf = malloc(plen + 1 + clen);
 	if (buf != NULL) {
 		memcpy(buf, prev, plen);
 		buf[plen] = '\n';
 		memcpy(buf + plen + 1, canon, clen);
-		SHA256(buf, plen + 1 + clen, md);
-		hex_encode(md, 32, out);
-		rc = RC_OK;
+		if (digest(DIGEST_SHA256, buf, plen + 1 + clen, md) == 32) {
+			hex_encode(md, 32, out);
+			rc = RC_OK;
+		}
 		free(buf);
 	}
 	free(canon);

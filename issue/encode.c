@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 
 #include "ca/cert.h"
+#include "common/digest.h"
 #include "common/err.h"
 #include "issue/encode.h"
 #include "issue/lint.h"
@@ -161,7 +161,8 @@ put_ski(struct dbuf *b, const unsigned char *spki, size_t spki_len)
 	    der_next(&p, end, &tag, &bits, &bits_len) != 0 || tag != 0x03 || p != end ||
 	    bits_len < 2 || bits[0] != 0)
 		return RC_FAIL;
-	SHA1(bits + 1, bits_len - 1, md);
+	if (digest(DIGEST_SHA1, bits + 1, bits_len - 1, md) == 0)
+		return RC_FAIL;
 	dbuf_put(b, head, sizeof(head));
 	dbuf_put(b, md, sizeof(md));
 	return RC_OK;

@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "common/digest.h"
 #include "issue/fastcsr.h"
 
 typedef struct {
@@ -169,9 +170,9 @@ signature_ok(const RAW_REQ *req, const EC_KEY *ec)
 	unsigned int dlen = 0;
 
 	switch (OBJ_obj2nid(req->sig_alg->algorithm)) {
-	case NID_ecdsa_with_SHA256: md = EVP_sha256(); break;
-	case NID_ecdsa_with_SHA384: md = EVP_sha384(); break;
-	case NID_ecdsa_with_SHA512: md = EVP_sha512(); break;
+	case NID_ecdsa_with_SHA256: md = digest_md(DIGEST_SHA256); break;
+	case NID_ecdsa_with_SHA384: md = digest_md(DIGEST_SHA384); break;
+	case NID_ecdsa_with_SHA512: md = digest_md(DIGEST_SHA512); break;
 	default: return 0;
 	}
 	/* RFC 5758 3.2: the ecdsa-with-SHA* AlgorithmIdentifiers have no parameters. */

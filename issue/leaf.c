@@ -10,9 +10,9 @@
 
 #include <jansson.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include "common/digest.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/output.h"
@@ -317,7 +317,10 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 	if (leaf_encode(&is->tpl, is->sg, &f, &res->der, &res->der_len) != RC_OK)
 		goto out;
 	/* Encoded once: the DER gives the stored row, its fingerprint and the PEM. */
-	SHA256(res->der, res->der_len, md);
+	if (digest(DIGEST_SHA256, res->der, res->der_len, md) == 0) {
+		pinca_warn_ssl("cannot hash the certificate");
+		goto out;
+	}
 	hex_encode(md, sizeof(md), res->fingerprint);
 	if (pin_of_spki_der(res->spki, res->spki_len, res->pin) != RC_OK ||
 	    (res->cert_pem = pem_of_der(res->der, res->der_len)) == NULL) {
