@@ -93,14 +93,20 @@ store_audit(struct store *st, const char *action, json_t *objects)
 	objs = objects ? json_dumps(objects, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 	if (objs == NULL)
 		goto out;
-	if (store_prepare_cached(st, &s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") != RC_OK)
-		goto out;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(s, 0) + 1;
-		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(s, 1));
+	if (st->in_tx && st->audit_tail) {
+		/* Appended by this transaction: no other writer can have followed. */
+		seq = st->audit_seq + 1;
+		memcpy(prev, st->audit_hash, sizeof(prev));
+	} else {
+		if (store_prepare_cached(st, &s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") != RC_OK)
+			goto out;
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			seq = sqlite3_column_int64(s, 0) + 1;
+			snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(s, 1));
+		}
+		store_release(s);
+		s = NULL;
 	}
-	store_release(s);
-	s = NULL;
 	if (audit_hash(prev, seq, at, user, host, audit_command, action, objs, hash) != RC_OK) {
 		pinca_warnx("cannot hash the audit record");
 		goto out;
@@ -118,6 +124,11 @@ store_audit(struct store *st, const char *action, json_t *objects)
 	sqlite3_bind_text(s, 8, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 9, hash, -1, SQLITE_STATIC);
 	rc = store_step_write(st, s, "cannot append to the audit log") == RC_OK ? RC_OK : RC_FAIL;
+	if (rc == RC_OK && st->in_tx) {
+		st->audit_tail = 1;
+		st->audit_seq = seq;
+		memcpy(st->audit_hash, hash, sizeof(st->audit_hash));
+	}
 out:
 	if (s)
 		store_release(s);

@@ -300,6 +300,7 @@ store_begin(struct store *st)
 		int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
 			st->in_tx = 1;
+			st->audit_tail = 0;
 			return RC_OK;
 		}
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
@@ -321,6 +322,7 @@ store_commit(struct store *st)
 		int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
 			st->in_tx = 0;
+			st->audit_tail = 0;
 			return RC_OK;
 		}
 		if ((rc & 0xff) != SQLITE_BUSY) {
@@ -340,6 +342,7 @@ store_rollback(struct store *st)
 	if (sqlite3_get_autocommit(st->db) == 0)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_tx = 0;
+	st->audit_tail = 0;
 }
 
 int
@@ -412,4 +415,5 @@ void
 store_savepoint_rollback(struct store *st)
 {
 	sqlite3_exec(st->db, "ROLLBACK TO item; RELEASE item", NULL, NULL, NULL);
+	st->audit_tail = 0;	/* the rolled-back part may have appended to the chain */
 }

@@ -176,7 +176,8 @@ job_record(struct issuer *is, struct issue_job *job)
 		goto out;
 	}
 	/* A serial collision (2^-127 odds) is met by signing afresh. */
-	for (int attempt = 0; (rc = leaf_record(is, &job->req, l.id, &job->res)) == STORE_CONSTRAINT &&
+	for (int attempt = 0; (rc = leaf_record(is, &job->req, l.id, l.dns_json, l.ip_json,
+	    &job->res)) == STORE_CONSTRAINT &&
 	    attempt < 3; attempt++) {
 		leaf_result_clear(&job->res);
 		if ((rc = leaf_build(is, &job->req, &job->res)) != RC_OK)

@@ -339,7 +339,7 @@ out:
 
 int
 leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_id,
-    struct leaf_result *res)
+    const char *dns_json, const char *ip_json, struct leaf_result *res)
 {
 	struct cert_record r;
 	int rc = RC_FAIL;
@@ -355,8 +355,16 @@ leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_i
 	r.not_after = res->not_after;
 	r.issued_at = (int64_t)time(NULL);
 	memcpy(r.sha256_fingerprint, res->fingerprint, sizeof(r.sha256_fingerprint));
-	if (leaf_request_names_json(req, &r.dns_json, &r.ip_json) != RC_OK)
+	if (dns_json && ip_json) {
+		r.dns_json = strdup(dns_json);
+		r.ip_json = strdup(ip_json);
+		if (r.dns_json == NULL || r.ip_json == NULL) {
+			pinca_warnx("out of memory");
+			goto out;
+		}
+	} else if (leaf_request_names_json(req, &r.dns_json, &r.ip_json) != RC_OK) {
 		goto out;
+	}
 	r.der = res->der;
 	r.der_len = res->der_len;
 	rc = store_cert_insert(is->ctx->st, &r);

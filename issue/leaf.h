@@ -78,9 +78,11 @@ int leaf_request_names_json(const struct leaf_request *req, char **dns, char **i
 /* Builds, lints and signs the leaf; does not record it. */
 int leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result *res);
 /* Records a signed leaf in the current transaction (serial collision:
- * STORE_CONSTRAINT, the caller signs again). */
+ * STORE_CONSTRAINT, the caller signs again). dns_json/ip_json are the
+ * request's names as leaf_request_names_json gives them, or NULL to make
+ * them here. */
 int leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_id,
-    struct leaf_result *res);
+    const char *dns_json, const char *ip_json, struct leaf_result *res);
 void leaf_result_clear(struct leaf_result *res);
 
 /* Output paths of a lineage, as certbot names them. */
