@@ -200,7 +200,7 @@ store_cert_each(struct store *st, const struct cert_filter *f,
 	 *   lineage name from the small covering index lineages_id_name
 	 *   (forced: the planner prefers the table's rowid, whose rows are
 	 *   scattered over a table ten times larger);
-	 * - --name: the lineage by its unique name, then certificates_lineage;
+	 * - --name: the lineage by its unique name, then certificates_lineage_latest;
 	 * - revoked: the few serials in revocations, by primary key;
 	 * - serial_order (db check): the table itself, no secondary index. */
 	snprintf(sql, sizeof(sql), "SELECT " CERT_COLUMNS "%s FROM certificates c LEFT JOIN lineages l%s "
@@ -374,8 +374,8 @@ store_lineage_each_due(struct store *st, int64_t before,
 	struct lineage_record r;
 	int rc = RC_OK, step;
 
-	/* The newest certificate of each lineage decides; the index on
-	 * (lineage_id, not_after) answers the MAX without a scan of certificates. */
+	/* The newest certificate of each lineage decides; the lineage's few rows
+	 * come from certificates_lineage_latest (lineage_id first). */
 	if (store_prepare(st, &s, "SELECT " LINEAGE_COLUMNS ", (SELECT max(not_after) FROM certificates "
 	    "WHERE lineage_id = lineages.id) AS last FROM lineages WHERE last IS NULL OR last < ? "
 	    "ORDER BY last, id") != RC_OK)
