@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <jansson.h>
 
@@ -241,6 +242,20 @@ group_finish(struct issuer *is, struct batch_slot *slots, int n)
 	return failures;
 }
 
+/* A group keeps up to three output files per request open until they are
+ * linked (issue/stage.c): make sure the descriptor limit allows it. */
+static void
+batch_raise_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = BATCH_GROUP * 3 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 batch_issue(struct issuer *is, const char *path)
 {
@@ -251,6 +266,7 @@ batch_issue(struct issuer *is, const char *path)
 	ssize_t len;
 	int n = 0, lineno = 0, failures = 0, total = 0;
 
+	batch_raise_fd_limit();
 	if (f == NULL || slots == NULL) {
 		if (f == NULL)
 			pinca_warn("cannot read %s", path);

@@ -3,7 +3,10 @@
  * wall time); a group instead writes every temporary file, syncs each
  * filesystem once (syncfs), renames the files into place and syncs each
  * directory once. A file is in place only after its data is on disk, so a
- * crash leaves the old file or the new one, as with file_write_atomic. */
+ * crash leaves the old file or the new one, as with file_write_atomic.
+ * Where the filesystem has O_TMPFILE the temporaries have no name at all
+ * until they are linked into place: the directory gets one entry per file
+ * instead of a create and a rename, and a crash leaves nothing behind. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -17,15 +20,73 @@
 #include "common/fileio.h"
 #include "issue/stage.h"
 
-/* Creates the temporary file of f beside its path. */
+/* Whether /proc/self/fd can give an unnamed file a name (linkat). */
+static int
+proc_fd_usable(void)
+{
+	static int usable = -1;
+
+	if (usable == -1)
+		usable = access("/proc/self/fd", X_OK) == 0;
+	return usable;
+}
+
+/* Creates the temporary file of f in its directory: unnamed (O_TMPFILE)
+ * where the filesystem allows, so the directory sees one new entry per file
+ * (the final name, at link time) and a crash leaves no temporary behind;
+ * else a named temporary beside the path. */
 static int
 stage_open(struct stage_file *f, mode_t mode)
 {
 	size_t n = strlen(f->path) + 64;
 
+	if (proc_fd_usable()) {
+		f->fd = open(f->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+		if (f->fd != -1 && fchmod(f->fd, mode) == 0) {
+			f->unnamed = 1;
+			return f->fd;
+		}
+		if (f->fd != -1) {
+			close(f->fd);
+			f->fd = -1;
+		}
+	}
 	if ((f->tmp = malloc(n)) == NULL)
 		return -1;
 	return f->fd = file_temp_open(f->path, mode, f->tmp, n);
+}
+
+/* Gives unnamed file f its name: linked where the path is free, else linked
+ * under a temporary name and renamed over the old file (atomic replace). */
+static int
+stage_link(struct stage_file *f)
+{
+	char proc[64], tmp[4200];
+	int rc = -1;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, f->path, AT_SYMLINK_FOLLOW) == 0)
+		rc = 0;
+	for (int attempt = 0; rc == -1 && errno == EEXIST && attempt <= 100; attempt++) {
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%d", f->path, (long)getpid(),
+		    attempt) >= sizeof(tmp)) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == -1)
+			continue;
+		if (rename(tmp, f->path) == 0) {
+			rc = 0;
+		} else {
+			int saved = errno;
+			unlink(tmp);
+			errno = saved;
+		}
+		break;
+	}
+	close(f->fd);
+	f->fd = -1;
+	return rc;
 }
 
 int
@@ -94,6 +155,8 @@ stage_sync(struct stage *s)
 		}
 	}
 	for (size_t i = 0; i < s->n; i++) {
+		if (s->f[i].unnamed && !s->f[i].failed)
+			continue;	/* its descriptor is its only name until stage_rename */
 		if (s->f[i].fd != -1 && close(s->f[i].fd) == -1 && !s->f[i].failed) {
 			pinca_warn("cannot write %s", s->f[i].path);
 			s->f[i].failed = 1;
@@ -110,7 +173,7 @@ stage_rename(struct stage *s, size_t i)
 
 	if (f->failed)
 		return RC_FAIL;
-	if (rename(f->tmp, f->path) == -1) {
+	if (f->unnamed ? stage_link(f) == -1 : rename(f->tmp, f->path) == -1) {
 		pinca_warn("cannot write %s", f->path);
 		f->failed = 1;
 		return RC_FAIL;

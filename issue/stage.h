@@ -8,7 +8,8 @@
 
 struct stage_file {
 	char *path, *tmp, *dir;
-	int fd;			/* open until stage_sync */
+	int fd;			/* open until stage_sync (an unnamed file: until linked) */
+	int unnamed;		/* O_TMPFILE: no name until stage_rename links it */
 	dev_t dev;
 	int owner;		/* the caller's index (a batch slot) */
 	int failed;
