@@ -36,4 +36,21 @@ check "no key left for the failed request" test ! -e "$O/bad1.key"
 printf '{"name": "in1", "dns": ["in1.example.com"], "key_out": "%s"}\n' "$O/in1.key" >"$T/one.jsonl"
 check "batch from stdin" sh -c "'$PINCA' issue --batch - ${PASS[*]} <'$T/one.jsonl' | grep -q '\"serial\"'"
 refuse "batch with flags is a usage error" 2 "batch" "$PINCA" issue --batch "$T/one.jsonl" --name x "${PASS[@]}"
+
+# Output files: a new path is linked into place, an existing file (or a
+# symlink) is replaced whole; mode 0644 whatever the umask; no temporaries.
+mkdir -p "$O/files"
+echo "old contents" >"$O/files/taken.pem"
+ln -s /etc/hostname "$O/files/link.pem"
+cat >"$T/files.jsonl" <<JSONL
+{"name": "f1", "dns": ["f1.example.com"], "key_out": "$O/files/f1.key", "cert_out": "$O/files/taken.pem", "chain_out": "$O/files/f1-chain.pem"}
+{"name": "f2", "dns": ["f2.example.com"], "key_out": "$O/files/f2.key", "cert_out": "$O/files/link.pem", "fullchain_out": "$O/files/f2-full.pem"}
+{"name": "f3", "dns": ["f3.example.com"], "key_out": "$O/files/f3.key", "cert_out": "$O/files/new.pem"}
+JSONL
+check "a batch writing new, existing and symlinked paths succeeds" sh -c "umask 077; '$PINCA' issue --batch '$T/files.jsonl' ${PASS[*]} >/dev/null"
+check "every written certificate verifies" sh -c "for c in taken link new; do openssl verify -x509_strict -CAfile '$T/root.pem' -untrusted '$T/int.pem' '$O/files/'\$c.pem || exit 1; done"
+check "the existing file was replaced, the symlink's target untouched" sh -c "! grep -q 'old contents' '$O/files/taken.pem' && [ ! -L '$O/files/link.pem' ] && ! grep -q CERTIFICATE /etc/hostname"
+check "certificate files are 0644 under umask 077" sh -c "[ \$(stat -c %a '$O/files/new.pem') = 644 ] && [ \$(stat -c %a '$O/files/f1-chain.pem') = 644 ]"
+check "the chain file is the intermediate's certificate" sh -c "[ \"\$(openssl x509 -in '$O/files/f1-chain.pem' -outform der | sha256sum)\" = \"\$(openssl x509 -in '$T/int.pem' -outform der | sha256sum)\" ]"
+check "no temporary file is left" sh -c "! ls -a '$O/files' | grep -q '\\.tmp\\.'"
 finish
