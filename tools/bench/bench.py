@@ -31,7 +31,7 @@ N_SMALL = 100
 N_LARGE = 2000 if QUICK else 100_000
 N_HUGE = 20_000 if QUICK else 1_000_000
 N_BATCH = 300 if QUICK else 2000
-CALLS = 7 if QUICK else 25
+CALLS = 7 if QUICK else 41
 NA = "n/a (command not available)"
 
 rows = []
@@ -457,7 +457,8 @@ def main():
                "openssl": run(["openssl", "version"], capture=True).stdout.strip(),
                "sqlite": sqlite3.sqlite_version, "work_dir": W,
                "load_avg_start": os.getloadavg()[0]}
-    print("pinca bench: %s, %d cores (%s), work dir %s" % (cpu, os.cpu_count(), machine["openssl"], W))
+    print("pinca bench: %s, %d cores (%s), load average %.2f, work dir %s" %
+          (cpu, os.cpu_count(), machine["openssl"], machine["load_avg_start"], W))
     start = time.perf_counter()
     ctx = {}
     log("making CSRs (python cryptography) and CA directories")
