@@ -4,8 +4,9 @@
  * for every call, which costs several times the ECDSA signature the key is
  * then used for. The key comes back EC_KEY-backed, so i2d_PUBKEY takes the
  * direct encoder as well. Anything this file does not fully check (another
- * key type or curve, explicit parameters, trailing data, a public key that
- * does not match the private scalar) is left to the general reader. The
+ * key type or curve, explicit parameters, trailing data) is left to the
+ * general reader; a stored public key that does not match the private
+ * scalar is reported as damage. The
  * EC_KEY API is deprecated in 3.0 but present in every 3.x. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
@@ -41,11 +42,12 @@ keyfast_curve(const PKCS8_PRIV_KEY_INFO *p8)
 	return nid == NID_X9_62_prime256v1 || nid == NID_secp384r1 ? nid : NID_undef;
 }
 
-/* The EC_KEY of the ECPrivateKey in p8 on curve nid, its public point
- * recomputed from the private scalar (and compared with the stored one, if
- * any); NULL if anything is off. */
-static EC_KEY *
-keyfast_ec_key(const PKCS8_PRIV_KEY_INFO *p8, int nid)
+/* Sets *out to the EC_KEY of the ECPrivateKey in p8 on curve nid, its
+ * public point recomputed from the private scalar. Returns KEYFAST_OK,
+ * KEYFAST_OTHER if the key is not one this file takes, or KEYFAST_DAMAGED if
+ * the stored public point is not the one of the private scalar. */
+static int
+keyfast_ec_key(const PKCS8_PRIV_KEY_INFO *p8, int nid, EC_KEY **out)
 {
 	const unsigned char *p;
 	int plen;
@@ -53,8 +55,9 @@ keyfast_ec_key(const PKCS8_PRIV_KEY_INFO *p8, int nid)
 	EC_POINT *pub = NULL;
 	const EC_GROUP *group;
 	const BIGNUM *priv;
-	int ok = 0;
+	int rc = KEYFAST_OTHER;
 
+	*out = NULL;
 	if (!PKCS8_pkey_get0(NULL, &p, &plen, NULL, p8) || (ec = EC_KEY_new_by_curve_name(nid)) == NULL)
 		goto out;
 	{
@@ -72,25 +75,29 @@ keyfast_ec_key(const PKCS8_PRIV_KEY_INFO *p8, int nid)
 		goto out;
 	if ((pub = EC_POINT_new(group)) == NULL || !EC_POINT_mul(group, pub, priv, NULL, NULL, NULL))
 		goto out;
+	/* A stored public key that is not the private scalar's would pass the
+	 * caller's check against the database and then sign certificates that
+	 * never verify: refuse it. */
 	if (EC_KEY_get0_public_key(ec) != NULL &&
-	    EC_POINT_cmp(group, pub, EC_KEY_get0_public_key(ec), NULL) != 0)
+	    EC_POINT_cmp(group, pub, EC_KEY_get0_public_key(ec), NULL) != 0) {
+		rc = KEYFAST_DAMAGED;
 		goto out;
+	}
 	if (!EC_KEY_set_public_key(ec, pub))
 		goto out;
 	EC_KEY_set_conv_form(ec, POINT_CONVERSION_UNCOMPRESSED);
 	EC_KEY_set_asn1_flag(ec, OPENSSL_EC_NAMED_CURVE);
-	ok = 1;
+	*out = ec;
+	ec = NULL;
+	rc = KEYFAST_OK;
 out:
 	EC_POINT_free(pub);
-	if (!ok) {
-		EC_KEY_free(ec);	/* clears the private scalar */
-		ec = NULL;
-	}
-	return ec;
+	EC_KEY_free(ec);	/* clears the private scalar */
+	return rc;
 }
 
-EVP_PKEY *
-keyfast_load_ec(const unsigned char *data, size_t len)
+int
+keyfast_load_ec(const unsigned char *data, size_t len, EVP_PKEY **out)
 {
 	char *name = NULL, *header = NULL;
 	unsigned char *der = NULL;
@@ -100,10 +107,11 @@ keyfast_load_ec(const unsigned char *data, size_t len)
 	EC_KEY *ec = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIO *bio;
-	int nid;
+	int nid, rc = KEYFAST_OTHER;
 
+	*out = NULL;
 	if (len > 1 << 20 || memmem(data, len, "-----BEGIN PRIVATE KEY-----", 27) == NULL)
-		return NULL;
+		return KEYFAST_OTHER;
 	ERR_set_mark();
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
 		goto out;
@@ -113,13 +121,14 @@ keyfast_load_ec(const unsigned char *data, size_t len)
 		goto out;
 	p = der;
 	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, der_len)) == NULL || p != der + der_len ||
-	    (nid = keyfast_curve(p8)) == NID_undef || (ec = keyfast_ec_key(p8, nid)) == NULL)
+	    (nid = keyfast_curve(p8)) == NID_undef || (rc = keyfast_ec_key(p8, nid, &ec)) != KEYFAST_OK)
 		goto out;
 	if ((pkey = EVP_PKEY_new()) == NULL || !EVP_PKEY_assign_EC_KEY(pkey, ec)) {
 		EVP_PKEY_free(pkey);
-		pkey = NULL;
 		EC_KEY_free(ec);
-	}
+		rc = KEYFAST_OTHER;
+	} else
+		*out = pkey;
 out:
 	ERR_pop_to_mark();
 	BIO_free(bio);
@@ -127,5 +136,5 @@ out:
 	OPENSSL_clear_free(der, der_len > 0 ? (size_t)der_len : 0);
 	OPENSSL_free(name);
 	OPENSSL_free(header);
-	return pkey;
+	return rc;
 }

@@ -7,11 +7,17 @@
 
 #include <openssl/evp.h>
 
-/* The key in data (PEM "PRIVATE KEY", first block) if it is an unencrypted
- * PKCS#8 ECPrivateKey on P-256 or P-384 with a named curve whose public key,
- * if stored, matches its private scalar; an EC_KEY-backed EVP_PKEY the
- * caller frees. NULL (nothing printed, OpenSSL's error queue untouched) for
- * anything else: the caller then reads the file the general way. */
-EVP_PKEY *keyfast_load_ec(const unsigned char *data, size_t len);
+enum keyfast_rc {
+	KEYFAST_OK = 0,		/* *out is the key */
+	KEYFAST_OTHER = 1,	/* not a key this reader takes: use the general one */
+	KEYFAST_DAMAGED = 2,	/* the stored public key is not the private key's */
+};
+
+/* Reads the key in data (PEM "PRIVATE KEY", first block) if it is an
+ * unencrypted PKCS#8 ECPrivateKey on P-256 or P-384 with a named curve. On
+ * KEYFAST_OK *out is an EC_KEY-backed EVP_PKEY the caller frees, its public
+ * key computed from the private scalar. Prints nothing and leaves OpenSSL's
+ * error queue as it was. */
+int keyfast_load_ec(const unsigned char *data, size_t len, EVP_PKEY **out);
 
 #endif

@@ -234,8 +234,16 @@ key_load_mem(const unsigned char *data, size_t len, const char *path, const stru
 	/* An unencrypted EC key (the usual online intermediate) skips the
 	 * decoder machinery; an encrypted key always goes through PKCS#8
 	 * decryption below. */
-	if (!encrypted && (pkey = keyfast_load_ec(data, len)) != NULL)
-		return pkey;
+	if (!encrypted) {
+		int fast = keyfast_load_ec(data, len, &pkey);
+		if (fast == KEYFAST_OK)
+			return pkey;
+		if (fast == KEYFAST_DAMAGED) {
+			pinca_warnx("%s (%s) is damaged: its public key is not the one of its "
+			    "private key", what, path);
+			return NULL;
+		}
+	}
 	if ((bio = BIO_new_mem_buf(data, (int)len)) != NULL)
 		pkey = PEM_read_bio_PrivateKey(bio, NULL, key_pass_cb, (void *)pass);
 	BIO_free(bio);
