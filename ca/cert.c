@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/cert.h"
+#include "common/digest.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/output.h"
@@ -24,7 +25,7 @@ pin_of_spki_der(const unsigned char *der, size_t len, char out[PIN_LEN])
 	unsigned char md[32];
 	unsigned char b64[48];
 
-	if (!EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL))
+	if (digest(DIGEST_SHA256, der, len, md) != 32)
 		return RC_FAIL;
 	if (EVP_EncodeBlock(b64, md, 32) != 44)
 		return RC_FAIL;
@@ -136,26 +137,33 @@ cert_serial_hex(X509 *cert, char out[SERIAL_HEX_MAX])
 }
 
 int
+cert_random_serial(unsigned char raw[16], char out[SERIAL_HEX_MAX])
+{
+	do {
+		if (RAND_bytes(raw, 16) != 1) {
+			pinca_warn_ssl("the random number generator failed");
+			return RC_FAIL;
+		}
+		raw[0] &= 0x7f;
+	} while (raw[0] == 0);	/* keep 16 octets, so serials sort and print alike */
+	hex_encode(raw, 16, out);
+	return RC_OK;
+}
+
+int
 cert_set_random_serial(X509 *cert, char out[SERIAL_HEX_MAX])
 {
 	unsigned char raw[16];
 	BIGNUM *bn = NULL;
 	int rc = RC_FAIL;
 
-	do {
-		if (RAND_bytes(raw, sizeof(raw)) != 1) {
-			pinca_warn_ssl("the random number generator failed");
-			return RC_FAIL;
-		}
-		raw[0] &= 0x7f;
-	} while (raw[0] == 0);	/* keep 16 octets, so serials sort and print alike */
+	if (cert_random_serial(raw, out) != RC_OK)
+		return RC_FAIL;
 	if ((bn = BN_bin2bn(raw, sizeof(raw), NULL)) != NULL &&
-	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != NULL) {
-		hex_encode(raw, sizeof(raw), out);
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != NULL)
 		rc = RC_OK;
-	} else {
+	else
 		pinca_warn_ssl("cannot set the serial number");
-	}
 	BN_free(bn);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return rc;

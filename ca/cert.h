@@ -28,6 +28,9 @@ int spki_normalize(EVP_PKEY *pkey);
 int cert_fingerprint(X509 *cert, char out[65]);
 /* The serial as lowercase hex without colons. */
 int cert_serial_hex(X509 *cert, char out[SERIAL_HEX_MAX]);
+/* 16 random octets, the first in 0x01..0x7f (a positive INTEGER of fixed
+ * length, RFC 5280 4.1.2.2), and their hex. RC_OK or RC_FAIL. */
+int cert_random_serial(unsigned char raw[16], char out[SERIAL_HEX_MAX]);
 /* Sets a fresh serial: 16 bytes from the CSPRNG, top bit clear so the DER
  * INTEGER is positive and at most 16 octets (RFC 5280 4.1.2.2). */
 int cert_set_random_serial(X509 *cert, char out[SERIAL_HEX_MAX]);

@@ -11,6 +11,7 @@
 #include "ca/keys.h"
 #include "ca/signer.h"
 #include "common/cadir.h"
+#include "common/digest.h"
 #include "common/err.h"
 
 struct signer {
@@ -18,6 +19,7 @@ struct signer {
 	X509 *cert;
 	int64_t ca_id;
 	EVP_MD_CTX *stream;
+	EVP_PKEY_CTX *tbs;	/* one-shot signing context, made on first use */
 };
 
 struct signer *
@@ -88,6 +90,7 @@ signer_free(struct signer *sg)
 	if (sg == NULL)
 		return;
 	EVP_MD_CTX_free(sg->stream);
+	EVP_PKEY_CTX_free(sg->tbs);
 	EVP_PKEY_free(sg->key);	/* OpenSSL wipes private key material on free */
 	X509_free(sg->cert);
 	free(sg);
@@ -159,6 +162,66 @@ signer_sign_data_sha256(struct signer *sg, const unsigned char *data, size_t len
 	}
 	EVP_MD_CTX_free(ctx);
 	return rc;
+}
+
+/* The one-shot context: sign_init with signer_md() (PKCS#1 v1.5 for RSA). */
+static int
+tbs_context(struct signer *sg)
+{
+	if (sg->tbs != NULL)
+		return RC_OK;
+	if ((sg->tbs = EVP_PKEY_CTX_new_from_pkey(NULL, sg->key, NULL)) == NULL ||
+	    EVP_PKEY_sign_init(sg->tbs) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(sg->tbs, signer_md(sg)) != 1) {
+		pinca_warn_ssl("cannot prepare the CA key for signing");
+		EVP_PKEY_CTX_free(sg->tbs);
+		sg->tbs = NULL;
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
+signer_tbs_alg(struct signer *sg, unsigned char *alg_der, size_t alg_max, size_t *alg_len)
+{
+	OSSL_PARAM params[2];
+
+	if (tbs_context(sg) != RC_OK)
+		return RC_FAIL;
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, alg_der,
+	    alg_max);
+	params[1] = OSSL_PARAM_construct_end();
+	if (!EVP_PKEY_CTX_get_params(sg->tbs, params) || !OSSL_PARAM_modified(&params[0])) {
+		pinca_warn_ssl("cannot name the signature algorithm");
+		return RC_FAIL;
+	}
+	*alg_len = params[0].return_size;
+	return RC_OK;
+}
+
+size_t
+signer_sig_max(const struct signer *sg)
+{
+	return (size_t)EVP_PKEY_get_size(sg->key);
+}
+
+int
+signer_sign_tbs(struct signer *sg, const unsigned char *tbs, size_t len, unsigned char *sig,
+    size_t *sig_len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	size_t md_len;
+
+	md_len = digest(EVP_MD_get_type(signer_md(sg)) == NID_sha384 ? DIGEST_SHA384 : DIGEST_SHA256,
+	    tbs, len, md);
+	*sig_len = signer_sig_max(sg);
+	if (md_len == 0 || tbs_context(sg) != RC_OK)
+		return RC_FAIL;
+	if (EVP_PKEY_sign(sg->tbs, sig, sig_len, md, md_len) != 1) {
+		pinca_warn_ssl("cannot sign");
+		return RC_FAIL;
+	}
+	return RC_OK;
 }
 
 int

@@ -38,6 +38,14 @@ int signer_sign_req(struct signer *sg, X509_REQ *req);
  * `openssl dgst -sha256 -verify` checks. *sig is new; caller frees. */
 int signer_sign_data_sha256(struct signer *sg, const unsigned char *data, size_t len,
     unsigned char **sig, size_t *sig_len);
+/* One-shot signatures of an encoded TBSCertificate with signer_md(), for
+ * the leaf encoder: the digest is taken here and signed through a context
+ * prepared once per signer. signer_tbs_alg gives the DER AlgorithmIdentifier
+ * that goes with them; sig must hold signer_sig_max() bytes. */
+int signer_tbs_alg(struct signer *sg, unsigned char *alg_der, size_t alg_max, size_t *alg_len);
+size_t signer_sig_max(const struct signer *sg);
+int signer_sign_tbs(struct signer *sg, const unsigned char *tbs, size_t len, unsigned char *sig,
+    size_t *sig_len);
 /* Streaming signature with signer_md(): for the CRL encoder, which feeds the
  * TBSCertList in pieces. alg_der receives the DER AlgorithmIdentifier. */
 int signer_stream_begin(struct signer *sg, unsigned char *alg_der, size_t alg_max,

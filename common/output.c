@@ -33,9 +33,7 @@ json_print(json_t *v)
 int
 json_print_line(json_t *v)
 {
-	int rc = json_emit(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fflush(stdout);
-	return rc;
+	return json_emit(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
 }
 
 void

@@ -11,7 +11,8 @@
 /* Prints v to stdout as indented UTF-8 JSON plus a newline, then drops the
  * reference. Returns RC_OK or RC_FAIL. */
 int json_print(json_t *v);
-/* Prints v as one compact line (JSON lines output); drops the reference. */
+/* Prints v as one compact line (JSON lines output); drops the reference.
+ * The caller flushes stdout when a run of lines is complete. */
 int json_print_line(json_t *v);
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 void time_rfc3339(int64_t t, char *buf, size_t size);

@@ -9,8 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "common/digest.h"
 #include "common/err.h"
 #include "common/output.h"
 #include "db/store.h"
@@ -44,7 +43,6 @@ audit_hash(const char *prev, int64_t seq, int64_t at, const char *user, const ch
     const char *command, const char *action, const char *objects, char out[65])
 {
 	unsigned char md[32];
-	unsigned int mdlen = 0;
 	json_t *rec;
 	char *canon;
 	int rc = RC_FAIL;
@@ -58,14 +56,18 @@ audit_hash(const char *prev, int64_t seq, int64_t at, const char *user, const ch
 	json_decref(rec);
 	if (canon == NULL)
 		return RC_FAIL;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-	    EVP_DigestUpdate(ctx, prev, strlen(prev)) && EVP_DigestUpdate(ctx, "\n", 1) &&
-	    EVP_DigestUpdate(ctx, canon, strlen(canon)) && EVP_DigestFinal_ex(ctx, md, &mdlen)) {
-		hex_encode(md, 32, out);
-		rc = RC_OK;
+	size_t plen = strlen(prev), clen = strlen(canon);
+	unsigned char *buf = malloc(plen + 1 + clen);
+	if (buf != NULL) {
+		memcpy(buf, prev, plen);
+		buf[plen] = '\n';
+		memcpy(buf + plen + 1, canon, clen);
+		if (digest(DIGEST_SHA256, buf, plen + 1 + clen, md) == 32) {
+			hex_encode(md, 32, out);
+			rc = RC_OK;
+		}
+		free(buf);
 	}
-	EVP_MD_CTX_free(ctx);
 	free(canon);
 	return rc;
 }
@@ -91,14 +93,20 @@ store_audit(struct store *st, const char *action, json_t *objects)
 	objs = objects ? json_dumps(objects, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 	if (objs == NULL)
 		goto out;
-	if (store_prepare_cached(st, &s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") != RC_OK)
-		goto out;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(s, 0) + 1;
-		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(s, 1));
+	if (st->in_tx && st->audit_tail) {
+		/* Appended by this transaction: no other writer can have followed. */
+		seq = st->audit_seq + 1;
+		memcpy(prev, st->audit_hash, sizeof(prev));
+	} else {
+		if (store_prepare_cached(st, &s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") != RC_OK)
+			goto out;
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			seq = sqlite3_column_int64(s, 0) + 1;
+			snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(s, 1));
+		}
+		store_release(s);
+		s = NULL;
 	}
-	store_release(s);
-	s = NULL;
 	if (audit_hash(prev, seq, at, user, host, audit_command, action, objs, hash) != RC_OK) {
 		pinca_warnx("cannot hash the audit record");
 		goto out;
@@ -116,6 +124,11 @@ store_audit(struct store *st, const char *action, json_t *objects)
 	sqlite3_bind_text(s, 8, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 9, hash, -1, SQLITE_STATIC);
 	rc = store_step_write(st, s, "cannot append to the audit log") == RC_OK ? RC_OK : RC_FAIL;
+	if (rc == RC_OK && st->in_tx) {
+		st->audit_tail = 1;
+		st->audit_seq = seq;
+		memcpy(st->audit_hash, hash, sizeof(st->audit_hash));
+	}
 out:
 	if (s)
 		store_release(s);

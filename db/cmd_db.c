@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ca/authority.h"
 #include "ca/cert.h"
@@ -14,6 +15,7 @@
 #include "common/output.h"
 #include "common/subcommand.h"
 #include "db/cmd.h"
+#include "db/list_row.h"
 #include "issue/certjson.h"
 
 #define SECONDS_PER_DAY 86400
@@ -97,18 +99,35 @@ names_text(const struct cert_record *r, char *buf, size_t size)
 	}
 }
 
-/* One row of `db list`. */
+/* Writes len bytes of a row to standard output. */
+static int
+list_write(const char *row, size_t len, const char *what)
+{
+	if (fwrite_unlocked(row, 1, len, stdout) != len) {
+		pinca_warnx("cannot write %sto standard output", what);
+		return RC_FAIL;
+	}
+	return 0;
+}
+
+/* One row of `db list`: for the table, the fast formatter (list_row.c) when
+ * it takes the row, else the general path, which prints the same bytes. */
 static int
 list_one(const struct cert_record *r, void *arg)
 {
 	struct list_state *ls = arg;
-	char na[32], names[512];
+	const char *status = certificate_status(r, ls->now);
+	char na[32], names[LIST_NAMES_MAX], row[4096];
+	size_t len;
 
+	/* JSON is made by jansson only (SPEC: never by hand). */
 	if (ls->json)
 		return db_json_stream_item(&ls->js, certificate_json(r, ls->now));
+	if (list_row_text(r, status, row, sizeof(row), &len) == 0)
+		return list_write(row, len, "");
 	time_rfc3339(r->not_after, na, sizeof(na));
 	names_text(r, names, sizeof(names));
-	if (printf("%-32s  %-7s  %-20s  %-16s  %s\n", r->serial, certificate_status(r, ls->now), na,
+	if (printf("%-32s  %-7s  %-20s  %-16s  %s\n", r->serial, status, na,
 	    r->name ? r->name : "-", names) < 0) {
 		pinca_warnx("cannot write to standard output");
 		return RC_FAIL;
@@ -155,6 +174,10 @@ cmd_db_list(int argc, char **argv)
 		f.expiring_before = f.now + (int64_t)days * SECONDS_PER_DAY;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
+	/* Tens of thousands of lines: write them 64 KiB at a time, not a
+	 * pipe's 4 KiB (a terminal keeps its line buffering). */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (!ls.json)
 		printf("%-32s  %-7s  %-20s  %-16s  %s\n", "SERIAL", "STATUS", "NOT_AFTER", "NAME",
 		    "NAMES");

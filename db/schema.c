@@ -145,11 +145,26 @@ static const char schema_v1[] =
 static const char schema_v2[] =
     "CREATE INDEX certificates_lineage_latest ON certificates(lineage_id, issued_at, not_after);";
 
+/* Version 3: `db list` reads every column it prints from one covering index
+ * in (not_after, serial) order, instead of fetching each certificate's ~1 KB
+ * row (DER included) from a random page of the table. The index leads with
+ * not_after, so it answers every query certificates_not_after did, which is
+ * dropped. The DER is left out: only `db show --pem` and `db check` need it,
+ * and they read the table by primary key. The lineage name of each row comes
+ * from lineages_id_name, a few MB beside the lineages table's rows (keys,
+ * paths), so 30,000 rows touch a few hundred pages instead of 30,000. */
+static const char schema_v3[] =
+    "CREATE INDEX certificates_list ON certificates(not_after, serial, issuer_id, lineage_id, "
+    "profile, subject, dns, ip, pin, sha256_fingerprint, not_before, issued_at);"
+    "DROP INDEX certificates_not_after;"
+    "CREATE INDEX lineages_id_name ON lineages(id, name);";
+
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 int

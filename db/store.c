@@ -260,10 +260,15 @@ store_open(const char *path, int create, struct store **out)
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);
 	/* WAL lets readers run beside the one writer; synchronous=FULL makes a
-	 * committed certificate survive a power cut, not only a crash. */
+	 * committed certificate survive a power cut, not only a crash. Temporary
+	 * storage in memory keeps the savepoint sub-journals of a batch (one
+	 * savepoint per request) out of /var/tmp files: they are only needed to
+	 * roll back within this process, never for recovery, and pinca's queries
+	 * make no large temporary sorts. */
 	if (store_check_identity(st, create) != RC_OK ||
 	    store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-	    "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF") != RC_OK ||
+	    "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; "
+	    "PRAGMA temp_store = MEMORY") != RC_OK ||
 	    store_migrate(st) != RC_OK) {
 		store_close(st);
 		return RC_FAIL;
@@ -295,6 +300,7 @@ store_begin(struct store *st)
 		int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
 			st->in_tx = 1;
+			st->audit_tail = 0;
 			return RC_OK;
 		}
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
@@ -316,6 +322,7 @@ store_commit(struct store *st)
 		int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
 			st->in_tx = 0;
+			st->audit_tail = 0;
 			return RC_OK;
 		}
 		if ((rc & 0xff) != SQLITE_BUSY) {
@@ -335,6 +342,7 @@ store_rollback(struct store *st)
 	if (sqlite3_get_autocommit(st->db) == 0)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_tx = 0;
+	st->audit_tail = 0;
 }
 
 int
@@ -376,20 +384,36 @@ store_setting_set(struct store *st, const char *key, const char *value)
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
 
+/* Runs one of the fixed savepoint statements, prepared once per connection
+ * (a batch runs three per request). */
+static int
+store_exec_cached(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare_cached(st, &s, sql) != RC_OK)
+		return RC_FAIL;
+	rc = sqlite3_step(s) == SQLITE_DONE ? RC_OK : store_fail(st, "cannot run a savepoint");
+	store_release(s);
+	return rc;
+}
+
 int
 store_savepoint(struct store *st)
 {
-	return store_exec(st, "SAVEPOINT item");
+	return store_exec_cached(st, "SAVEPOINT item");
 }
 
 int
 store_savepoint_release(struct store *st)
 {
-	return store_exec(st, "RELEASE item");
+	return store_exec_cached(st, "RELEASE item");
 }
 
 void
 store_savepoint_rollback(struct store *st)
 {
 	sqlite3_exec(st->db, "ROLLBACK TO item; RELEASE item", NULL, NULL, NULL);
+	st->audit_tail = 0;	/* the rolled-back part may have appended to the chain */
 }

@@ -139,6 +139,9 @@ struct cert_filter {
 	int serial_order;		/* walk the table in serial order, using no
 					 * secondary index (db check) */
 };
+/* Calls fn for each certificate the filter keeps; a non-zero return from fn
+ * stops and is returned. The record fn gets borrows its strings and DER from
+ * SQLite: valid only during the call (copy what must outlive it). */
 int store_cert_each(struct store *st, const struct cert_filter *f,
     int (*fn)(const struct cert_record *, void *), void *arg);
 

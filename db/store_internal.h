@@ -12,6 +12,11 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	/* The audit chain's last record, known while this connection holds the
+	 * write transaction that appended it (audit_tail: valid). */
+	int audit_tail;
+	int64_t audit_seq;
+	char audit_hash[65];
 	/* Statements of the per-row write path, prepared once per connection
 	 * (a batch inserts thousands of rows; preparing is most of an insert). */
 	struct { const char *sql; sqlite3_stmt *s; } cache[STORE_STMT_CACHE];

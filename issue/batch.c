@@ -236,6 +236,8 @@ group_finish(struct issuer *is, struct batch_slot *slots, int n)
 		job_clear(&s->job);
 		json_decref(s->doc);
 	}
+	/* A group's results appear together, as soon as its files are in place. */
+	fflush(stdout);
 	return failures;
 }
 

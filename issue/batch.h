@@ -7,7 +7,7 @@
 
 /* Requests per transaction: enough to amortise the fsync of a commit,
  * few enough that a failure costs little. */
-#define BATCH_GROUP 64
+#define BATCH_GROUP 256
 
 /* Issues every request of path ("-": stdin). RC_OK when all succeeded,
  * RC_FAIL when any failed (each failure is in its result line). */

@@ -178,7 +178,7 @@ lineage_renew(struct renew_run *run, const struct lineage_record *l)
 		json_t *objs = json_pack("{s:s,s:s,s:s,s:b,s:b}", "lineage", l->name, "serial",
 		    res.serial, "pin", res.pin, "new_key", rotated, "forced", run->force && rotated);
 		int ok = (!rotated || store_lineage_update_key(is->ctx->st, &upd) == RC_OK) &&
-		    leaf_record(is, &req, l->id, &res) == RC_OK &&
+		    leaf_record(is, &req, l->id, NULL, NULL, &res) == RC_OK &&
 		    store_audit(is->ctx->st, "renew", objs) == RC_OK;
 		json_decref(objs);
 		if (!ok) {

@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "common/digest.h"
 #include "issue/fastcsr.h"
 
 typedef struct {
@@ -169,9 +170,9 @@ signature_ok(const RAW_REQ *req, const EC_KEY *ec)
 	unsigned int dlen = 0;
 
 	switch (OBJ_obj2nid(req->sig_alg->algorithm)) {
-	case NID_ecdsa_with_SHA256: md = EVP_sha256(); break;
-	case NID_ecdsa_with_SHA384: md = EVP_sha384(); break;
-	case NID_ecdsa_with_SHA512: md = EVP_sha512(); break;
+	case NID_ecdsa_with_SHA256: md = digest_md(DIGEST_SHA256); break;
+	case NID_ecdsa_with_SHA384: md = digest_md(DIGEST_SHA384); break;
+	case NID_ecdsa_with_SHA512: md = digest_md(DIGEST_SHA512); break;
 	default: return 0;
 	}
 	/* RFC 5758 3.2: the ecdsa-with-SHA* AlgorithmIdentifiers have no parameters. */
@@ -183,9 +184,17 @@ signature_ok(const RAW_REQ *req, const EC_KEY *ec)
 	    (EC_KEY *)ec);
 }
 
+/* The SubjectPublicKeyInfo of a P-256 key in its normal form (RFC 5480:
+ * id-ecPublicKey, namedCurve prime256v1, uncompressed point): these 26
+ * octets, then the 65 of the point. */
+static const unsigned char p256_spki_head[26] = {
+	0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+	0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00
+};
+
 int
 fastcsr_parse_p256(const unsigned char *data, size_t len, EVP_PKEY **pub,
-    STACK_OF(X509_EXTENSION) **exts)
+    STACK_OF(X509_EXTENSION) **exts, unsigned char spki[FASTCSR_SPKI_LEN])
 {
 	unsigned char *der = NULL;
 	const unsigned char *p;
@@ -204,8 +213,13 @@ fastcsr_parse_p256(const unsigned char *data, size_t len, EVP_PKEY **pub,
 	    ASN1_INTEGER_get(req->info->version) != 0 ||
 	    (pkey = spki_p256(req->info->spki)) == NULL)
 		goto out;
-	if (signature_ok(req, EVP_PKEY_get0_EC_KEY(pkey)) != 1)
+	/* Only an uncompressed point is already in normal form (a compressed
+	 * one takes the reference path, which converts it). */
+	if (req->info->spki->key->length != 65 || req->info->spki->key->data[0] != 0x04 ||
+	    signature_ok(req, EVP_PKEY_get0_EC_KEY(pkey)) != 1)
 		goto out;
+	memcpy(spki, p256_spki_head, sizeof(p256_spki_head));
+	memcpy(spki + sizeof(p256_spki_head), req->info->spki->key->data, 65);
 	*exts = requested_extensions(req->info, &ok);
 	if (ok) {
 		*pub = pkey;

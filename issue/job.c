@@ -42,10 +42,12 @@ job_key_from_csr(struct issue_job *job)
 
 	if (file_read_all(job->csr_path, 1 << 20, &data, &len) != RC_OK)
 		return RC_FAIL;
-	if (fastcsr_parse_p256(data, len, &job->key, &exts)) {
+	if (fastcsr_parse_p256(data, len, &job->key, &exts, job->spki)) {
 		free(data);
 		job->req.key_type = KEY_EC_P256;
 		job->req.pub_normalized = 1;
+		job->req.spki = job->spki;
+		job->req.spki_len = sizeof(job->spki);
 		if (job->req.ndns == 0 && job->req.nip == 0)
 			rc = leaf_request_names_from_exts(&job->req, exts);
 		else
@@ -174,7 +176,8 @@ job_record(struct issuer *is, struct issue_job *job)
 		goto out;
 	}
 	/* A serial collision (2^-127 odds) is met by signing afresh. */
-	for (int attempt = 0; (rc = leaf_record(is, &job->req, l.id, &job->res)) == STORE_CONSTRAINT &&
+	for (int attempt = 0; (rc = leaf_record(is, &job->req, l.id, l.dns_json, l.ip_json,
+	    &job->res)) == STORE_CONSTRAINT &&
 	    attempt < 3; attempt++) {
 		leaf_result_clear(&job->res);
 		if ((rc = leaf_build(is, &job->req, &job->res)) != RC_OK)

@@ -5,6 +5,7 @@
 #ifndef PINCA_JOB_H
 #define PINCA_JOB_H
 
+#include "issue/fastcsr.h"
 #include "issue/leaf.h"
 
 struct issue_job {
@@ -17,6 +18,7 @@ struct issue_job {
 	struct leaf_request req;
 	/* state */
 	EVP_PKEY *key;
+	unsigned char spki[FASTCSR_SPKI_LEN];	/* the CSR's, from the fast path */
 	char *abs_key, *abs_cert, *abs_chain, *abs_fullchain;
 	int key_written;		/* key_pending holds a key not yet placed */
 	char key_pending[4200];

@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "common/digest.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/output.h"
@@ -71,8 +72,7 @@ fail:
 void
 issuer_close(struct issuer *is)
 {
-	for (int i = 0; i < LEAF_EXT_CACHE; i++)
-		X509_EXTENSION_free(is->ext_cache[i].ext);
+	leaf_template_clear(&is->tpl);
 	signer_free(is->sg);
 	free(is->crl_url);
 	free(is->chain_pem);
@@ -213,52 +213,6 @@ leaf_request_names_json(const struct leaf_request *req, char **dns, char **ip)
 	return *dns && *ip ? RC_OK : RC_FAIL;
 }
 
-/* The SAN value for X509V3_EXT_conf_nid: "DNS:a,DNS:b,IP:1.2.3.4". */
-static int
-san_value(const struct leaf_request *req, char *buf, size_t size)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < req->ndns + req->nip; i++) {
-		int n = snprintf(buf + off, size - off, "%s%s:%s", off ? "," : "",
-		    i < req->ndns ? "DNS" : "IP", i < req->ndns ? req->dns[i] : req->ip[i - req->ndns]);
-		if (n < 0 || (size_t)n >= size - off)
-			return RC_FAIL;
-		off += (size_t)n;
-	}
-	return RC_OK;
-}
-
-/* Adds an extension that depends only on the issuer and its value (not on
- * the leaf's key or names), made once per issuer and copied into each leaf. */
-static int
-leaf_add_fixed_ext(struct issuer *is, X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	int i;
-
-	for (i = 0; i < LEAF_EXT_CACHE && is->ext_cache[i].ext; i++)
-		if (is->ext_cache[i].nid == nid && strcmp(is->ext_cache[i].value, value) == 0)
-			break;
-	if (i == LEAF_EXT_CACHE)
-		return cert_add_ext(x, issuer, nid, value);
-	if (is->ext_cache[i].ext == NULL) {
-		X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-		if ((is->ext_cache[i].ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL) {
-			pinca_warn_ssl("cannot make the %s extension (%s)", OBJ_nid2sn(nid), value);
-			return RC_FAIL;
-		}
-		is->ext_cache[i].nid = nid;
-		is->ext_cache[i].value = value;	/* string literals only */
-	}
-	if (!X509_add_ext(x, is->ext_cache[i].ext, -1)) {
-		pinca_warn_ssl("cannot add the %s extension", OBJ_nid2sn(nid));
-		return RC_FAIL;
-	}
-	return RC_OK;
-}
-
 /* PEM of a certificate's DER (RFC 7468 section 5), as a new string. */
 static char *
 pem_of_der(const unsigned char *der, size_t len)
@@ -280,105 +234,114 @@ pem_of_der(const unsigned char *der, size_t len)
 	return out;
 }
 
-/* After signing: the DER (encoded once), its fingerprint, PEM, SPKI and pin. */
+/* The SPKI to certify: the request's own when it has one, else pub encoded
+ * in its normal form (named curve, uncompressed point). */
 static int
-leaf_encode(X509 *x, struct leaf_result *res)
+leaf_spki(const struct leaf_request *req, struct leaf_result *res)
 {
-	unsigned char md[32], *der = NULL, *spki = NULL;
-	int n = i2d_X509(x, &der), m = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
+	unsigned char *der = NULL;
+	int n;
 
-	res->der = der;
-	res->spki = spki;
-	if (n <= 0 || m <= 0 || !EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(), NULL)) {
-		pinca_warn_ssl("cannot encode the certificate");
+	if (req->spki != NULL) {
+		if ((res->spki = OPENSSL_memdup(req->spki, req->spki_len)) == NULL) {
+			pinca_warnx("out of memory");
+			return RC_FAIL;
+		}
+		res->spki_len = req->spki_len;
+		return RC_OK;
+	}
+	if (!req->pub_normalized && spki_normalize(req->pub) != RC_OK)
+		return RC_FAIL;
+	if ((n = i2d_PUBKEY(req->pub, &der)) <= 0) {
+		pinca_warn_ssl("cannot encode the leaf's public key");
 		return RC_FAIL;
 	}
-	res->der_len = (size_t)n;
-	res->spki_len = (size_t)m;
-	hex_encode(md, sizeof(md), res->fingerprint);
-	if (pin_of_spki_der(spki, (size_t)m, res->pin) != RC_OK ||
-	    (res->cert_pem = pem_of_der(der, (size_t)n)) == NULL) {
-		pinca_warnx("cannot encode the certificate");
-		return RC_FAIL;
-	}
+	res->spki = der;
+	res->spki_len = (size_t)n;
 	return RC_OK;
 }
 
 int
 leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result *res)
 {
-	X509 *issuer = signer_cert(is->sg), *x = NULL;
-	int server = strcmp(req->profile, "server") == 0;
-	int rsa = req->key_type == KEY_RSA_2048 || req->key_type == KEY_RSA_4096;
 	/* An hour of slack for clients whose clocks run behind. */
 	int64_t nb = (int64_t)time(NULL) - 3600, na = nb + (int64_t)req->days * 86400;
 	const char *cn = req->ndns ? req->dns[0] : req->nip ? req->ip[0] : NULL;
-	X509_NAME *name = X509_NAME_new();
-	char san[LEAF_MAX_NAMES * 260 + 16];
-	int rc = RC_FAIL;
+	unsigned char raw[16], md[32];
+	struct lint_leaf_facts facts;
+	struct leaf_fields f;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if (cn == NULL) {
 		pinca_warnx("lint san-present: a leaf needs at least one --dns or --ip");
-		rc = RC_POLICY;
-		goto out;
+		return RC_POLICY;
 	}
+	if (!is->tpl_ready) {
+		if ((rc = leaf_template_init(&is->tpl, is->sg, is->crl_url)) != RC_OK)
+			return rc;
+		is->tpl_ready = 1;
+	}
+	memset(&facts, 0, sizeof(facts));
+	facts.pub = req->pub;
+	facts.dns = req->dns;
+	facts.ndns = req->ndns;
+	facts.nip = req->nip;
+	facts.not_before = nb;
+	facts.not_after = na;
+	facts.issuer_not_after = is->tpl.issuer_not_after;
+	facts.nc = is->tpl.nc;
+	if ((rc = lint_leaf_facts(&facts)) != RC_OK)
+		return rc;
 	/* The CN repeats the first name for old clients; SAN is what counts
-	 * (RFC 6125). A name over 64 octets cannot be a CN (RFC 5280 ub-common-name). */
-	if (name == NULL || (strlen(cn) <= 64 && !X509_NAME_add_entry_by_NID(name, NID_commonName,
-	    MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0)))
-		goto ssl_fail;
-	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3) ||
-	    cert_set_random_serial(x, res->serial) != RC_OK || !X509_set_subject_name(x, name) ||
-	    !X509_set_issuer_name(x, X509_get_subject_name(issuer)) ||
-	    cert_set_validity(x, nb, na) != RC_OK ||
-	    (!req->pub_normalized && spki_normalize(req->pub) != RC_OK) ||
-	    !X509_set_pubkey(x, req->pub) || san_value(req, san, sizeof(san) - 16) != RC_OK)
-		goto ssl_fail;
-	if (X509_NAME_entry_count(name) == 0) {
-		/* An empty subject makes the SAN critical (RFC 5280 4.2.1.6). */
-		memmove(san + 9, san, strlen(san) + 1);
-		memcpy(san, "critical,", 9);
-	}
-	if (leaf_add_fixed_ext(is, x, issuer, NID_basic_constraints, "critical,CA:FALSE") != RC_OK ||
-	    leaf_add_fixed_ext(is, x, issuer, NID_key_usage, rsa ?
-	    "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature") != RC_OK ||
-	    leaf_add_fixed_ext(is, x, issuer, NID_ext_key_usage, server ? "serverAuth" :
-	    "clientAuth") != RC_OK ||
-	    cert_add_ext(x, issuer, NID_subject_key_identifier, "hash") != RC_OK ||
-	    leaf_add_fixed_ext(is, x, issuer, NID_authority_key_identifier, "keyid:always") != RC_OK ||
-	    cert_add_ext(x, issuer, NID_subject_alt_name, san) != RC_OK)
-		goto out;
-	if (is->crl_url) {
-		char dp[2100];
-		snprintf(dp, sizeof(dp), "URI:%s", is->crl_url);
-		if (cert_add_ext(x, issuer, NID_crl_distribution_points, dp) != RC_OK)
-			goto out;
-	}
-	if ((rc = lint_leaf(x, issuer, req->profile, signer_md(is->sg))) != RC_OK)
-		goto out;
+	 * (RFC 6125). A name over 64 octets cannot be a CN (RFC 5280
+	 * ub-common-name): the subject is then empty and the SAN critical. */
+	if (strlen(cn) > 64)
+		cn = NULL;
+	memset(&f, 0, sizeof(f));
+	f.serial = res->serial;
+	f.not_before = nb;
+	f.not_after = na;
+	f.cn = cn;
+	f.client = strcmp(req->profile, "client") == 0;
+	f.rsa = req->key_type == KEY_RSA_2048 || req->key_type == KEY_RSA_4096;
+	f.dns = req->dns;
+	f.ndns = req->ndns;
+	f.ip = req->ip;
+	f.nip = req->nip;
 	rc = RC_FAIL;
-	if (signer_sign_cert(is->sg, x) != RC_OK || leaf_encode(x, res) != RC_OK)
+	if (cert_random_serial(raw, res->serial) != RC_OK || leaf_spki(req, res) != RC_OK)
 		goto out;
+	f.spki = res->spki;
+	f.spki_len = res->spki_len;
+	if (leaf_encode(&is->tpl, is->sg, &f, &res->der, &res->der_len) != RC_OK)
+		goto out;
+	/* Encoded once: the DER gives the stored row, its fingerprint and the PEM. */
+	if (digest(DIGEST_SHA256, res->der, res->der_len, md) == 0) {
+		pinca_warn_ssl("cannot hash the certificate");
+		goto out;
+	}
+	hex_encode(md, sizeof(md), res->fingerprint);
+	if (pin_of_spki_der(res->spki, res->spki_len, res->pin) != RC_OK ||
+	    (res->cert_pem = pem_of_der(res->der, res->der_len)) == NULL) {
+		pinca_warnx("cannot encode the certificate");
+		goto out;
+	}
+	snprintf(res->subject, sizeof(res->subject), "%s%s", cn ? "/CN=" : "", cn ? cn : "");
+	res->not_before = nb;
 	res->not_after = na;
-	res->cert = x;
-	x = NULL;
 	rc = RC_OK;
-	goto out;
-ssl_fail:
-	pinca_warn_ssl("cannot build the certificate");
 out:
-	X509_NAME_free(name);
-	X509_free(x);
+	if (rc != RC_OK)
+		leaf_result_clear(res);
 	return rc;
 }
 
 int
 leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_id,
-    struct leaf_result *res)
+    const char *dns_json, const char *ip_json, struct leaf_result *res)
 {
 	struct cert_record r;
-	char subject[256];
 	int rc = RC_FAIL;
 
 	memset(&r, 0, sizeof(r));
@@ -386,15 +349,22 @@ leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_i
 	snprintf(r.profile, sizeof(r.profile), "%s", req->profile);
 	r.issuer_id = is->ca.id;
 	r.lineage_id = lineage_id;
-	X509_NAME_oneline(X509_get_subject_name(res->cert), subject, sizeof(subject));
-	r.subject = subject;
+	r.subject = res->subject;
 	r.pin = res->pin;
-	r.not_before = asn1_time_unix(X509_get0_notBefore(res->cert));
-	r.not_after = asn1_time_unix(X509_get0_notAfter(res->cert));
+	r.not_before = res->not_before;
+	r.not_after = res->not_after;
 	r.issued_at = (int64_t)time(NULL);
 	memcpy(r.sha256_fingerprint, res->fingerprint, sizeof(r.sha256_fingerprint));
-	if (leaf_request_names_json(req, &r.dns_json, &r.ip_json) != RC_OK)
+	if (dns_json && ip_json) {
+		r.dns_json = strdup(dns_json);
+		r.ip_json = strdup(ip_json);
+		if (r.dns_json == NULL || r.ip_json == NULL) {
+			pinca_warnx("out of memory");
+			goto out;
+		}
+	} else if (leaf_request_names_json(req, &r.dns_json, &r.ip_json) != RC_OK) {
 		goto out;
+	}
 	r.der = res->der;
 	r.der_len = res->der_len;
 	rc = store_cert_insert(is->ctx->st, &r);
@@ -407,7 +377,6 @@ out:
 void
 leaf_result_clear(struct leaf_result *res)
 {
-	X509_free(res->cert);
 	free(res->cert_pem);
 	OPENSSL_free(res->der);
 	OPENSSL_free(res->spki);

@@ -12,21 +12,21 @@
 #include "ca/context.h"
 #include "ca/keys.h"
 #include "ca/signer.h"
+#include "issue/encode.h"
 
 #define LEAF_DEFAULT_DAYS 825
 #define LEAF_MAX_NAMES 100
 
 /* The CA that signs leaves in this directory, ready to sign. */
-#define LEAF_EXT_CACHE 8
-
 struct issuer {
 	struct ca_context *ctx;
 	struct ca_record ca;
 	struct signer *sg;
 	char *crl_url;
 	char *chain_pem;	/* the issuing intermediate(s), leaf side first, no root */
-	/* Extensions that are the same in every leaf of this issuer (made once). */
-	struct { int nid; const char *value; X509_EXTENSION *ext; } ext_cache[LEAF_EXT_CACHE];
+	/* What every leaf of this issuer shares, encoded on the first leaf. */
+	struct leaf_template tpl;
+	int tpl_ready;
 };
 
 /* What one leaf should say. Names are already linted and normalised. */
@@ -41,15 +41,19 @@ struct leaf_request {
 	EVP_PKEY *pub;			/* the key to certify (public part used) */
 	enum key_type key_type;
 	int pub_normalized;		/* pub already encodes as a named curve, uncompressed */
+	/* pub's SubjectPublicKeyInfo in its normal form when already known
+	 * (the fast CSR path), else NULL and it is encoded from pub. */
+	const unsigned char *spki;
+	size_t spki_len;
 };
 
 /* One issued leaf, as recorded. */
 struct leaf_result {
 	char serial[SERIAL_HEX_MAX];
 	char pin[PIN_LEN];
-	X509 *cert;
+	char subject[80];			/* as X509_NAME_oneline prints it */
 	char *cert_pem;
-	int64_t not_after;
+	int64_t not_before, not_after;
 	unsigned char *der; size_t der_len;	/* the certificate, encoded once */
 	unsigned char *spki; size_t spki_len;	/* its SubjectPublicKeyInfo */
 	char fingerprint[65];			/* SHA-256 of der, hex */
@@ -74,9 +78,11 @@ int leaf_request_names_json(const struct leaf_request *req, char **dns, char **i
 /* Builds, lints and signs the leaf; does not record it. */
 int leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result *res);
 /* Records a signed leaf in the current transaction (serial collision:
- * STORE_CONSTRAINT, the caller signs again). */
+ * STORE_CONSTRAINT, the caller signs again). dns_json/ip_json are the
+ * request's names as leaf_request_names_json gives them, or NULL to make
+ * them here. */
 int leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_id,
-    struct leaf_result *res);
+    const char *dns_json, const char *ip_json, struct leaf_result *res);
 void leaf_result_clear(struct leaf_result *res);
 
 /* Output paths of a lineage, as certbot names them. */

@@ -100,30 +100,16 @@ lint_ip_address(const char *ip, char *out, size_t size)
 
 /* The rule names below are what a refused issuance prints; docs/issuing.md
  * lists them. */
-static int
-lint_names(X509 *leaf)
-{
-	GENERAL_NAMES *san = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
-	int n = san ? sk_GENERAL_NAME_num(san) : 0;
 
-	GENERAL_NAMES_free(san);
-	if (n == 0) {
-		pinca_warnx("lint san-present: a leaf needs at least one DNS name or IP address");
-		return RC_POLICY;
-	}
-	return RC_OK;
-}
-
-/* Reads the usages from the extensions themselves, not from OpenSSL's
- * cached flags: the leaf is linted while still unsigned and being built. */
+/* Reads the usages from the encoded extensions themselves, as a verifier
+ * would. */
 static int
-lint_usages(X509 *leaf, const char *profile)
+lint_usages(const STACK_OF(X509_EXTENSION) *exts, const char *profile, int rsa)
 {
 	int server = strcmp(profile, "server") == 0, crit = 0, rc = RC_POLICY;
-	int rsa = EVP_PKEY_get_base_id(X509_get0_pubkey(leaf)) == EVP_PKEY_RSA;
-	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(leaf, NID_basic_constraints, &crit, NULL);
-	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(leaf, NID_ext_key_usage, NULL, NULL);
-	ASN1_BIT_STRING *ku = X509_get_ext_d2i(leaf, NID_key_usage, NULL, NULL);
+	BASIC_CONSTRAINTS *bc = X509V3_get_d2i(exts, NID_basic_constraints, &crit, NULL);
+	EXTENDED_KEY_USAGE *eku = X509V3_get_d2i(exts, NID_ext_key_usage, NULL, NULL);
+	ASN1_BIT_STRING *ku = X509V3_get_d2i(exts, NID_key_usage, NULL, NULL);
 	int want = server ? NID_server_auth : NID_client_auth, has = 0, other = 0;
 
 	if (bc == NULL || bc->ca) {
@@ -160,12 +146,8 @@ out:
 }
 
 static int
-lint_validity(X509 *leaf, X509 *issuer)
+lint_validity(int64_t nb, int64_t na, int64_t issuer_end)
 {
-	int64_t nb = asn1_time_unix(X509_get0_notBefore(leaf));
-	int64_t na = asn1_time_unix(X509_get0_notAfter(leaf));
-	int64_t issuer_end = asn1_time_unix(X509_get0_notAfter(issuer));
-
 	if (na <= nb) {
 		pinca_warnx("lint validity: notAfter is not after notBefore");
 		return RC_POLICY;
@@ -203,31 +185,18 @@ dns_within(const char *name, const ASN1_IA5STRING *base)
 	return n > b && name[n - b - 1] == '.' && strncasecmp(name + n - b, c, b) == 0;
 }
 
-/* Checks the leaf's DNS names against the issuer's dNSName subtrees. Read
- * from the extension itself: OpenSSL's own NAME_CONSTRAINTS_check reads the
- * SAN cached before the leaf was complete. */
+/* Checks the leaf's DNS names against the issuer's dNSName subtrees. */
 static int
-lint_name_constraints(X509 *leaf, NAME_CONSTRAINTS *nc)
+lint_name_constraints(char *const *dns, int ndns, const NAME_CONSTRAINTS *nc)
 {
-	GENERAL_NAMES *san = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
 	int rc = RC_OK, has_dns_subtree = 0;
 
 	for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); j++)
 		has_dns_subtree |= sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, j)->base->type == GEN_DNS;
-	for (int i = 0; san && rc == RC_OK && i < sk_GENERAL_NAME_num(san); i++) {
-		GENERAL_NAME *g = sk_GENERAL_NAME_value(san, i);
-		char name[256];
-		int n, permitted = !has_dns_subtree;
-
-		if (g->type != GEN_DNS)
-			continue;
-		n = ASN1_STRING_length(g->d.dNSName);
-		if (n <= 0 || n >= (int)sizeof(name))
-			continue;
-		memcpy(name, ASN1_STRING_get0_data(g->d.dNSName), (size_t)n);
-		name[n] = '\0';
+	for (int i = 0; rc == RC_OK && i < ndns; i++) {
+		int permitted = !has_dns_subtree;
 		/* A wildcard is checked as the names it stands for. */
-		const char *match = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
+		const char *match = strncmp(dns[i], "*.", 2) == 0 ? dns[i] + 2 : dns[i];
 		for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); j++) {
 			GENERAL_SUBTREE *t = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, j);
 			if (t->base->type == GEN_DNS && dns_within(match, t->base->d.dNSName))
@@ -240,37 +209,42 @@ lint_name_constraints(X509 *leaf, NAME_CONSTRAINTS *nc)
 		}
 		if (!permitted) {
 			pinca_warnx("lint name-constraints: '%s' is outside the names the intermediate may "
-			    "issue for", name);
+			    "issue for", dns[i]);
 			rc = RC_POLICY;
 		}
 	}
-	GENERAL_NAMES_free(san);
 	return rc;
 }
 
 int
-lint_leaf(X509 *leaf, X509 *issuer, const char *profile, const EVP_MD *md)
+lint_leaf_profile(const STACK_OF(X509_EXTENSION) *exts, const char *profile, int rsa,
+    const EVP_MD *md)
 {
-	NAME_CONSTRAINTS *nc;
-	enum key_type type;
-	int rc, md_nid = EVP_MD_get_type(md);
+	int md_nid = EVP_MD_get_type(md);
 
-	if ((rc = lint_names(leaf)) != RC_OK || (rc = lint_usages(leaf, profile)) != RC_OK ||
-	    (rc = lint_validity(leaf, issuer)) != RC_OK)
-		return rc;
-	if ((rc = key_type_of(X509_get0_pubkey(leaf), "the leaf's key", &type)) != RC_OK)
-		return rc == RC_FAIL ? RC_FAIL : RC_POLICY;
 	if (md_nid != NID_sha256 && md_nid != NID_sha384 && md_nid != NID_sha512) {
 		pinca_warnx("lint signature: the signature must use SHA-256 or stronger");
 		return RC_POLICY;
 	}
-	/* RFC 5280 4.2.1.10: the intermediate's permitted subtrees bind its leaves. */
-	nc = X509_get_ext_d2i(issuer, NID_name_constraints, NULL, NULL);
-	if (nc != NULL) {
-		rc = lint_name_constraints(leaf, nc);
-		NAME_CONSTRAINTS_free(nc);
-		if (rc != RC_OK)
-			return rc;
+	return lint_usages(exts, profile, rsa);
+}
+
+int
+lint_leaf_facts(const struct lint_leaf_facts *f)
+{
+	enum key_type type;
+	int rc;
+
+	if (f->ndns + f->nip == 0) {
+		pinca_warnx("lint san-present: a leaf needs at least one DNS name or IP address");
+		return RC_POLICY;
 	}
+	if ((rc = lint_validity(f->not_before, f->not_after, f->issuer_not_after)) != RC_OK)
+		return rc;
+	if ((rc = key_type_of(f->pub, "the leaf's key", &type)) != RC_OK)
+		return rc == RC_FAIL ? RC_FAIL : RC_POLICY;
+	/* RFC 5280 4.2.1.10: the intermediate's permitted subtrees bind its leaves. */
+	if (f->nc != NULL)
+		return lint_name_constraints(f->dns, f->ndns, f->nc);
 	return RC_OK;
 }

@@ -4,8 +4,9 @@
 #define PINCA_LINT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 /* iOS and macOS refuse TLS server certificates valid for more than 825 days
  * (the 398-day rule applies only under publicly trusted roots). */
@@ -19,9 +20,26 @@ int lint_dns_name(const char *name, char *out, size_t size);
 /* Checks an IP literal (IPv4 dotted quad or IPv6) and writes its canonical
  * text to out. RC_OK or RC_POLICY. */
 int lint_ip_address(const char *ip, char *out, size_t size);
-/* Checks a built, unsigned leaf against the profile ("server"/"client") and
- * its issuer: SAN, EKU, KU, key type, signature digest, validity length and
- * end, name constraints. RC_OK or RC_POLICY naming the failed rule. */
-int lint_leaf(X509 *leaf, X509 *issuer, const char *profile, const EVP_MD *md);
+/* The rules every leaf of a profile ("server"/"client") meets through the
+ * extensions it always carries: basicConstraints CA:FALSE, the key usages
+ * (keyEncipherment too for RSA keys), exactly one EKU, and a SHA-2 digest.
+ * Checked on the encoded extensions once per issuer (issue/encode.c).
+ * RC_OK or RC_POLICY naming the failed rule. */
+int lint_leaf_profile(const STACK_OF(X509_EXTENSION) *exts, const char *profile, int rsa,
+    const EVP_MD *md);
+
+/* What varies from leaf to leaf. */
+struct lint_leaf_facts {
+	EVP_PKEY *pub;			/* the key to certify */
+	char *const *dns;		/* its names (already linted one by one) */
+	int ndns, nip;
+	int64_t not_before, not_after;
+	int64_t issuer_not_after;
+	const NAME_CONSTRAINTS *nc;	/* the issuer's, or NULL */
+};
+/* Checks one leaf before it is encoded: a name present, the key type, the
+ * validity length and end, the issuer's name constraints. RC_OK, RC_POLICY
+ * naming the failed rule, or RC_FAIL. */
+int lint_leaf_facts(const struct lint_leaf_facts *f);
 
 #endif

@@ -1,7 +1,8 @@
 /* fuzz_fastcsr: the batch fast path for P-256 CSRs (issue/fastcsr.c) against
  * the reference reader (csr_parse). The fast path may decline anything, but
  * what it accepts the reference must accept too, with the same public key:
- * a hostile CSR must never get through the fast path alone. */
+ * a hostile CSR must never get through the fast path alone, and the SPKI it
+ * hands to the leaf encoder must be the reference key's normal form. */
 #include <stdio.h>
 #include <string.h>
 
@@ -21,18 +22,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	X509_REQ *req = NULL;
 	enum key_type type;
-	unsigned char *a = NULL, *b = NULL;
+	unsigned char *a = NULL, *b = NULL, spki[FASTCSR_SPKI_LEN];
 	size_t alen = 0, blen = 0;
 	char sink[512];
 
 	pinca_err_capture(sink, sizeof(sink));
-	if (fastcsr_parse_p256(data, size, &fast, &exts) == 1) {
+	if (fastcsr_parse_p256(data, size, &fast, &exts, spki) == 1) {
 		FUZZ_ASSERT(fast != NULL);
 		FUZZ_ASSERT(csr_parse(data, size, "fuzz input", &req, &ref, &type) == RC_OK);
 		FUZZ_ASSERT(type == KEY_EC_P256);
 		FUZZ_ASSERT(spki_der_of_pkey(fast, &a, &alen) == RC_OK);
 		FUZZ_ASSERT(spki_der_of_pkey(ref, &b, &blen) == RC_OK);
 		FUZZ_ASSERT(alen == blen && memcmp(a, b, alen) == 0);
+		/* The SPKI the leaf will carry is the reference key's, normalised. */
+		FUZZ_ASSERT(blen == sizeof(spki) && memcmp(spki, b, blen) == 0);
 	}
 	pinca_err_capture(NULL, 0);
 	OPENSSL_free(a);
