@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ca/cmd.h"
+#include "common/crypto_init.h"
 #include "common/err.h"
 #include "db/cmd.h"
 #include "db/store.h"
@@ -33,6 +34,7 @@ main(int argc, char **argv)
 		return PINCA_EXIT_OK;
 	}
 	argv[0] = "pinca";
+	crypto_init();
 	/* The top level is a command group like any other. */
 	return subcommand_dispatch("", commands, argc, argv);
 }

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 
 #include "ca/cert.h"
+#include "ca/certfast.h"
 #include "ca/keys.h"
 #include "ca/signer.h"
 #include "common/cadir.h"
@@ -68,7 +69,9 @@ signer_open(const char *cadir, const struct ca_record *ca, const struct pass_sou
 		    ca->role, ca->cn);
 		goto out;
 	}
-	if (ca->der && (cert = cert_from_der(ca->der, ca->der_len)) == NULL) {
+	/* certfast skips the OSSL_DECODER set-up of d2i_X509 for EC CAs. */
+	if (ca->der && (cert = certfast_from_der(ca->der, ca->der_len)) == NULL &&
+	    (cert = cert_from_der(ca->der, ca->der_len)) == NULL) {
 		pinca_warnx("the stored certificate of %s '%s' is damaged", ca->role, ca->cn);
 		goto out;
 	}
