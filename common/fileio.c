@@ -92,6 +92,38 @@ file_temp_open(const char *path, mode_t mode, char *tmp, size_t size)
 }
 
 int
+file_is_special(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
+}
+
+int
+file_write_special(const char *path, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t off = 0;
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	while (fd != -1 && off < len) {
+		ssize_t n = write(fd, p + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	if (fd == -1 || off < len || close(fd) == -1) {
+		pinca_warn("cannot write %s", path);
+		if (fd != -1 && off < len)
+			close(fd);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
 file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
     int no_clobber)
 {
@@ -105,6 +137,8 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		pinca_warnx("%s already exists; refusing to overwrite it", path);
 		return RC_FAIL;
 	}
+	if (file_is_special(path))
+		return file_write_special(path, data, len);
 	if ((fd = file_temp_open(path, mode, tmp, sizeof(tmp))) == -1) {
 		pinca_warn("cannot create a temporary file for %s", path);
 		return RC_FAIL;

@@ -6,9 +6,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Whether path exists and is neither a regular file nor a directory (a
+ * device such as /dev/null, a FIFO, the pipe behind /dev/stdout). Such an
+ * output cannot be replaced by a rename without destroying it. */
+int file_is_special(const char *path);
+/* Writes data into such a file as it is (no temporary, no rename, no sync).
+ * Prints one line and returns RC_FAIL on error. */
+int file_write_special(const char *path, const void *data, size_t len);
 /* Writes data to path atomically with the given mode. With no_clobber an
  * existing path is an error and is never replaced (the temp file is linked
- * into place, which fails if the name exists). Returns RC_OK or RC_FAIL
+ * into place, which fails if the name exists). An existing special file
+ * (file_is_special) is written in place instead. Returns RC_OK or RC_FAIL
  * (message printed); on failure nothing is left at path or beside it. */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
     int no_clobber);

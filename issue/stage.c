@@ -120,6 +120,14 @@ stage_add(struct stage *s, const char *path, const void *data, size_t len, mode_
 	f->dir = strdup(dirname(d));
 	free(d);
 	s->n++;
+	if (file_is_special(path)) {
+		/* A device or FIFO (/dev/null, /dev/stdout's pipe) is written in
+		 * place: renaming over it would destroy it. */
+		f->direct = 1;
+		if (file_write_special(path, data, len) != RC_OK)
+			f->failed = 1;
+		return f->failed ? RC_FAIL : RC_OK;
+	}
 	if (f->dir == NULL || stage_open(f, mode) == -1 || fstat(f->fd, &sb) == -1)
 		goto fail;
 	f->dev = sb.st_dev;
@@ -146,7 +154,7 @@ stage_sync(struct stage *s)
 		if (s->f[i].failed || s->f[i].fd == -1)
 			continue;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = !s->f[j].failed && s->f[j].dev == s->f[i].dev;
+			seen = !s->f[j].failed && !s->f[j].direct && s->f[j].dev == s->f[i].dev;
 		if (!seen && syncfs(s->f[i].fd) == -1) {
 			pinca_warn("cannot sync the files written to %s", s->f[i].dir);
 			for (size_t k = 0; k < s->n; k++)
@@ -173,6 +181,8 @@ stage_rename(struct stage *s, size_t i)
 
 	if (f->failed)
 		return RC_FAIL;
+	if (f->direct)
+		return RC_OK;
 	if (f->unnamed ? stage_link(f) == -1 : rename(f->tmp, f->path) == -1) {
 		pinca_warn("cannot write %s", f->path);
 		f->failed = 1;
@@ -188,7 +198,7 @@ stage_sync_dirs(struct stage *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		int seen = 0, fd, bad;
-		if (s->f[i].failed)
+		if (s->f[i].failed || s->f[i].direct)
 			continue;
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = !s->f[j].failed && strcmp(s->f[j].dir, s->f[i].dir) == 0;

@@ -10,6 +10,7 @@ struct stage_file {
 	char *path, *tmp, *dir;
 	int fd;			/* open until stage_sync (an unnamed file: until linked) */
 	int unnamed;		/* O_TMPFILE: no name until stage_rename links it */
+	int direct;		/* a device or FIFO, written in place by stage_add */
 	dev_t dev;
 	int owner;		/* the caller's index (a batch slot) */
 	int failed;

@@ -55,6 +55,21 @@ crl_write_file(const char *path, const struct crl *c, int der)
 	FILE *fp = NULL;
 	int fd = -1;
 
+	if (file_is_special(path)) {
+		/* A device or FIFO (/dev/stdout's pipe) is written in place:
+		 * renaming over it would destroy it. */
+		int bad;
+		if ((fp = fopen(path, "wb")) == NULL) {
+			pinca_warn("cannot write %s", path);
+			return RC_FAIL;
+		}
+		bad = crl_emit(fp, c, der) != RC_OK;
+		if (fclose(fp) == EOF || bad) {
+			pinca_warn("cannot write %s", path);
+			return RC_FAIL;
+		}
+		return RC_OK;
+	}
 	/* A CRL is public: readable by the web server whatever the umask. */
 	if ((fd = file_temp_open(path, 0644, tmp, sizeof(tmp))) == -1) {
 		pinca_warn("cannot create a temporary file for %s", path);
