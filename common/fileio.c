@@ -96,15 +96,38 @@ file_is_special(const char *path)
 {
 	struct stat sb;
 
+	/* /dev/stdout is a symlink into /proc: when standard output is a
+	 * regular file it stats as one, and a rename would replace the symlink
+	 * in /dev itself. Nothing under /dev or /proc is ever renamed over. */
+	if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0)
+		return 1;
 	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
 }
 
 int
-file_write_special(const char *path, const void *data, size_t len)
+file_is_stdout(const char *path)
+{
+	struct stat a, b;
+
+	return stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+}
+
+int
+file_write_special(const char *path, const void *data, size_t len, mode_t mode)
 {
 	const unsigned char *p = data;
 	size_t off = 0;
-	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	int to_stdout = file_is_stdout(path), fd;
+
+	/* Standard output itself (/dev/stdout): through its own descriptor, after
+	 * what was printed before, so nothing overwrites anything. */
+	if (to_stdout && fflush(stdout) == EOF) {
+		pinca_warn("cannot write %s", path);
+		return RC_FAIL;
+	}
+	fd = to_stdout ? STDOUT_FILENO :
+	    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, mode);
 
 	while (fd != -1 && off < len) {
 		ssize_t n = write(fd, p + off, len - off);
@@ -114,9 +137,9 @@ file_write_special(const char *path, const void *data, size_t len)
 			break;
 		off += (size_t)n;
 	}
-	if (fd == -1 || off < len || close(fd) == -1) {
+	if (fd == -1 || off < len || (!to_stdout && close(fd) == -1)) {
 		pinca_warn("cannot write %s", path);
-		if (fd != -1 && off < len)
+		if (fd != -1 && off < len && !to_stdout)
 			close(fd);
 		return RC_FAIL;
 	}
@@ -138,7 +161,7 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		return RC_FAIL;
 	}
 	if (file_is_special(path))
-		return file_write_special(path, data, len);
+		return file_write_special(path, data, len, mode);
 	if ((fd = file_temp_open(path, mode, tmp, sizeof(tmp))) == -1) {
 		pinca_warn("cannot create a temporary file for %s", path);
 		return RC_FAIL;

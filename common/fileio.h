@@ -6,13 +6,18 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Whether path exists and is neither a regular file nor a directory (a
- * device such as /dev/null, a FIFO, the pipe behind /dev/stdout). Such an
- * output cannot be replaced by a rename without destroying it. */
+/* Whether path must be written in place rather than replaced by a rename:
+ * it exists and is neither a regular file nor a directory (a device such as
+ * /dev/null, a FIFO, the pipe behind /dev/stdout), or it is under /dev or
+ * /proc (/dev/stdout leads to whatever standard output is). */
 int file_is_special(const char *path);
-/* Writes data into such a file as it is (no temporary, no rename, no sync).
- * Prints one line and returns RC_FAIL on error. */
-int file_write_special(const char *path, const void *data, size_t len);
+/* Whether path is the file standard output is (/dev/stdout, or the same
+ * file by another name). */
+int file_is_stdout(const char *path);
+/* Writes data into such a path as it is (opened for writing, created with
+ * mode if missing, truncated; no temporary, no rename, no sync). Prints one
+ * line and returns RC_FAIL on error. */
+int file_write_special(const char *path, const void *data, size_t len, mode_t mode);
 /* Writes data to path atomically with the given mode. With no_clobber an
  * existing path is an error and is never replaced (the temp file is linked
  * into place, which fails if the name exists). An existing special file

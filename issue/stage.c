@@ -124,7 +124,7 @@ stage_add(struct stage *s, const char *path, const void *data, size_t len, mode_
 		/* A device or FIFO (/dev/null, /dev/stdout's pipe) is written in
 		 * place: renaming over it would destroy it. */
 		f->direct = 1;
-		if (file_write_special(path, data, len) != RC_OK)
+		if (file_write_special(path, data, len, mode) != RC_OK)
 			f->failed = 1;
 		return f->failed ? RC_FAIL : RC_OK;
 	}

@@ -145,7 +145,8 @@ crl_output(const struct crl_args *a, const struct ca_record *ca, const struct cr
 {
 	char next[32];
 
-	if (a->out == NULL) {
+	/* --out /dev/stdout is standard output: the CRL alone, as without --out. */
+	if (a->out == NULL || file_is_stdout(a->out)) {
 		if (crl_emit(stdout, c, a->der) != RC_OK || fflush(stdout) == EOF) {
 			pinca_warn("cannot write the CRL to standard output");
 			return RC_FAIL;

@@ -58,13 +58,15 @@ crl_write_file(const char *path, const struct crl *c, int der)
 	if (file_is_special(path)) {
 		/* A device or FIFO (/dev/stdout's pipe) is written in place:
 		 * renaming over it would destroy it. */
-		int bad;
-		if ((fp = fopen(path, "wb")) == NULL) {
+		int bad, own = !file_is_stdout(path);
+		if (!own)
+			fp = stdout;	/* after what was printed before, not over it */
+		else if ((fp = fopen(path, "wb")) == NULL) {
 			pinca_warn("cannot write %s", path);
 			return RC_FAIL;
 		}
 		bad = crl_emit(fp, c, der) != RC_OK;
-		if (fclose(fp) == EOF || bad) {
+		if ((own ? fclose(fp) : fflush(fp)) == EOF || bad) {
 			pinca_warn("cannot write %s", path);
 			return RC_FAIL;
 		}

@@ -35,4 +35,15 @@ check "the batch certificate came through" sh -c "openssl x509 -in '$T/from-batc
 # crl --out /dev/stdout into a pipe: the CRL arrives on the pipe.
 check "crl --out /dev/stdout into a pipe" sh -c "'$PINCA' crl --out /dev/stdout ${PASS[*]} | openssl crl -noout -CAfile '$T/int.pem' 2>&1 | grep -q 'verify OK'"
 
+# crl --out /dev/stdout with standard output a regular file: the file gets
+# the CRL and /dev/stdout stays the symlink it was (a rename once replaced
+# it with a regular file; repaired here if that ever happens again).
+if [ -L /dev/stdout ]; then
+  "$PINCA" crl --out /dev/stdout "${PASS[@]}" >"$T/crl-stdout.pem" 2>"$T/out"
+  if [ -L /dev/stdout ]; then ok "/dev/stdout is still a symlink"; else
+    rm -f /dev/stdout && ln -s /proc/self/fd/1 /dev/stdout
+    bad "/dev/stdout was replaced (repaired)"
+  fi
+  check "the CRL reached the file behind standard output" sh -c "openssl crl -in '$T/crl-stdout.pem' -noout -CAfile '$T/int.pem' 2>&1 | grep -q 'verify OK'"
+fi
 finish
