@@ -56,17 +56,19 @@ crl_write_file(const char *path, const struct crl *c, int der)
 	int fd = -1;
 
 	if (file_is_special(path)) {
-		/* A device or FIFO (/dev/stdout's pipe) is written in place:
-		 * renaming over it would destroy it. */
-		int bad, own = !file_is_stdout(path);
-		if (!own)
-			fp = stdout;	/* after what was printed before, not over it */
-		else if ((fp = fopen(path, "wb")) == NULL) {
-			pinca_warn("cannot write %s", path);
-			return RC_FAIL;
+		/* Under /dev, a device or a FIFO: written in place, since renaming
+		 * over it would destroy it; standard output itself after what was
+		 * printed before, not over it. */
+		int bad;
+		if (file_is_stdout(path)) {
+			bad = crl_emit(stdout, c, der) != RC_OK || fflush(stdout) == EOF;
+		} else if ((fp = fopen(path, "wb")) == NULL) {
+			bad = 1;
+		} else {
+			bad = crl_emit(fp, c, der) != RC_OK;
+			bad |= fclose(fp) == EOF;
 		}
-		bad = crl_emit(fp, c, der) != RC_OK;
-		if ((own ? fclose(fp) : fflush(fp)) == EOF || bad) {
+		if (bad) {
 			pinca_warn("cannot write %s", path);
 			return RC_FAIL;
 		}
