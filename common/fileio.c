@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,10 +97,16 @@ file_is_special(const char *path)
 {
 	struct stat sb;
 
+	char dir[4096], real[PATH_MAX];
+
 	/* /dev/stdout is a symlink into /proc: when standard output is a
 	 * regular file it stats as one, and a rename would replace the symlink
-	 * in /dev itself. Nothing under /dev or /proc is ever renamed over. */
-	if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0)
+	 * in /dev itself. Nothing in a directory under /dev or /proc, however
+	 * the path reaches it, is ever renamed over. */
+	parent_of(path, dir, sizeof(dir));
+	if (realpath(dir, real) != NULL &&
+	    (strcmp(real, "/dev") == 0 || strncmp(real, "/dev/", 5) == 0 ||
+	    strcmp(real, "/proc") == 0 || strncmp(real, "/proc/", 6) == 0))
 		return 1;
 	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
 }

@@ -8,8 +8,9 @@
 
 /* Whether path must be written in place rather than replaced by a rename:
  * it exists and is neither a regular file nor a directory (a device such as
- * /dev/null, a FIFO, the pipe behind /dev/stdout), or it is under /dev or
- * /proc (/dev/stdout leads to whatever standard output is). */
+ * /dev/null, a FIFO, the pipe behind /dev/stdout), or its directory is
+ * /dev, /proc or below them, by whatever path (/dev/stdout leads to
+ * whatever standard output is). */
 int file_is_special(const char *path);
 /* Whether path is the file standard output is (/dev/stdout, or the same
  * file by another name). */

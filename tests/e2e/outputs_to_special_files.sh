@@ -45,5 +45,15 @@ if [ -L /dev/stdout ]; then
     bad "/dev/stdout was replaced (repaired)"
   fi
   check "the CRL reached the file behind standard output" sh -c "openssl crl -in '$T/crl-stdout.pem' -noout -CAfile '$T/int.pem' 2>&1 | grep -q 'verify OK'"
+  # The same through a relative path that only resolves into /dev.
+  up=$(printf '%s' "$T" | sed 's|[^/][^/]*|..|g')
+  "$PINCA" issue --name rel1 --dns rel1.example.com --key-out "$T/rel1.key" \
+    --cert-out "$T/$up/dev/stdout" "${PASS[@]}" >"$T/rel.out" 2>"$T/out"
+  if [ -L /dev/stdout ]; then ok "/dev/stdout by a relative path is still a symlink"; else
+    rm -f /dev/stdout && ln -s /proc/self/fd/1 /dev/stdout
+    bad "/dev/stdout by a relative path was replaced (repaired)"
+  fi
+  check "the certificate reached standard output by the relative path" openssl verify \
+    -x509_strict -CAfile "$T/root.pem" -untrusted "$T/int.pem" "$T/rel.out"
 fi
 finish
