@@ -69,15 +69,23 @@ file_check_parent(const char *path)
 }
 
 int
+file_temp_name(const char *path, int attempt, char *tmp, size_t size)
+{
+	if ((size_t)snprintf(tmp, size, "%s.tmp.%ld.%d", path, (long)getpid(), attempt) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
 file_temp_open(const char *path, mode_t mode, char *tmp, size_t size)
 {
 	int fd = -1;
 
-	for (int attempt = 0; fd == -1 && attempt <= 100; attempt++) {
-		if ((size_t)snprintf(tmp, size, "%s.tmp.%ld.%d", path, (long)getpid(), attempt) >= size) {
-			errno = ENAMETOOLONG;
+	for (int attempt = 0; fd == -1 && attempt <= FILE_TEMP_ATTEMPTS; attempt++) {
+		if (file_temp_name(path, attempt, tmp, size) == -1)
 			return -1;
-		}
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 		if (fd == -1 && errno != EEXIST)
 			return -1;
@@ -95,9 +103,8 @@ file_temp_open(const char *path, mode_t mode, char *tmp, size_t size)
 int
 file_is_special(const char *path)
 {
-	struct stat sb;
-
 	char dir[4096], real[PATH_MAX];
+	struct stat sb;
 
 	/* /dev/stdout is a symlink into /proc: when standard output is a
 	 * regular file it stats as one, and a rename would replace the symlink

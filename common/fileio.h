@@ -32,6 +32,10 @@ int file_read_all(const char *path, size_t max, unsigned char **data, size_t *le
 /* Checks that the directory that would hold path exists; prints and returns
  * RC_FAIL if not. Used before any state changes, so a bad --out changes nothing. */
 int file_check_parent(const char *path);
+/* The temporary name number attempt (0..FILE_TEMP_ATTEMPTS) for path: the
+ * path, ".tmp.", the pid and the attempt. 0, or -1 with errno ENAMETOOLONG. */
+#define FILE_TEMP_ATTEMPTS 100
+int file_temp_name(const char *path, int attempt, char *tmp, size_t size);
 /* Creates a temporary file beside path for an atomic write: a name no other
  * writer picks (pid and a counter, O_EXCL, O_NOFOLLOW), with exactly mode
  * whatever the umask. Its name goes to tmp. Returns the descriptor, or -1

@@ -67,12 +67,10 @@ stage_link(struct stage_file *f)
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
 	if (linkat(AT_FDCWD, proc, AT_FDCWD, f->path, AT_SYMLINK_FOLLOW) == 0)
 		rc = 0;
-	for (int attempt = 0; rc == -1 && errno == EEXIST && attempt <= 100; attempt++) {
-		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%d", f->path, (long)getpid(),
-		    attempt) >= sizeof(tmp)) {
-			errno = ENAMETOOLONG;
+	for (int attempt = 0; rc == -1 && errno == EEXIST && attempt <= FILE_TEMP_ATTEMPTS;
+	    attempt++) {
+		if (file_temp_name(f->path, attempt, tmp, sizeof(tmp)) == -1)
 			break;
-		}
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == -1)
 			continue;
 		if (rename(tmp, f->path) == 0) {
@@ -121,8 +119,8 @@ stage_add(struct stage *s, const char *path, const void *data, size_t len, mode_
 	free(d);
 	s->n++;
 	if (file_is_special(path)) {
-		/* A device or FIFO (/dev/null, /dev/stdout's pipe) is written in
-		 * place: renaming over it would destroy it. */
+		/* Under /dev, a device or a FIFO (file_is_special): written in
+		 * place, since renaming over it would destroy it. */
 		f->direct = 1;
 		if (file_write_special(path, data, len, mode) != RC_OK)
 			f->failed = 1;
@@ -201,7 +199,8 @@ stage_sync_dirs(struct stage *s)
 		if (s->f[i].failed || s->f[i].direct)
 			continue;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = !s->f[j].failed && strcmp(s->f[j].dir, s->f[i].dir) == 0;
+			seen = !s->f[j].failed && !s->f[j].direct &&
+			    strcmp(s->f[j].dir, s->f[i].dir) == 0;
 		if (seen)
 			continue;
 		fd = open(s->f[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
