@@ -56,18 +56,14 @@ audit_hash(const char *prev, int64_t seq, int64_t at, const char *user, const ch
 	json_decref(rec);
 	if (canon == NULL)
 		return RC_FAIL;
-	size_t plen = strlen(prev), clen = strlen(canon);
-	unsigned char *buf = malloc(plen + 1 + clen);
-	if (buf != NULL) {
-		memcpy(buf, prev, plen);
-		buf[plen] = '\n';
-		memcpy(buf + plen + 1, canon, clen);
-		if (digest(DIGEST_SHA256, buf, plen + 1 + clen, md) == 32) {
-			hex_encode(md, 32, out);
-			rc = RC_OK;
-		}
-		free(buf);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (ctx && EVP_DigestInit_ex(ctx, digest_md(DIGEST_SHA256), NULL) &&
+	    EVP_DigestUpdate(ctx, prev, strlen(prev)) && EVP_DigestUpdate(ctx, "\n", 1) &&
+	    EVP_DigestUpdate(ctx, canon, strlen(canon)) && EVP_DigestFinal_ex(ctx, md, NULL)) {
+		hex_encode(md, 32, out);
+		rc = RC_OK;
 	}
+	EVP_MD_CTX_free(ctx);
 	free(canon);
 	return rc;
 }

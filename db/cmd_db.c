@@ -101,10 +101,10 @@ names_text(const struct cert_record *r, char *buf, size_t size)
 
 /* Writes len bytes of a row to standard output. */
 static int
-list_write(const char *row, size_t len, const char *what)
+list_write(const char *row, size_t len)
 {
 	if (fwrite_unlocked(row, 1, len, stdout) != len) {
-		pinca_warnx("cannot write %sto standard output", what);
+		pinca_warnx("cannot write to standard output");
 		return RC_FAIL;
 	}
 	return 0;
@@ -124,7 +124,7 @@ list_one(const struct cert_record *r, void *arg)
 	if (ls->json)
 		return db_json_stream_item(&ls->js, certificate_json(r, ls->now));
 	if (list_row_text(r, status, row, sizeof(row), &len) == 0)
-		return list_write(row, len, "");
+		return list_write(row, len);
 	time_rfc3339(r->not_after, na, sizeof(na));
 	names_text(r, names, sizeof(names));
 	if (printf("%-32s  %-7s  %-20s  %-16s  %s\n", r->serial, status, na,

@@ -74,62 +74,6 @@ store_cert_insert(struct store *st, const struct cert_record *r)
 	return rc;
 }
 
-/* Copies a row selected with CERT_COLUMNS (and optionally the DER after them). */
-static int
-cert_from_row(sqlite3_stmt *s, struct cert_record *out, int with_der)
-{
-	const unsigned char *t;
-
-	memset(out, 0, sizeof(*out));
-	if ((t = sqlite3_column_text(s, 0)) != NULL)
-		snprintf(out->serial, sizeof(out->serial), "%s", (const char *)t);
-	out->issuer_id = sqlite3_column_int64(s, 1);
-	out->lineage_id = sqlite3_column_int64(s, 2);
-	out->name = store_col_text(s, 3);
-	if ((t = sqlite3_column_text(s, 4)) != NULL)
-		snprintf(out->profile, sizeof(out->profile), "%s", (const char *)t);
-	out->subject = store_col_text(s, 5);
-	out->dns_json = store_col_text(s, 6);
-	out->ip_json = store_col_text(s, 7);
-	out->pin = store_col_text(s, 8);
-	if ((t = sqlite3_column_text(s, 9)) != NULL)
-		snprintf(out->sha256_fingerprint, sizeof(out->sha256_fingerprint), "%s", (const char *)t);
-	out->not_before = sqlite3_column_int64(s, 10);
-	out->not_after = sqlite3_column_int64(s, 11);
-	out->issued_at = sqlite3_column_int64(s, 12);
-	out->revoked = sqlite3_column_type(s, 13) != SQLITE_NULL;
-	out->revoked_at = sqlite3_column_int64(s, 13);
-	out->reason = sqlite3_column_int(s, 14);
-	if (out->subject == NULL || out->dns_json == NULL || out->ip_json == NULL || out->pin == NULL ||
-	    (with_der && store_col_blob(s, 15, &out->der, &out->der_len) != RC_OK)) {
-		cert_record_clear(out);
-		pinca_warnx("out of memory reading a certificate");
-		return RC_FAIL;
-	}
-	return RC_OK;
-}
-
-int
-store_cert_get(struct store *st, const char *serial, struct cert_record *out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (store_prepare(st, &s, "SELECT " CERT_COLUMNS ", c.der" CERT_FROM " WHERE c.serial = ?") != RC_OK)
-		return RC_FAIL;
-	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = cert_from_row(s, out, 1);
-	else if (rc == SQLITE_DONE)
-		rc = STORE_NOT_FOUND;
-	else
-		rc = store_fail(st, "cannot read the certificate");
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /* Copies text column i into a fixed buffer (truncating, as snprintf would). */
 static void
 col_copy(sqlite3_stmt *s, int i, char *buf, size_t size)
@@ -181,6 +125,55 @@ cert_borrow_row(sqlite3_stmt *s, struct cert_record *out, int with_der)
 		return RC_FAIL;
 	}
 	return RC_OK;
+}
+
+/* Copies a row selected with CERT_COLUMNS (and optionally the DER after
+ * them): the borrowed row, with its strings and DER duplicated. */
+static int
+cert_from_row(sqlite3_stmt *s, struct cert_record *out, int with_der)
+{
+	struct cert_record b;
+
+	memset(out, 0, sizeof(*out));
+	if (cert_borrow_row(s, &b, with_der) != RC_OK)
+		return RC_FAIL;
+	*out = b;
+	out->name = b.name ? strdup(b.name) : NULL;
+	out->subject = strdup(b.subject);
+	out->dns_json = strdup(b.dns_json);
+	out->ip_json = strdup(b.ip_json);
+	out->pin = strdup(b.pin);
+	out->der = b.der ? malloc(b.der_len ? b.der_len : 1) : NULL;
+	if (out->der)
+		memcpy(out->der, b.der, b.der_len);
+	if ((b.name && out->name == NULL) || out->subject == NULL || out->dns_json == NULL ||
+	    out->ip_json == NULL || out->pin == NULL || (b.der && out->der == NULL)) {
+		cert_record_clear(out);
+		pinca_warnx("out of memory reading a certificate");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
+store_cert_get(struct store *st, const char *serial, struct cert_record *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(st, &s, "SELECT " CERT_COLUMNS ", c.der" CERT_FROM " WHERE c.serial = ?") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = cert_from_row(s, out, 1);
+	else if (rc == SQLITE_DONE)
+		rc = STORE_NOT_FOUND;
+	else
+		rc = store_fail(st, "cannot read the certificate");
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int
