@@ -23,18 +23,13 @@
 #include "ca/certfast.h"
 
 typedef struct {
-	X509_ALGOR *algor;
-	ASN1_BIT_STRING *key;
-} CERTFAST_SPKI;
-
-typedef struct {
 	ASN1_INTEGER *version;
 	ASN1_INTEGER *serial;
 	X509_ALGOR *signature;
 	X509_NAME *issuer;
 	X509_VAL *validity;
 	X509_NAME *subject;
-	CERTFAST_SPKI *spki;
+	RAW_SPKI *spki;
 	ASN1_BIT_STRING *issuer_uid;
 	ASN1_BIT_STRING *subject_uid;
 	STACK_OF(X509_EXTENSION) *extensions;
@@ -46,14 +41,13 @@ typedef struct {
 	ASN1_BIT_STRING *signature;
 } CERTFAST_CERT;
 
-DECLARE_ASN1_ITEM(CERTFAST_SPKI)
 DECLARE_ASN1_ITEM(CERTFAST_TBS)
 DECLARE_ASN1_FUNCTIONS(CERTFAST_CERT)
 
-ASN1_SEQUENCE(CERTFAST_SPKI) = {
-	ASN1_SIMPLE(CERTFAST_SPKI, algor, X509_ALGOR),
-	ASN1_SIMPLE(CERTFAST_SPKI, key, ASN1_BIT_STRING)
-} ASN1_SEQUENCE_END(CERTFAST_SPKI)
+ASN1_SEQUENCE(RAW_SPKI) = {
+	ASN1_SIMPLE(RAW_SPKI, algor, X509_ALGOR),
+	ASN1_SIMPLE(RAW_SPKI, key, ASN1_BIT_STRING)
+} ASN1_SEQUENCE_END(RAW_SPKI)
 
 ASN1_SEQUENCE(CERTFAST_TBS) = {
 	ASN1_EXP_OPT(CERTFAST_TBS, version, ASN1_INTEGER, 0),
@@ -62,7 +56,7 @@ ASN1_SEQUENCE(CERTFAST_TBS) = {
 	ASN1_SIMPLE(CERTFAST_TBS, issuer, X509_NAME),
 	ASN1_SIMPLE(CERTFAST_TBS, validity, X509_VAL),
 	ASN1_SIMPLE(CERTFAST_TBS, subject, X509_NAME),
-	ASN1_SIMPLE(CERTFAST_TBS, spki, CERTFAST_SPKI),
+	ASN1_SIMPLE(CERTFAST_TBS, spki, RAW_SPKI),
 	ASN1_IMP_OPT(CERTFAST_TBS, issuer_uid, ASN1_BIT_STRING, 1),
 	ASN1_IMP_OPT(CERTFAST_TBS, subject_uid, ASN1_BIT_STRING, 2),
 	ASN1_EXP_SEQUENCE_OF_OPT(CERTFAST_TBS, extensions, X509_EXTENSION, 3)
@@ -77,29 +71,40 @@ ASN1_SEQUENCE(CERTFAST_CERT) = {
 
 IMPLEMENT_ASN1_FUNCTIONS(CERTFAST_CERT)
 
-/* The public key of a P-256 or P-384 SubjectPublicKeyInfo with a named
- * curve (RFC 5480 section 2), EC_KEY-backed; NULL for anything else. */
-static EVP_PKEY *
-certfast_ec_public(const CERTFAST_SPKI *spki)
+EVP_PKEY *
+raw_spki_ec_public(const RAW_SPKI *spki, int allow_p384)
 {
+	/* One group per curve for the process: making it from the curve's name
+	 * each time costs as much as a tenth of a signature verification. */
+	static EC_GROUP *p256, *p384;
 	const ASN1_OBJECT *alg;
 	const void *pval;
 	int ptype, nid;
+	EC_GROUP **group;
 	EC_KEY *ec = NULL;
 	EVP_PKEY *pkey = NULL;
 
 	X509_ALGOR_get0(&alg, &ptype, &pval, spki->algor);
-	if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey || ptype != V_ASN1_OBJECT)
+	if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey || ptype != V_ASN1_OBJECT ||
+	    (spki->key->flags & 0x07) != 0)
 		return NULL;
 	nid = OBJ_obj2nid(pval);
-	if ((nid != NID_X9_62_prime256v1 && nid != NID_secp384r1) || (spki->key->flags & 0x07) != 0)
+	if (nid == NID_X9_62_prime256v1)
+		group = &p256;
+	else if (nid == NID_secp384r1 && allow_p384)
+		group = &p384;
+	else
 		return NULL;
-	/* oct2key refuses a point off the curve; both curves have cofactor 1. */
-	if ((ec = EC_KEY_new_by_curve_name(nid)) == NULL ||
+	if (*group == NULL && (*group = EC_GROUP_new_by_curve_name(nid)) == NULL)
+		return NULL;
+	/* oct2key refuses a point off the curve; both curves have cofactor 1, so
+	 * a point on one other than infinity is in the group (no n*Q check). */
+	if ((ec = EC_KEY_new()) == NULL || !EC_KEY_set_group(ec, *group) ||
 	    !EC_KEY_oct2key(ec, spki->key->data, (size_t)spki->key->length, NULL) ||
-	    EC_POINT_is_at_infinity(EC_KEY_get0_group(ec), EC_KEY_get0_public_key(ec)) ||
+	    EC_POINT_is_at_infinity(*group, EC_KEY_get0_public_key(ec)) ||
 	    (pkey = EVP_PKEY_new()) == NULL)
 		goto fail;
+	EC_KEY_set_conv_form(ec, POINT_CONVERSION_UNCOMPRESSED);
 	EC_KEY_set_asn1_flag(ec, OPENSSL_EC_NAMED_CURVE);
 	if (!EVP_PKEY_assign_EC_KEY(pkey, ec))
 		goto fail;
@@ -134,7 +139,7 @@ certfast_assemble(const CERTFAST_CERT *c)
 	int ok = 0;
 
 	if (t->issuer_uid || t->subject_uid || version < 0 || version > 2 ||
-	    (pub = certfast_ec_public(t->spki)) == NULL || (x = X509_new()) == NULL)
+	    (pub = raw_spki_ec_public(t->spki, 1)) == NULL || (x = X509_new()) == NULL)
 		goto out;
 	if ((t->version && !X509_set_version(x, version)) || !X509_set_serialNumber(x, t->serial) ||
 	    !X509_set_issuer_name(x, t->issuer) || !X509_set_subject_name(x, t->subject) ||

@@ -18,13 +18,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "ca/certfast.h"
 #include "common/digest.h"
 #include "issue/fastcsr.h"
-
-typedef struct {
-	X509_ALGOR *algor;
-	ASN1_BIT_STRING *key;
-} RAW_SPKI;
 
 typedef struct {
 	ASN1_ENCODING enc;	/* the received encoding, which the signature covers */
@@ -40,14 +36,8 @@ typedef struct {
 	ASN1_BIT_STRING *signature;
 } RAW_REQ;
 
-DECLARE_ASN1_ITEM(RAW_SPKI)
 DECLARE_ASN1_ITEM(RAW_REQ_INFO)
 DECLARE_ASN1_FUNCTIONS(RAW_REQ)
-
-ASN1_SEQUENCE(RAW_SPKI) = {
-	ASN1_SIMPLE(RAW_SPKI, algor, X509_ALGOR),
-	ASN1_SIMPLE(RAW_SPKI, key, ASN1_BIT_STRING)
-} ASN1_SEQUENCE_END(RAW_SPKI)
 
 ASN1_SEQUENCE_enc(RAW_REQ_INFO, enc, NULL) = {
 	ASN1_SIMPLE(RAW_REQ_INFO, version, ASN1_INTEGER),
@@ -90,48 +80,6 @@ csr_der(const unsigned char *data, size_t len, long *der_len)
 	OPENSSL_free(header);
 	BIO_free(bio);
 	return der;
-}
-
-/* The P-256 key of spki as an EC_KEY-backed EVP_PKEY, or NULL. */
-static EVP_PKEY *
-spki_p256(const RAW_SPKI *spki)
-{
-	const ASN1_OBJECT *alg;
-	const void *pval;
-	int ptype;
-	EC_KEY *ec;
-	EVP_PKEY *pkey;
-
-	X509_ALGOR_get0(&alg, &ptype, &pval, spki->algor);
-	if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey || ptype != V_ASN1_OBJECT ||
-	    OBJ_obj2nid(pval) != NID_X9_62_prime256v1 || (spki->key->flags & 0x07) != 0)
-		return NULL;
-	/* One group for the process: making it from the curve's name each time
-	 * costs as much as a tenth of the signature verification. */
-	static EC_GROUP *p256;
-
-	if (p256 == NULL && (p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)) == NULL)
-		return NULL;
-	if ((ec = EC_KEY_new()) == NULL || !EC_KEY_set_group(ec, p256)) {
-		EC_KEY_free(ec);
-		return NULL;
-	}
-	/* oct2key refuses a point off the curve; P-256 has cofactor 1, so a point
-	 * on it other than infinity is in the group (no n*Q check needed). */
-	if (!EC_KEY_oct2key(ec, spki->key->data, (size_t)spki->key->length, NULL) ||
-	    EC_POINT_is_at_infinity(EC_KEY_get0_group(ec), EC_KEY_get0_public_key(ec)) ||
-	    (pkey = EVP_PKEY_new()) == NULL) {
-		EC_KEY_free(ec);
-		return NULL;
-	}
-	EC_KEY_set_conv_form(ec, POINT_CONVERSION_UNCOMPRESSED);
-	EC_KEY_set_asn1_flag(ec, OPENSSL_EC_NAMED_CURVE);
-	if (!EVP_PKEY_assign_EC_KEY(pkey, ec)) {
-		EC_KEY_free(ec);
-		EVP_PKEY_free(pkey);
-		return NULL;
-	}
-	return pkey;
 }
 
 /* The requested extensions (PKCS#9 extensionRequest), or NULL; *ok = 0 on error. */
@@ -211,7 +159,7 @@ fastcsr_parse_p256(const unsigned char *data, size_t len, EVP_PKEY **pub,
 	p = der;
 	if ((req = d2i_RAW_REQ(NULL, &p, der_len)) == NULL || p != der + der_len ||
 	    ASN1_INTEGER_get(req->info->version) != 0 ||
-	    (pkey = spki_p256(req->info->spki)) == NULL)
+	    (pkey = raw_spki_ec_public(req->info->spki, 0)) == NULL)
 		goto out;
 	/* Only an uncompressed point is already in normal form (a compressed
 	 * one takes the reference path, which converts it). */
