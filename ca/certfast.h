@@ -19,6 +19,7 @@ typedef struct {
 	X509_ALGOR *algor;
 	ASN1_BIT_STRING *key;
 } RAW_SPKI;
+/* cppcheck-suppress unknownMacro ; OpenSSL's asn1.h declaration macro */
 DECLARE_ASN1_ITEM(RAW_SPKI)
 
 /* The key of spki when it is EC P-256 (or P-384 with allow_p384) on a named
