@@ -268,7 +268,7 @@ store_open(const char *path, int create, struct store **out)
 	if (store_check_identity(st, create) != RC_OK ||
 	    store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 	    "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; "
-	    "PRAGMA temp_store = MEMORY") != RC_OK ||
+	    "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384") != RC_OK ||
 	    store_migrate(st) != RC_OK) {
 		store_close(st);
 		return RC_FAIL;
@@ -334,6 +334,22 @@ store_commit(struct store *st)
 	store_fail(st, "cannot commit");
 	store_rollback(st);
 	return RC_FAIL;
+}
+
+int
+store_read_begin(struct store *st)
+{
+	if (sqlite3_exec(st->db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot start a read transaction");
+	return RC_OK;
+}
+
+void
+store_read_end(struct store *st)
+{
+	/* Nothing was written: ending it only releases the snapshot. */
+	if (sqlite3_get_autocommit(st->db) == 0)
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 }
 
 void

@@ -31,6 +31,11 @@ void store_close(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/* A read transaction (deferred BEGIN): a run of look-ups shares one snapshot
+ * and one read lock instead of taking them per statement. It holds no write
+ * lock; end it before store_begin(). */
+int store_read_begin(struct store *st);
+void store_read_end(struct store *st);
 /* Savepoints inside a transaction, so one item of a batch can fail alone. */
 int store_savepoint(struct store *st);
 int store_savepoint_release(struct store *st);

@@ -14,6 +14,7 @@
 #include "issue/batch.h"
 #include "issue/job.h"
 #include "issue/stage.h"
+#include "db/store.h"
 
 #define BATCH_LINE_MAX 65536
 
@@ -242,18 +243,38 @@ group_finish(struct issuer *is, struct batch_slot *slots, int n)
 	return failures;
 }
 
-/* A group keeps up to three output files per request open until they are
- * linked (issue/stage.c): make sure the descriptor limit allows it. */
-static void
-batch_raise_fd_limit(void)
+/* A group keeps each output file open until it is linked into place
+ * (issue/stage.c). Raises the descriptor limit as far as a full group needs
+ * and returns how many output files a group may hold under it: a group
+ * ends early when its files would reach that number. */
+static int
+batch_file_budget(void)
 {
 	struct rlimit rl;
 	rlim_t want = BATCH_GROUP * 3 + 64;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 256;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rlim_t cur = rl.rlim_cur;
 		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = cur;
 	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return BATCH_GROUP * 3;
+	/* 64 for the database, its WAL and shm, the input and stdio. */
+	return rl.rlim_cur > 64 + 3 ? (int)(rl.rlim_cur - 64) : 3;
+}
+
+/* The output files a prepared request will write. */
+static int
+slot_files(const struct batch_slot *slot)
+{
+	if (slot->failed)
+		return 0;
+	return (slot->job.cert_out != NULL) + (slot->job.chain_out != NULL) +
+	    (slot->job.fullchain_out != NULL);
 }
 
 int
@@ -264,9 +285,9 @@ batch_issue(struct issuer *is, const char *path)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	int n = 0, lineno = 0, failures = 0, total = 0;
+	int n = 0, lineno = 0, failures = 0, total = 0, files = 0;
+	int budget = batch_file_budget();
 
-	batch_raise_fd_limit();
 	if (f == NULL || slots == NULL) {
 		if (f == NULL)
 			pinca_warn("cannot read %s", path);
@@ -279,6 +300,10 @@ batch_issue(struct issuer *is, const char *path)
 			line[--len] = '\0';
 		if (len == 0 || strspn(line, " \t") == (size_t)len)
 			continue;
+		/* A group's look-ups (names already taken) share one read
+		 * transaction; group_finish checks again under the write lock. */
+		if (n == 0)
+			store_read_begin(is->ctx->st);
 		if (len > BATCH_LINE_MAX) {
 			memset(&slots[n], 0, sizeof(slots[n]));
 			slots[n].job.line = lineno;
@@ -289,11 +314,14 @@ batch_issue(struct issuer *is, const char *path)
 			slot_prepare(is, &slots[n], line, lineno);
 		}
 		total++;
-		if (++n == BATCH_GROUP) {
+		files += slot_files(&slots[n]);
+		if (++n == BATCH_GROUP || files + 3 > budget) {
+			store_read_end(is->ctx->st);
 			failures += group_finish(is, slots, n);
-			n = 0;
+			n = files = 0;
 		}
 	}
+	store_read_end(is->ctx->st);
 	if (n > 0)
 		failures += group_finish(is, slots, n);
 	if (ferror(f))
