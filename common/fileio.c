@@ -100,22 +100,41 @@ file_temp_open(const char *path, mode_t mode, char *tmp, size_t size)
 	return fd;
 }
 
+/* /dev/stdout is a symlink into /proc: when standard output is a regular
+ * file it stats as one, and a rename would replace the symlink in /dev
+ * itself. Nothing in a directory under /dev or /proc, however the path
+ * reaches it, is ever renamed over; nor is an existing device or FIFO. */
+static int
+special_dir(const char *real)
+{
+	return strcmp(real, "/dev") == 0 || strncmp(real, "/dev/", 5) == 0 ||
+	    strcmp(real, "/proc") == 0 || strncmp(real, "/proc/", 6) == 0;
+}
+
+static int
+special_node(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
+}
+
 int
 file_is_special(const char *path)
 {
 	char dir[4096], real[PATH_MAX];
-	struct stat sb;
 
-	/* /dev/stdout is a symlink into /proc: when standard output is a
-	 * regular file it stats as one, and a rename would replace the symlink
-	 * in /dev itself. Nothing in a directory under /dev or /proc, however
-	 * the path reaches it, is ever renamed over. */
 	parent_of(path, dir, sizeof(dir));
-	if (realpath(dir, real) != NULL &&
-	    (strcmp(real, "/dev") == 0 || strncmp(real, "/dev/", 5) == 0 ||
-	    strcmp(real, "/proc") == 0 || strncmp(real, "/proc/", 6) == 0))
-		return 1;
-	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
+	return (realpath(dir, real) != NULL && special_dir(real)) || special_node(path);
+}
+
+int
+file_is_special_resolved(const char *abs)
+{
+	char dir[4096];
+
+	parent_of(abs, dir, sizeof(dir));
+	return special_dir(dir) || special_node(abs);
 }
 
 int

@@ -12,6 +12,9 @@
  * /dev, /proc or below them, by whatever path (/dev/stdout leads to
  * whatever standard output is). */
 int file_is_special(const char *path);
+/* The same for a path whose directory is already resolved (realpath of the
+ * directory, then the file's name): no second realpath. */
+int file_is_special_resolved(const char *abs);
 /* Whether path is the file standard output is (/dev/stdout, or the same
  * file by another name). */
 int file_is_stdout(const char *path);

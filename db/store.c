@@ -264,7 +264,11 @@ store_open(const char *path, int create, struct store **out)
 	 * storage in memory keeps the savepoint sub-journals of a batch (one
 	 * savepoint per request) out of /var/tmp files: they are only needed to
 	 * roll back within this process, never for recovery, and pinca's queries
-	 * make no large temporary sorts. */
+	 * make no large temporary sorts. A page cache of 16 MiB (SQLite's
+	 * default is 2; memory only, and only as pages are used) keeps a list's
+	 * lineage-name index from being read again and again (about 10% of `db
+	 * list --expiring 30` on a million certificates) and a batch group's
+	 * dirty pages from spilling into the WAL before the commit. */
 	if (store_check_identity(st, create) != RC_OK ||
 	    store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 	    "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; "

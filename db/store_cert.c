@@ -209,12 +209,6 @@ store_cert_each(struct store *st, const struct cert_filter *f,
 	    status && strcmp(status, "valid") == 0 ? " AND r.serial IS NULL AND c.not_after >= ?2" : "",
 	    status && strcmp(status, "expired") == 0 ? " AND r.serial IS NULL AND c.not_after < ?2" : "",
 	    f->serial_order ? "c.serial" : "c.not_after, c.serial");
-	/* A list joins each row to its lineage's name: a page cache of 16 MiB
-	 * (SQLite's default is 2) keeps the name index's pages from being read
-	 * again and again (about 10% of `db list --expiring 30` on a million
-	 * certificates). Memory only, and only as pages are used. */
-	if (!f->serial_order && store_exec(st, "PRAGMA cache_size = -16384") != RC_OK)
-		return RC_FAIL;
 	if (store_prepare(st, &s, sql) != RC_OK)
 		return RC_FAIL;
 	if (f->expiring_before)

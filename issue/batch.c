@@ -130,12 +130,14 @@ job_from_json(json_t *doc, struct issue_job *job)
 
 /* Parses and prepares one line into slot; errors are captured into it. */
 static void
-slot_prepare(struct issuer *is, struct batch_slot *slot, const char *line, int lineno)
+slot_prepare(struct issuer *is, struct batch_slot *slot, struct dir_memo *memo, const char *line,
+    int lineno)
 {
 	json_error_t jerr;
 
 	memset(slot, 0, sizeof(*slot));
 	slot->job.line = lineno;
+	slot->job.memo = memo;
 	slot->job.req.profile = "server";
 	slot->job.req.days = LEAF_DEFAULT_DAYS;
 	slot->job.req.key_type = KEY_EC_P256;
@@ -287,6 +289,7 @@ batch_issue(struct issuer *is, const char *path)
 	ssize_t len;
 	int n = 0, lineno = 0, failures = 0, total = 0, files = 0;
 	int budget = batch_file_budget();
+	struct dir_memo memo = { .valid = 0 };
 
 	if (f == NULL || slots == NULL) {
 		if (f == NULL)
@@ -302,8 +305,10 @@ batch_issue(struct issuer *is, const char *path)
 			continue;
 		/* A group's look-ups (names already taken) share one read
 		 * transaction; group_finish checks again under the write lock. */
-		if (n == 0)
+		if (n == 0) {
 			store_read_begin(is->ctx->st);
+			memo.valid = 0;
+		}
 		if (len > BATCH_LINE_MAX) {
 			memset(&slots[n], 0, sizeof(slots[n]));
 			slots[n].job.line = lineno;
@@ -311,7 +316,7 @@ batch_issue(struct issuer *is, const char *path)
 			    BATCH_LINE_MAX);
 			slots[n].failed = 1;
 		} else {
-			slot_prepare(is, &slots[n], line, lineno);
+			slot_prepare(is, &slots[n], &memo, line, lineno);
 		}
 		total++;
 		files += slot_files(&slots[n]);

@@ -98,10 +98,10 @@ job_prepare(struct issuer *is, struct issue_job *job)
 		pinca_warnx("%s already exists; refusing to overwrite a key", job->key_out);
 		return RC_FAIL;
 	}
-	if ((job->key_out && (job->abs_key = leaf_abs_path(job->key_out)) == NULL) ||
-	    (job->cert_out && (job->abs_cert = leaf_abs_path(job->cert_out)) == NULL) ||
-	    (job->chain_out && (job->abs_chain = leaf_abs_path(job->chain_out)) == NULL) ||
-	    (job->fullchain_out && (job->abs_fullchain = leaf_abs_path(job->fullchain_out)) == NULL))
+	if ((job->key_out && (job->abs_key = leaf_abs_path(job->key_out, job->memo)) == NULL) ||
+	    (job->cert_out && (job->abs_cert = leaf_abs_path(job->cert_out, job->memo)) == NULL) ||
+	    (job->chain_out && (job->abs_chain = leaf_abs_path(job->chain_out, job->memo)) == NULL) ||
+	    (job->fullchain_out && (job->abs_fullchain = leaf_abs_path(job->fullchain_out, job->memo)) == NULL))
 		return RC_FAIL;
 	if (job->csr_path)
 		rc = job_key_from_csr(job);
@@ -221,9 +221,11 @@ job_stage(struct issuer *is, struct issue_job *job, struct stage *s, int owner)
 
 	if (job_place_key(job) != RC_OK)
 		return RC_FAIL;
-	if (job->cert_out && stage_add(s, job->cert_out, pem, clen, 0644, owner) != RC_OK)
+	if (job->cert_out &&
+	    stage_add(s, job->cert_out, job->abs_cert, pem, clen, 0644, owner) != RC_OK)
 		rc = RC_FAIL;
-	if (job->chain_out && stage_add(s, job->chain_out, chain, chlen, 0644, owner) != RC_OK)
+	if (job->chain_out &&
+	    stage_add(s, job->chain_out, job->abs_chain, chain, chlen, 0644, owner) != RC_OK)
 		rc = RC_FAIL;
 	if (job->fullchain_out) {
 		if ((full = malloc(clen + chlen + 1)) == NULL) {
@@ -232,7 +234,8 @@ job_stage(struct issuer *is, struct issue_job *job, struct stage *s, int owner)
 		}
 		memcpy(full, pem, clen);
 		memcpy(full + clen, chain, chlen + 1);
-		if (stage_add(s, job->fullchain_out, full, clen + chlen, 0644, owner) != RC_OK)
+		if (stage_add(s, job->fullchain_out, job->abs_fullchain, full, clen + chlen, 0644,
+		    owner) != RC_OK)
 			rc = RC_FAIL;
 		free(full);
 	}

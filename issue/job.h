@@ -15,6 +15,7 @@ struct issue_job {
 	int key_type_set;
 	const char *cert_out, *chain_out, *fullchain_out;
 	int line;			/* batch line number, 0 for a single issue */
+	struct dir_memo *memo;		/* the batch's, or NULL */
 	struct leaf_request req;
 	/* state */
 	EVP_PKEY *key;

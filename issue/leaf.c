@@ -410,18 +410,26 @@ leaf_write_files(const struct issuer *is, const struct leaf_result *res,
 }
 
 char *
-leaf_abs_path(const char *path)
+leaf_abs_path(const char *path, struct dir_memo *memo)
 {
-	char dir[PATH_MAX], base[PATH_MAX], real[PATH_MAX], *out;
+	char dir[PATH_MAX], base[PATH_MAX], buf[PATH_MAX], *out;
+	const char *real = buf, *d;
 	size_t n;
 
 	if (path == NULL)
 		return NULL;
 	snprintf(dir, sizeof(dir), "%s", path);
 	snprintf(base, sizeof(base), "%s", path);
-	if (realpath(dirname(dir), real) == NULL) {
+	d = dirname(dir);
+	if (memo && memo->valid && strcmp(memo->dir, d) == 0) {
+		real = memo->real;
+	} else if (realpath(d, buf) == NULL) {
 		pinca_warn("cannot resolve %s", path);
 		return NULL;
+	} else if (memo && strlen(d) < sizeof(memo->dir)) {
+		snprintf(memo->dir, sizeof(memo->dir), "%s", d);
+		snprintf(memo->real, sizeof(memo->real), "%s", buf);
+		memo->valid = 1;
 	}
 	n = strlen(real) + strlen(basename(base)) + 2;
 	if ((out = malloc(n)) != NULL)

@@ -4,6 +4,8 @@
 #ifndef PINCA_LEAF_H
 #define PINCA_LEAF_H
 
+#include <limits.h>
+
 #include <stdint.h>
 
 #include <openssl/x509.h>
@@ -92,7 +94,16 @@ struct leaf_paths {
 /* Writes cert/chain/fullchain files atomically (each path may be NULL). */
 int leaf_write_files(const struct issuer *is, const struct leaf_result *res,
     const struct leaf_paths *paths);
-/* Resolves a user path to an absolute one for the lineage (new string). */
-char *leaf_abs_path(const char *path);
+/* The last directory leaf_abs_path resolved: a batch group's outputs
+ * mostly share one, and realpath() costs a readlink per component. The
+ * batch empties it at each group, so a directory moved mid-run is
+ * resolved afresh within a second. */
+struct dir_memo {
+	char dir[PATH_MAX], real[PATH_MAX];
+	int valid;
+};
+/* Resolves a user path to an absolute one for the lineage (new string);
+ * memo may be NULL. */
+char *leaf_abs_path(const char *path, struct dir_memo *memo);
 
 #endif

@@ -36,13 +36,16 @@ proc_fd_usable(void)
  * (the final name, at link time) and a crash leaves no temporary behind;
  * else a named temporary beside the path. */
 static int
-stage_open(struct stage_file *f, mode_t mode)
+stage_open(struct stage_file *f, mode_t mode, struct stat *sb)
 {
 	size_t n = strlen(f->path) + 64;
 
 	if (proc_fd_usable()) {
+		/* The mode the file got (umask, a default ACL) is set right
+		 * only when it differs. */
 		f->fd = open(f->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
-		if (f->fd != -1 && fchmod(f->fd, mode) == 0) {
+		if (f->fd != -1 && fstat(f->fd, sb) == 0 &&
+		    ((sb->st_mode & 07777) == mode || fchmod(f->fd, mode) == 0)) {
 			f->unnamed = 1;
 			return f->fd;
 		}
@@ -53,7 +56,11 @@ stage_open(struct stage_file *f, mode_t mode)
 	}
 	if ((f->tmp = malloc(n)) == NULL)
 		return -1;
-	return f->fd = file_temp_open(f->path, mode, f->tmp, n);
+	if ((f->fd = file_temp_open(f->path, mode, f->tmp, n)) != -1 && fstat(f->fd, sb) == -1) {
+		close(f->fd);
+		return f->fd = -1;
+	}
+	return f->fd;
 }
 
 /* Gives unnamed file f its name: linked where the path is free, else linked
@@ -88,8 +95,8 @@ stage_link(struct stage_file *f)
 }
 
 int
-stage_add(struct stage *s, const char *path, const void *data, size_t len, mode_t mode,
-    int owner)
+stage_add(struct stage *s, const char *path, const char *abs, const void *data, size_t len,
+    mode_t mode, int owner)
 {
 	struct stage_file *f;
 	const unsigned char *p = data;
@@ -118,7 +125,7 @@ stage_add(struct stage *s, const char *path, const void *data, size_t len, mode_
 	f->dir = strdup(dirname(d));
 	free(d);
 	s->n++;
-	if (file_is_special(path)) {
+	if (abs ? file_is_special_resolved(abs) : file_is_special(path)) {
 		/* Under /dev, a device or a FIFO (file_is_special): written in
 		 * place, since renaming over it would destroy it. */
 		f->direct = 1;
@@ -126,7 +133,7 @@ stage_add(struct stage *s, const char *path, const void *data, size_t len, mode_
 			f->failed = 1;
 		return f->failed ? RC_FAIL : RC_OK;
 	}
-	if (f->dir == NULL || stage_open(f, mode) == -1 || fstat(f->fd, &sb) == -1)
+	if (f->dir == NULL || stage_open(f, mode, &sb) == -1)
 		goto fail;
 	f->dev = sb.st_dev;
 	for (size_t off = 0; off < len;) {

@@ -22,9 +22,10 @@ struct stage {
 };
 
 /* Writes data to a new temporary file beside path (mode, O_EXCL), without
- * syncing. Prints one line and returns RC_FAIL on error. */
-int stage_add(struct stage *s, const char *path, const void *data, size_t len, mode_t mode,
-    int owner);
+ * syncing. abs is path with its directory resolved (leaf_abs_path), or
+ * NULL. Prints one line and returns RC_FAIL on error. */
+int stage_add(struct stage *s, const char *path, const char *abs, const void *data, size_t len,
+    mode_t mode, int owner);
 /* syncfs() once per filesystem the staged files live on. On failure prints
  * one line and marks every file failed. */
 int stage_sync(struct stage *s);
