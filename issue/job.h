@@ -22,7 +22,7 @@ struct issue_job {
 	unsigned char spki[FASTCSR_SPKI_LEN];	/* the CSR's, from the fast path */
 	char *abs_key, *abs_cert, *abs_chain, *abs_fullchain;
 	int key_written;		/* key_pending holds a key not yet placed */
-	char key_pending[4200];
+	char *key_pending;		/* key_out + ".pending" (new string) */
 	struct leaf_result res;
 };
 

@@ -53,4 +53,31 @@ check "batch P-384 file written" openssl verify -CAfile "$T/root.pem" -untrusted
 check "unwritable cert_out fails that line only" sh -c "grep -q '\"line\":2.*\"error\":\"cannot write' '$T/files.out' && grep -q '\"line\":3.*\"serial\"' '$T/files.out'"
 check "no temporary files left" sh -c "[ -z \"\$(ls '$T/fo' | grep '\\.tmp\\.')\" ]"
 check "served file matches the stored DER" sh -c "s=\$(openssl x509 -in '$T/fo/f1.pem' -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^\(00\)*//'); [ \"\$(sqlite3 '$PINCA_DIR/pinca.db' \"SELECT sha256_fingerprint FROM certificates WHERE serial='\$s'\")\" = \"\$(openssl x509 -in '$T/fo/f1.pem' -outform der | sha256sum | cut -c1-64)\" ]"
+# PEM layouts: the plain one (fast PEM reader) and every other layout
+# OpenSSL reads (its reader) give the same certified key; broken base64 is
+# refused by both.
+"$PY" - "$T" <<'PYEOF'
+import base64, sys, textwrap
+t = sys.argv[1]
+der = open(t + "/p256.der", "rb").read()
+b = base64.b64encode(der).decode()
+def pem(label="CERTIFICATE REQUEST", width=64, nl="\n", body=None):
+    lines = textwrap.wrap(body if body is not None else b, width)
+    return "-----BEGIN %s-----%s%s%s-----END %s-----%s" % (label, nl, nl.join(lines), nl, label, nl)
+v = {"crlf": pem(nl="\r\n"), "w76": pem(width=76), "w4": pem(width=4), "new": pem("NEW CERTIFICATE REQUEST"),
+     "noeol": pem()[:-1], "before": "some text first\n" + pem(), "after": pem() + "trailing text\n",
+     "w100": pem(width=100)}
+for k, x in v.items():
+    open("%s/lay-%s.csr" % (t, k), "w").write(x)
+bad = b[:40] + "=" + b[41:]
+open(t + "/lay-midpad.csr", "w").write(pem(body=bad))
+open(t + "/lay-badchar.csr", "w").write(pem(body=b[:40] + "*" + b[41:]))
+open(t + "/lay-short.csr", "w").write(pem(body=b[:-4]))
+PYEOF
+for k in crlf w76 w4 new noeol before after w100; do
+  check "PEM layout $k issues the CSR's key" sh -c "'$PINCA' issue --name lay-$k --csr '$T/lay-$k.csr' --cert-out '$T/lay-$k.pem' >/dev/null && [ \"\$(openssl x509 -in '$T/lay-$k.pem' -noout -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)\" = '$want' ]"
+done
+for k in midpad badchar short; do
+  refuse "PEM with broken base64 ($k) is refused" 1 "" "$PINCA" issue --name lay-$k --csr "$T/lay-$k.csr"
+done
 finish
