@@ -258,6 +258,14 @@ def batch_file(path, csrs, outdir, prefix):
                                 "cert_out": os.path.join(outdir, "%s%d.pem" % (prefix, i))}) + "\n")
 
 
+def warm(paths):
+    """Reads the files first: some VMs reclaim cold page cache (DAMON), and
+    whichever tool ran first would pay the disk for the CSRs."""
+    for p in paths:
+        with open(p, "rb") as f:
+            f.read()
+
+
 def one_core():
     return ["taskset", "-c", "0"] if shutil.which("taskset") else []
 
@@ -280,11 +288,13 @@ def part_single(ctx):
                          "tools/bench/seed.c (pinca's store code; copies of one real issued "
                          "certificate, distinct serials, one lineage each)" % (have, size, secs))
         tag = "s%d-" % size
+        warm(csrs)
         p = median_ms([[PINCA, "issue", "--name", "%s%d" % (tag, i), "--csr", csrs[i],
                         "--cert-out", os.path.join(out, "p%s%d.pem" % (tag, i))]
                        for i in range(CALLS)], env)
         shutil.rmtree(cnf_dir, ignore_errors=True)
         cnf = ossl_ca(cnf_dir, cert, key, size)
+        warm(csrs)
         o = median_ms([["openssl", "ca", "-config", cnf, "-batch", "-notext", "-in", csrs[i],
                         "-out", os.path.join(out, "o%s%d.pem" % (tag, i))] for i in range(CALLS)])
         results[size] = p
@@ -316,44 +326,60 @@ def fmt_count(n):
         ("%dM" % (n // 1_000_000) if n >= 1_000_000 else str(n))
 
 
+BATCH_ROUNDS = 1 if QUICK else 3
+
+
 def part_batch(ctx):
     """2. batch certificates per CPU second on one core."""
     env = dict(ctx["env_batch"])
     csrs = ctx["csrs_batch"]
-    out = os.path.join(W, "out-batch")
-    os.makedirs(out, exist_ok=True)
-    bf = os.path.join(W, "batch.jsonl")
-    batch_file(bf, csrs, out, "b")
-    before = count_certs(env)
-    wall, cpu = timed(one_core() + [PINCA, "issue", "--batch", bf], env)
-    committed = count_certs(env) - before
-    p_rate = committed / cpu
-    cnf = ossl_ca(os.path.join(W, "ossl-batch"), ctx["int_cert"], ctx["int_key"], N_SMALL)
-    owall, ocpu = timed(one_core() + ["openssl", "ca", "-config", cnf, "-batch", "-notext",
-                                      "-out", os.path.join(W, "ossl-batch.pem"), "-infiles"] + csrs)
-    o_rate = len(csrs) / ocpu
-    sp = run(one_core() + ["openssl", "speed", "-seconds", "2", "ecdsap256"], capture=True)
-    line = [l for l in sp.stdout.splitlines() if "nistp256" in l][-1].split()
-    sign_s, verify_s = float(line[-2]), float(line[-1])
-    ceiling = 1.0 / (1.0 / sign_s + 1.0 / verify_s)
+    # The machine is shared and its speed drifts: each round measures all
+    # four things back to back (pinca with files, pinca without, openssl ca,
+    # openssl speed), and the table takes the median of each over the rounds.
+    p_rates, nf_rates, o_rates, ceilings, detail = [], [], [], [], []
+    for r in range(BATCH_ROUNDS):
+        warm(csrs)
+        out = os.path.join(W, "out-batch%d" % r)
+        os.makedirs(out, exist_ok=True)
+        bf = os.path.join(W, "batch%d.jsonl" % r)
+        batch_file(bf, csrs, out, "b%d-" % r)
+        before = count_certs(env)
+        wall, cpu = timed(one_core() + [PINCA, "issue", "--batch", bf], env)
+        committed = count_certs(env) - before
+        p_rates.append(committed / cpu)
+        # The same requests without output files: what the CA itself costs.
+        bf2 = os.path.join(W, "batch-nofiles%d.jsonl" % r)
+        with open(bf2, "w") as f:
+            for i, c in enumerate(csrs):
+                f.write(json.dumps({"name": "nf%d-%d" % (r, i), "csr": c}) + "\n")
+        before2 = count_certs(env)
+        wall2, cpu2 = timed(one_core() + [PINCA, "issue", "--batch", bf2], env)
+        nf_rates.append((count_certs(env) - before2) / cpu2)
+        cnf = ossl_ca(os.path.join(W, "ossl-batch%d" % r), ctx["int_cert"], ctx["int_key"], N_SMALL)
+        owall, ocpu = timed(one_core() + ["openssl", "ca", "-config", cnf, "-batch", "-notext",
+                                          "-out", os.path.join(W, "ossl-batch%d.pem" % r),
+                                          "-infiles"] + csrs)
+        o_rates.append(len(csrs) / ocpu)
+        sp = run(one_core() + ["openssl", "speed", "-seconds", "2", "ecdsap256"], capture=True)
+        line = [l for l in sp.stdout.splitlines() if "nistp256" in l][-1].split()
+        sign_s, verify_s = float(line[-2]), float(line[-1])
+        ceilings.append(1.0 / (1.0 / sign_s + 1.0 / verify_s))
+        detail.append("round %d: pinca %d of %d committed, %.2f s CPU (no files: %.2f s), openssl ca "
+                      "-infiles %.2f s CPU, openssl speed ecdsap256 %.0f sign/s %.0f verify/s" %
+                      (r + 1, committed, len(csrs), cpu, cpu2, ocpu, sign_s, verify_s))
+    p_rate, rate2 = statistics.median(p_rates), statistics.median(nf_rates)
+    o_rate, ceiling = statistics.median(o_rates), statistics.median(ceilings)
     add("batch certs per CPU-second (1 core)", p_rate, o_rate, ceiling, unit="cert/s",
         target=">= 4x openssl", met=p_rate >= 4 * o_rate, ratio=p_rate / o_rate)
     add("batch share of the sign+verify ceiling", 100.0 * p_rate / ceiling, None, 100.0,
         unit="%", target=">= 60%", met=p_rate >= 0.6 * ceiling, ratio=p_rate / ceiling)
-    # The same requests without output files: what the CA itself costs.
-    bf2 = os.path.join(W, "batch-nofiles.jsonl")
-    with open(bf2, "w") as f:
-        for i, c in enumerate(csrs):
-            f.write(json.dumps({"name": "nf%d" % i, "csr": c}) + "\n")
-    before2 = count_certs(env)
-    wall2, cpu2 = timed(one_core() + [PINCA, "issue", "--batch", bf2], env)
-    rate2 = (count_certs(env) - before2) / cpu2
     add("batch certs per CPU-second, no cert files", rate2, o_rate, ceiling, unit="cert/s",
         ratio=rate2 / o_rate, note="certificates only in the DB; openssl still writes newcerts/")
-    notes.append("batch: %d requests, %d committed; pinca %.2f s wall / %.2f s CPU (no files: "
-                 "%.2f s / %.2f s), openssl ca -infiles %.2f s wall / %.2f s CPU; openssl speed "
-                 "ecdsap256: %.0f sign/s, %.0f verify/s (per CPU second, as openssl speed counts)" %
-                 (len(csrs), committed, wall, cpu, wall2, cpu2, owall, ocpu, sign_s, verify_s))
+    add("batch share of the ceiling, no cert files", 100.0 * rate2 / ceiling, None, 100.0,
+        unit="%", ratio=rate2 / ceiling)
+    notes.append("batch: %d requests per run, %d rounds, medians in the table (CPU seconds of "
+                 "the process, user+sys, under taskset -c 0); %s" %
+                 (len(csrs), BATCH_ROUNDS, "; ".join(detail)))
 
 
 def time_v(cmd, env=None):
