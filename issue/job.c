@@ -66,6 +66,14 @@ job_key_from_csr(struct issue_job *job)
 	return rc;
 }
 
+static int
+job_check_parent(const struct issue_job *job, const char *path)
+{
+	if (path == NULL || dir_memo_holds(job->memo, path))
+		return RC_OK;
+	return file_check_parent(path);
+}
+
 int
 job_prepare(struct issuer *is, struct issue_job *job)
 {
@@ -88,11 +96,12 @@ job_prepare(struct issuer *is, struct issue_job *job)
 		lineage_record_clear(&existing);
 		return RC_FAIL;
 	}
-	/* Every output directory must exist before anything is signed or recorded. */
-	if ((job->key_out && file_check_parent(job->key_out) != RC_OK) ||
-	    (job->cert_out && file_check_parent(job->cert_out) != RC_OK) ||
-	    (job->chain_out && file_check_parent(job->chain_out) != RC_OK) ||
-	    (job->fullchain_out && file_check_parent(job->fullchain_out) != RC_OK))
+	/* Every output directory must exist before anything is signed or
+	 * recorded (a batch checks each directory once per group). */
+	if (job_check_parent(job, job->key_out) != RC_OK ||
+	    job_check_parent(job, job->cert_out) != RC_OK ||
+	    job_check_parent(job, job->chain_out) != RC_OK ||
+	    job_check_parent(job, job->fullchain_out) != RC_OK)
 		return RC_FAIL;
 	if (job->key_out && access(job->key_out, F_OK) == 0) {
 		pinca_warnx("%s already exists; refusing to overwrite a key", job->key_out);

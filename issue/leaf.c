@@ -409,6 +409,17 @@ leaf_write_files(const struct issuer *is, const struct leaf_result *res,
 	return rc;
 }
 
+int
+dir_memo_holds(const struct dir_memo *memo, const char *path)
+{
+	char dir[PATH_MAX];
+
+	if (memo == NULL || !memo->valid)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", path);
+	return strcmp(memo->dir, dirname(dir)) == 0;
+}
+
 char *
 leaf_abs_path(const char *path, struct dir_memo *memo)
 {

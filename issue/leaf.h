@@ -105,5 +105,8 @@ struct dir_memo {
 /* Resolves a user path to an absolute one for the lineage (new string);
  * memo may be NULL. */
 char *leaf_abs_path(const char *path, struct dir_memo *memo);
+/* Whether memo holds path's directory: it was checked (file_check_parent)
+ * and resolved in this group. */
+int dir_memo_holds(const struct dir_memo *memo, const char *path);
 
 #endif

@@ -53,6 +53,17 @@ check "the existing file was replaced, the symlink's target untouched" sh -c "! 
 check "certificate files are 0644 under umask 077" sh -c "[ \$(stat -c %a '$O/files/new.pem') = 644 ] && [ \$(stat -c %a '$O/files/f1-chain.pem') = 644 ]"
 check "the chain file is the intermediate's certificate" sh -c "[ \"\$(openssl x509 -in '$O/files/f1-chain.pem' -outform der | sha256sum)\" = \"\$(openssl x509 -in '$T/int.pem' -outform der | sha256sum)\" ]"
 check "no temporary file is left" sh -c "! ls -a '$O/files' | grep -q '\\.tmp\\.'"
+# Output directories are checked before signing, each once per group: a
+# missing one, a file in the way and a good one, alternating, fail alone.
+mkdir -p "$O/gooddir"; echo x >"$O/plainfile"
+{ printf '{"name": "d1", "dns": ["d1.example.com"], "key_out": "%s", "cert_out": "%s"}\n' "$O/gooddir/d1.key" "$O/gooddir/d1.pem"
+  printf '{"name": "d2", "dns": ["d2.example.com"], "key_out": "%s", "cert_out": "%s"}\n' "$O/gooddir/d2.key" "$O/nosuchdir/d2.pem"
+  printf '{"name": "d3", "dns": ["d3.example.com"], "key_out": "%s", "cert_out": "%s"}\n' "$O/gooddir/d3.key" "$O/gooddir/d3.pem"
+  printf '{"name": "d4", "dns": ["d4.example.com"], "key_out": "%s", "cert_out": "%s"}\n' "$O/gooddir/d4.key" "$O/plainfile/d4.pem"
+  printf '{"name": "d5", "dns": ["d5.example.com"], "key_out": "%s", "cert_out": "%s"}\n' "$O/gooddir/d5.key" "$O/gooddir/d5.pem"; } >"$T/dirs.jsonl"
+"$PINCA" issue --batch "$T/dirs.jsonl" "${PASS[@]}" >"$T/dirs.out" 2>/dev/null
+check "missing and non-directory output directories fail their lines only" sh -c "grep -q '\"line\":2.*\"error\":\"cannot write .*nosuchdir' '$T/dirs.out' && grep -q '\"line\":4.*\"error\":\"cannot write .*not a directory' '$T/dirs.out' && [ \$(grep -c '\"serial\"' '$T/dirs.out') = 3 ]"
+check "nothing recorded or left for them" sh -c "[ \$(sqlite3 '$PINCA_DIR/pinca.db' \"SELECT count(*) FROM lineages WHERE name IN ('d2','d4')\") = 0 ] && [ ! -e '$O/gooddir/d2.key' ] && [ ! -e '$O/gooddir/d4.key' ] && [ -s '$O/gooddir/d5.pem' ]"
 # A low open-file limit the batch cannot raise: each group keeps its output
 # files open until they are linked, so groups end early instead of failing
 # requests with "cannot write" (40 requests x 3 files under a limit of 90).
