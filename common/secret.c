@@ -121,7 +121,9 @@ secret_from_env(const char *var, struct secret **out)
 	return RC_OK;
 }
 
-/* Prompts on /dev/tty with echo off. */
+/* Prompts on /dev/tty with echo off. Echo goes off (and type-ahead is
+ * discarded) before the prompt is shown: the other way round, what the user
+ * types as soon as the prompt appears could be echoed and then thrown away. */
 static int
 secret_prompt(int fd, const char *prompt, struct secret **out)
 {
@@ -138,8 +140,13 @@ secret_prompt(int fd, const char *prompt, struct secret **out)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) == -1) {
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) == -1) {
 		pinca_warn("cannot prompt on the terminal");
+		return RC_FAIL;
+	}
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		pinca_warn("cannot prompt on the terminal");
+		tcsetattr(fd, TCSAFLUSH, &old);
 		return RC_FAIL;
 	}
 	while (got < sizeof(buf) - 1) {
