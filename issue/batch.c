@@ -2,10 +2,16 @@
  * leaf linted and signed), recorded in one transaction with a savepoint per
  * request, committed, and only then are its files written and its result
  * lines printed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -269,6 +275,16 @@ batch_file_budget(void)
 	return rl.rlim_cur > 64 + 3 ? (int)(rl.rlim_cur - 64) : 3;
 }
 
+/* A monotonic clock in milliseconds, for a group's time limit. */
+static int64_t
+batch_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The output files a prepared request will write. */
 static int
 slot_files(const struct batch_slot *slot)
@@ -279,37 +295,137 @@ slot_files(const struct batch_slot *slot)
 	    (slot->job.fullchain_out != NULL);
 }
 
+/* The batch's input, read with read(2) rather than stdio so that it can
+ * tell when the next line is not there yet: a producer writing requests
+ * into a pipe gets each group's results before it writes more. */
+struct line_in {
+	int fd;
+	char *buf;
+	size_t cap, start, end;	/* the unread bytes are buf[start, end) */
+	int eof, error;		/* error: an errno */
+};
+
+/* Whether a whole line, or the last one without a line break, is buffered. */
+static int
+line_ready(const struct line_in *in)
+{
+	return memchr(in->buf + in->start, '\n', in->end - in->start) != NULL ||
+	    (in->eof && in->end > in->start);
+}
+
+/* Whether reading the next line would wait for whoever writes the input
+ * (never for a regular file, which poll() always reports readable). */
+static int
+line_would_block(const struct line_in *in)
+{
+	struct pollfd p = { .fd = in->fd, .events = POLLIN };
+
+	return !in->eof && !line_ready(in) && poll(&p, 1, 0) == 0;
+}
+
+/* The next line, without its line break, NUL-terminated in the buffer and
+ * valid until the next call. Returns 0 at the end of the input, 1 for a
+ * line, 2 for a line longer than BATCH_LINE_MAX (read through its end and
+ * dropped: *line is empty). */
+static int
+line_next(struct line_in *in, char **line, size_t *len)
+{
+	int toolong = 0;
+
+	for (;;) {
+		char *start = in->buf + in->start;
+		char *nl = memchr(start, '\n', in->end - in->start);
+		ssize_t r;
+
+		if (nl != NULL || (in->eof && in->end > in->start)) {
+			size_t n = nl ? (size_t)(nl - start) : in->end - in->start;
+			start[n] = '\0';	/* the buffer keeps a byte spare for it */
+			in->start += n + (nl != NULL);
+			*line = toolong ? start + n : start;
+			*len = toolong ? 0 : n;
+			return toolong || n > BATCH_LINE_MAX ? 2 : 1;
+		}
+		if (in->eof)
+			return 0;
+		if (in->end - in->start > BATCH_LINE_MAX) {
+			toolong = 1;	/* keep reading to its end, not its bytes */
+			in->start = in->end;
+		}
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+		if (in->cap - in->end < 4096 + 1) {
+			size_t cap = in->cap * 2;
+			char *nb = realloc(in->buf, cap);
+			if (nb == NULL) {
+				in->error = ENOMEM;
+				in->eof = 1;
+				continue;
+			}
+			in->buf = nb;
+			in->cap = cap;
+		}
+		r = read(in->fd, in->buf + in->end, in->cap - in->end - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			in->error = r < 0 ? errno : 0;
+			in->eof = 1;
+		} else {
+			in->end += (size_t)r;
+		}
+	}
+}
+
 int
 batch_issue(struct issuer *is, const char *path)
 {
 	struct batch_slot *slots = calloc(BATCH_GROUP, sizeof(*slots));
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int n = 0, lineno = 0, failures = 0, total = 0, files = 0;
+	struct line_in in = { .fd = -1 };
+	char *line;
+	size_t len;
+	int n = 0, lineno = 0, failures = 0, total = 0, files = 0, got;
 	int budget = batch_file_budget();
 	struct dir_memo memo = { .valid = 0 };
+	int64_t started = 0;
 
-	if (f == NULL || slots == NULL) {
-		if (f == NULL)
+	in.fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	in.cap = 65536;
+	if (in.fd == -1 || slots == NULL || (in.buf = malloc(in.cap)) == NULL) {
+		if (in.fd == -1)
 			pinca_warn("cannot read %s", path);
+		else
+			pinca_warnx("out of memory");
+		if (in.fd > STDIN_FILENO)
+			close(in.fd);
 		free(slots);
 		return RC_FAIL;
 	}
-	while ((len = getline(&line, &cap, f)) != -1) {
+	for (;;) {
+		/* A group ends when it is full, when its files would reach
+		 * the open-file limit, after BATCH_GROUP_MS, or when the next
+		 * request is not there yet. */
+		if (n > 0 && (n == BATCH_GROUP || files + 3 > budget || line_would_block(&in) ||
+		    batch_now_ms() - started >= BATCH_GROUP_MS)) {
+			store_read_end(is->ctx->st);
+			failures += group_finish(is, slots, n);
+			n = files = 0;
+		}
+		if ((got = line_next(&in, &line, &len)) == 0)
+			break;
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		while (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
-		if (len == 0 || strspn(line, " \t") == (size_t)len)
+		if (got == 1 && (len == 0 || strspn(line, " \t") == len))
 			continue;
 		/* A group's look-ups (names already taken) share one read
 		 * transaction; group_finish checks again under the write lock. */
 		if (n == 0) {
 			store_read_begin(is->ctx->st);
 			memo.valid = 0;
+			started = batch_now_ms();
 		}
-		if (len > BATCH_LINE_MAX) {
+		if (got == 2) {
 			memset(&slots[n], 0, sizeof(slots[n]));
 			slots[n].job.line = lineno;
 			snprintf(slots[n].error, sizeof(slots[n].error), "line longer than %d bytes",
@@ -319,23 +435,20 @@ batch_issue(struct issuer *is, const char *path)
 			slot_prepare(is, &slots[n], &memo, line, lineno);
 		}
 		total++;
-		files += slot_files(&slots[n]);
-		if (++n == BATCH_GROUP || files + 3 > budget) {
-			store_read_end(is->ctx->st);
-			failures += group_finish(is, slots, n);
-			n = files = 0;
-		}
+		files += slot_files(&slots[n++]);
 	}
 	store_read_end(is->ctx->st);
 	if (n > 0)
 		failures += group_finish(is, slots, n);
-	if (ferror(f))
+	if (in.error) {
+		errno = in.error;
 		pinca_warn("cannot read %s", path);
-	if (f != stdin)
-		fclose(f);
-	free(line);
+	}
+	if (in.fd != STDIN_FILENO)
+		close(in.fd);
+	free(in.buf);
 	free(slots);
 	if (failures)
 		fprintf(stderr, "pinca: %d of %d requests failed\n", failures, total);
-	return failures ? RC_FAIL : RC_OK;
+	return failures || in.error ? RC_FAIL : RC_OK;
 }

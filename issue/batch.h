@@ -6,12 +6,14 @@
 #include "issue/leaf.h"
 
 /* Requests per transaction: enough to amortise a commit (its WAL sync,
- * the B-tree pages every request of the group touches), few enough that
- * results come back in well under a second and a group's memory (about
- * 5 KB a request) stays small. A request that fails costs only its own
- * savepoint. A group also ends early when its output files would reach the
- * open-file limit (issue/batch.c). */
+ * the B-tree pages every request of the group touches), few enough that a
+ * group's memory (a few KB a request) stays small. A request that fails
+ * costs only its own savepoint. A group also ends early when its output
+ * files would reach the open-file limit, and after BATCH_GROUP_MS of
+ * preparing (slow requests, such as RSA keys made for key_out, still see
+ * their results and commits within about a second). */
 #define BATCH_GROUP 1024
+#define BATCH_GROUP_MS 1000
 
 /* Issues every request of path ("-": stdin). RC_OK when all succeeded,
  * RC_FAIL when any failed (each failure is in its result line). */

@@ -64,6 +64,45 @@ mkdir -p "$O/gooddir"; echo x >"$O/plainfile"
 "$PINCA" issue --batch "$T/dirs.jsonl" "${PASS[@]}" >"$T/dirs.out" 2>/dev/null
 check "missing and non-directory output directories fail their lines only" sh -c "grep -q '\"line\":2.*\"error\":\"cannot write .*nosuchdir' '$T/dirs.out' && grep -q '\"line\":4.*\"error\":\"cannot write .*not a directory' '$T/dirs.out' && [ \$(grep -c '\"serial\"' '$T/dirs.out') = 3 ]"
 check "nothing recorded or left for them" sh -c "[ \$(sqlite3 '$PINCA_DIR/pinca.db' \"SELECT count(*) FROM lineages WHERE name IN ('d2','d4')\") = 0 ] && [ ! -e '$O/gooddir/d2.key' ] && [ ! -e '$O/gooddir/d4.key' ] && [ -s '$O/gooddir/d5.pem' ]"
+# Requests that trickle in through a pipe: each group ends when the next
+# request is not there yet, so a producer that writes one request and
+# waits for its result gets it (a request/response loop), and one that
+# closes the pipe gets the rest.
+mkfifo "$T/feed"
+"$PINCA" issue --batch - "${PASS[@]}" <"$T/feed" >"$T/feed.out" 2>"$T/feed.err" &
+feeder=$!
+exec 7>"$T/feed"
+for i in 1 2; do
+  printf '{"name": "t%d", "dns": ["t%d.example.com"], "key_out": "%s/t%d.key"}\n' "$i" "$i" "$O" "$i" >&7
+  for _ in $(seq 1 150); do [ "$(grep -c serial "$T/feed.out")" -ge "$i" ] && break; sleep 0.1; done
+  check "request $i through a pipe gets its result before the next is written" test "$(grep -c '"serial"' "$T/feed.out")" = "$i"
+done
+printf '{"name": "t3", "dns": ["t3.example.com"], "key_out": "%s"}' "$O/t3.key" >&7
+exec 7>&-
+wait "$feeder"; rc=$?
+check "a last request without a line break, at the end of the input" sh -c "[ $rc = 0 ] && [ \$(grep -c '\"serial\"' '$T/feed.out') = 3 ]"
+
+# Input framing: CRLF line breaks, blank lines, a line over the 64 KiB
+# limit between good ones; line numbers count every line.
+"$PY" - "$T/frame.jsonl" "$O" <<'PYEOF'
+import json, sys
+path, o = sys.argv[1], sys.argv[2]
+good = lambda n: json.dumps({"name": n, "dns": [n + ".example.com"], "key_out": "%s/%s.key" % (o, n)})
+with open(path, "w", newline="") as f:
+    f.write(good("fr1") + "\r\n")
+    f.write("\r\n   \n")
+    f.write(json.dumps({"name": "fr-long", "dns": ["x" * 70000]}) + "\n")
+    f.write(good("fr2") + "\n")
+PYEOF
+"$PINCA" issue --batch "$T/frame.jsonl" "${PASS[@]}" >"$T/frame.out" 2>/dev/null; rc=$?
+check "framing: CRLF and blank lines pass, the over-long line fails alone" "$PY" - "$T/frame.out" "$rc" <<'PYEOF'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert sys.argv[2] == "1", sys.argv[2]
+assert [(x["line"], "serial" in x) for x in r] == [(1, True), (4, False), (5, True)], r
+assert "longer than" in r[1]["error"], r
+PYEOF
+
 # A low open-file limit the batch cannot raise: each group keeps its output
 # files open until they are linked, so groups end early instead of failing
 # requests with "cannot write" (40 requests x 3 files under a limit of 90).
