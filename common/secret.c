@@ -3,6 +3,7 @@
  * inherit it), or from /dev/tty with echo off. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,17 +122,59 @@ secret_from_env(const char *var, struct secret **out)
 	return RC_OK;
 }
 
+/* While echo is off: the terminal and the settings to put back if a signal
+ * ends pinca at the prompt (^C, ^\\, a hang-up, kill), so that the shell is
+ * not left without echo. */
+static volatile sig_atomic_t prompt_fd = -1;
+static struct termios prompt_saved;
+static const int prompt_signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+#define PROMPT_NSIG (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
+
+/* Puts the terminal back and dies of the same signal (SA_RESETHAND has
+ * restored its default action; it is delivered when the handler returns). */
+static void
+prompt_signal(int sig)
+{
+	if (prompt_fd != -1)
+		tcsetattr(prompt_fd, TCSAFLUSH, &prompt_saved);
+	raise(sig);
+}
+
+/* Installs (on = 1) or removes the handlers above, keeping the old actions. */
+static void
+prompt_guard(int fd, const struct termios *saved, int on, struct sigaction old[PROMPT_NSIG])
+{
+	struct sigaction sa;
+
+	if (on) {
+		prompt_saved = *saved;
+		prompt_fd = fd;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = prompt_signal;
+		sa.sa_flags = SA_RESETHAND;
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < PROMPT_NSIG; i++)
+			sigaction(prompt_signals[i], &sa, &old[i]);
+	} else {
+		for (size_t i = 0; i < PROMPT_NSIG; i++)
+			sigaction(prompt_signals[i], &old[i], NULL);
+		prompt_fd = -1;
+	}
+}
+
 /* Prompts on /dev/tty with echo off. Echo goes off (and type-ahead is
  * discarded) before the prompt is shown: the other way round, what the user
- * types as soon as the prompt appears could be echoed and then thrown away. */
+ * types as soon as the prompt appears could be echoed and then thrown away.
+ * A signal while echo is off puts the terminal back before pinca dies. */
 static int
 secret_prompt(int fd, const char *prompt, struct secret **out)
 {
 	struct termios old, quiet;
+	struct sigaction saved_actions[PROMPT_NSIG];
 	char buf[SECRET_MAX + 2];
 	ssize_t n;
 	size_t got = 0;
-	int rc = RC_FAIL;
+	int rc = RC_FAIL, read_error = 0;
 
 	if (tcgetattr(fd, &old) == -1) {
 		pinca_warn("cannot read the terminal settings");
@@ -140,26 +183,37 @@ secret_prompt(int fd, const char *prompt, struct secret **out)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
+	prompt_guard(fd, &old, 1, saved_actions);
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) == -1) {
 		pinca_warn("cannot prompt on the terminal");
+		prompt_guard(fd, &old, 0, saved_actions);
 		return RC_FAIL;
 	}
 	if (write(fd, prompt, strlen(prompt)) < 0) {
 		pinca_warn("cannot prompt on the terminal");
 		tcsetattr(fd, TCSAFLUSH, &old);
+		prompt_guard(fd, &old, 0, saved_actions);
 		return RC_FAIL;
 	}
 	while (got < sizeof(buf) - 1) {
 		n = read(fd, buf + got, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			read_error = errno;
 		if (n <= 0 || buf[got] == '\n')
 			break;
 		got++;
 	}
 	tcsetattr(fd, TCSAFLUSH, &old);
+	prompt_guard(fd, &old, 0, saved_actions);
 	if (write(fd, "\n", 1) < 0) {
 		/* the newline is cosmetic */
 	}
-	if (got > SECRET_MAX)
+	if (read_error) {
+		errno = read_error;
+		pinca_warn("cannot read the passphrase from the terminal");
+	} else if (got > SECRET_MAX)
 		pinca_warnx("passphrase longer than %d bytes", SECRET_MAX);
 	else if ((*out = secret_from_line(buf, got)) == NULL)
 		pinca_warnx("out of memory");
