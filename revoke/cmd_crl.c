@@ -23,7 +23,7 @@ enum { OPT_DAYS = 20, OPT_OUT, OPT_DER, OPT_CA, OPT_IF_DUE };
 static const struct opt_spec crl_opts[] = {
 	OPT_SPEC_DIR,
 	{ "days", 1, OPT_DAYS, "N", "nextUpdate N days after now (default 7 for an intermediate, "
-	    "365 for a root)" },
+	    "365 for a root; never past the CA's notAfter)" },
 	{ "out", 1, OPT_OUT, "FILE", "write the CRL to FILE atomically (default: standard output)" },
 	{ "der", 0, OPT_DER, NULL, "write DER instead of PEM" },
 	{ "ca", 1, OPT_CA, "WHICH", "root, standby, intermediate or a CA serial (default: the "
@@ -203,6 +203,11 @@ cmd_crl(int argc, char **argv)
 	if (a.days == 0)
 		a.days = strcmp(ca.role, "intermediate") == 0 ? CRL_DAYS_INTERMEDIATE : CRL_DAYS_ROOT;
 	req.next_update = req.this_update + (int64_t)a.days * 86400;
+	/* No promise past the issuer's own notAfter: after it, nothing the CA
+	 * signed is valid to revoke, and a CRL's issuer should be valid for as
+	 * long as the CRL says it is current. */
+	if (ca.not_after > req.this_update && req.next_update > ca.not_after)
+		req.next_update = ca.not_after;
 	if ((sg = signer_open(ctx.dir, &ca, &a.src, NULL)) == NULL)
 		goto out;
 	if (crl_make(&ctx, sg, &req, &c) != RC_OK)

@@ -100,6 +100,10 @@ check "--if-due with the file missing regenerates" sh -c "'$PINCA' crl --if-due 
 check "--days 30 sets nextUpdate 30 days out" sh -c "'$PINCA' crl --days 30 $PF >'$T/d30.pem' &&
   '$PY' -c 'import sys; from cryptography import x509; c=x509.load_pem_x509_crl(open(sys.argv[1],\"rb\").read()); assert (c.next_update-c.last_update).days==30' '$T/d30.pem'"
 
+check "--days past the intermediate's notAfter: nextUpdate is its notAfter" sh -c "'$PINCA' crl --days 3650 $PF >'$T/dmax.pem' &&
+  '$PY' -c 'import sys; from cryptography import x509; c=x509.load_pem_x509_crl(open(sys.argv[1],\"rb\").read()); i=x509.load_pem_x509_certificate(open(sys.argv[2],\"rb\").read()); assert (i.not_valid_after-c.last_update).days < 3650, \"precondition\"; assert c.next_update == i.not_valid_after, (c.next_update, i.not_valid_after)' '$T/dmax.pem' '$T/int.pem' &&
+  openssl crl -in '$T/dmax.pem' -noout -CAfile '$T/int.pem'"
+
 # The root's CRL revokes the intermediate; every leaf under it then fails -crl_check_all.
 check "root CRL before any revocation (365 days)" "$PINCA" crl --ca root --out "$T/root0.pem" "${PASS[@]}"
 check "root CRL verifies against the root" openssl crl -in "$T/root0.pem" -noout -CAfile "$T/root.pem"
@@ -117,9 +121,9 @@ for leaf in alpha charlie; do
     openssl verify -crl_check_all -CAfile '$T/root.pem' -untrusted '$T/int.pem' -CRLfile '$T/crl1.pem' \
       -CRLfile '$T/root1.pem' '$T/$leaf.pem' >'$T/v' 2>&1; [ \$? -ne 0 ] && grep -q 'certificate revoked' '$T/v'"
 done
-check "the root's CRL numbers are its own (intermediate is at 7)" test "$(sqlite3 "$PINCA_DIR/pinca.db" \
-  "SELECT group_concat(m) FROM (SELECT max(number) m FROM crls GROUP BY issuer_id ORDER BY issuer_id)")" = "2,7"
-check "crl wrote audit records" test "$(sqlite3 "$PINCA_DIR/pinca.db" "SELECT count(*) FROM audit WHERE action = 'crl'")" = 9
+check "the root's CRL numbers are its own (intermediate is at 8)" test "$(sqlite3 "$PINCA_DIR/pinca.db" \
+  "SELECT group_concat(m) FROM (SELECT max(number) m FROM crls GROUP BY issuer_id ORDER BY issuer_id)")" = "2,8"
+check "crl wrote audit records" test "$(sqlite3 "$PINCA_DIR/pinca.db" "SELECT count(*) FROM audit WHERE action = 'crl'")" = 10
 refuse "a revoked intermediate issues nothing more" 1 "was revoked on" "$PINCA" issue --name after --dns localhost --key-out "$T/after.key" "${PASS[@]}"
 check "--ca standby makes the standby's empty CRL" sh -c "'$PINCA' crl --ca standby $PF | openssl crl -noout -CAfile '$T/standby.pem'"
 
