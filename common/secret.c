@@ -239,7 +239,9 @@ secret_from_tty(const char *what, int confirm, struct secret **out)
 	}
 	snprintf(prompt, sizeof(prompt), "passphrase for %s: ", what);
 	rc = secret_prompt(fd, prompt, out);
-	if (rc == RC_OK && confirm) {
+	/* A new passphrase too short to be accepted (secret_read says so) is
+	 * not asked for again. */
+	if (rc == RC_OK && confirm && (*out)->len >= SECRET_MIN_NEW) {
 		snprintf(prompt, sizeof(prompt), "passphrase for %s (again): ", what);
 		rc = secret_prompt(fd, prompt, &again);
 		if (rc == RC_OK && ((*out)->len != again->len ||

@@ -139,8 +139,9 @@ before=$(state_of)
 refuse "mismatched confirmation refused" 1 "^pinca: the two passphrases differ$" \
   on_tty "$T/tty1" "$(typed "$R1" "$GOOD" "$R2" "$OTHER")" "$PINCA" ca root --cn "TTY Root"
 shown_ok "mismatch: both prompts shown, echo off, no passphrase shown" "$T/tty1" "$R1" "$R2"
-refuse "short typed passphrase refused" 1 "shorter than 8" \
-  on_tty "$T/tty2" "$(typed "$R1" short7 "$R2" short7)" "$PINCA" ca root --cn "TTY Root"
+refuse "short typed passphrase refused before the confirmation" 1 "shorter than 8" \
+  on_tty "$T/tty2" "$(typed "$R1" short7)" "$PINCA" ca root --cn "TTY Root"
+check "no second prompt after a short passphrase" sh -c "! grep -qF '(again)' '$T/tty2'"
 check "refusals left no key and the same database" test "$before" = "$(state_of)" -a "$(keys_count)" = 0
 
 # Type-ahead: the passphrase typed the moment the prompt appears must be
