@@ -286,12 +286,12 @@ cmd_ca_intermediate(int argc, char **argv)
 	rc = RC_FAIL;
 	/* One passphrase serves both keys unless --root-pass-* says otherwise;
 	 * it is read once (an environment variable is scrubbed after reading). */
-	if (separate_root_pass && (sg = signer_open(ctx.dir, &root, &root_src, NULL)) == NULL)
+	if (separate_root_pass && (sg = signer_open(ctx.dir, &root, &root_src, NULL, &rc)) == NULL)
 		goto out;
 	if ((rc = secret_read(&src, "the new intermediate key", 1, &pass)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
-	if (!separate_root_pass && (sg = signer_open(ctx.dir, &root, &src, pass)) == NULL)
+	if (!separate_root_pass && (sg = signer_open(ctx.dir, &root, &src, pass, &rc)) == NULL)
 		goto out;
 	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
 		goto out;

@@ -261,7 +261,7 @@ cmd_ca_sign(int argc, char **argv)
 	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
 		goto out;
 	p.crl_url = crl_url;
-	if ((sg = signer_open(ctx.dir, &root, &src, NULL)) == NULL)
+	if ((sg = signer_open(ctx.dir, &root, &src, NULL, &rc)) == NULL)
 		goto out;
 	if ((cert = intermediate_build(sg, pub, &p, serial)) == NULL ||
 	    ca_record_from_cert(&rec, cert, "intermediate", "active", type, NULL, root.id) != RC_OK)

@@ -275,21 +275,27 @@ key_load_with(const char *path, const struct secret *pass, const char *what)
 }
 
 EVP_PKEY *
-key_load(const char *path, const struct pass_source *src, const char *what)
+key_load(const char *path, const struct pass_source *src, const char *what, int *rc)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
 	struct secret *pass = NULL;
 	EVP_PKEY *pkey = NULL;
+	int r;
 
+	if (rc)
+		*rc = RC_FAIL;
 	/* Ask for a passphrase only when the file needs one. */
 	if (file_read_all(path, 1 << 20, &data, &len) != RC_OK)
 		return NULL;
 	if (memmem(data, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) != NULL) {
 		struct pass_source s = *src;
 		s.none = 0;
-		if (secret_read(&s, what, 0, &pass) != RC_OK)
+		if ((r = secret_read(&s, what, 0, &pass)) != RC_OK) {
+			if (rc)
+				*rc = r;
 			goto out;
+		}
 	}
 	pkey = key_load_mem(data, len, path, pass, what);
 out:

@@ -34,8 +34,10 @@ EVP_PKEY *key_generate(enum key_type t);
  * pass is NULL. Never replaces an existing file. */
 int key_write(const char *path, EVP_PKEY *pkey, const struct secret *pass);
 /* Reads a private key. If the file is encrypted the passphrase is read from
- * src (prompting on a TTY if need be). Caller frees. NULL on failure. */
-EVP_PKEY *key_load(const char *path, const struct pass_source *src, const char *what);
+ * src (prompting on a TTY if need be). Caller frees. NULL on failure, with
+ * *rc (if not NULL) RC_USAGE when no passphrase source was given (no file,
+ * no variable, no terminal), else RC_FAIL. */
+EVP_PKEY *key_load(const char *path, const struct pass_source *src, const char *what, int *rc);
 /* Reads a private key with an already read passphrase (NULL: unencrypted). */
 EVP_PKEY *key_load_with(const char *path, const struct secret *pass, const char *what);
 

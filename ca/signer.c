@@ -42,25 +42,26 @@ signer_from_key(EVP_PKEY *key, X509 *cert)
 
 struct signer *
 signer_open(const char *cadir, const struct ca_record *ca, const struct pass_source *src,
-    const struct secret *pass)
+    const struct secret *pass, int *rc)
 {
 	char path[4096], what[256];
 	struct signer *sg = NULL;
-	EVP_PKEY *key;
+	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	unsigned char *spki = NULL;
 	size_t spki_len = 0;
+	int why = RC_FAIL;
 
 	if (ca->key_path == NULL) {
 		pinca_warnx("the key of %s '%s' is not held in this CA directory", ca->role, ca->cn);
-		return NULL;
+		goto out;
 	}
 	if (cadir_path(path, sizeof(path), cadir, ca->key_path) != RC_OK)
-		return NULL;
+		goto out;
 	snprintf(what, sizeof(what), "the %s key", ca->role);
-	key = pass ? key_load_with(path, pass, what) : key_load(path, src, what);
+	key = pass ? key_load_with(path, pass, what) : key_load(path, src, what, &why);
 	if (key == NULL)
-		return NULL;
+		goto out;
 	/* The key must be the one the database says this CA has. */
 	if (spki_der_of_pkey(key, &spki, &spki_len) != RC_OK)
 		goto out;
@@ -78,6 +79,8 @@ signer_open(const char *cadir, const struct ca_record *ca, const struct pass_sou
 	if ((sg = signer_from_key(key, cert)) != NULL)
 		sg->ca_id = ca->id;
 out:
+	if (sg == NULL && rc)
+		*rc = why;
 	OPENSSL_free(spki);
 	X509_free(cert);
 	EVP_PKEY_free(key);

@@ -18,9 +18,11 @@ struct signer;
 /* Opens the signing key of a CA record held in this directory: with pass
  * when given, else reading the passphrase from src only if the key file is
  * encrypted. A record without a certificate (a pending CA) gives a signer
- * with no certificate. Returns NULL with a message. */
+ * with no certificate. Returns NULL with a message, setting *rc (if rc is
+ * not NULL) to RC_USAGE when the key needs a passphrase and none was given
+ * (no file, no variable, no terminal), else to RC_FAIL. */
 struct signer *signer_open(const char *cadir, const struct ca_record *ca,
-    const struct pass_source *src, const struct secret *pass);
+    const struct pass_source *src, const struct secret *pass, int *rc);
 /* Wraps a key already in memory (a new root signing itself). Takes a reference. */
 struct signer *signer_from_key(EVP_PKEY *key, X509 *cert);
 void signer_free(struct signer *sg);

@@ -53,8 +53,10 @@ issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer
 	/* signer_open decodes (and so checks) the stored certificate; the chain
 	 * file is its DER in PEM armour, with no second decode (in OpenSSL 3 a
 	 * certificate decode costs as much as the signature). */
-	if ((is->sg = signer_open(ctx->dir, &is->ca, src, NULL)) == NULL)
-		goto fail;
+	if ((is->sg = signer_open(ctx->dir, &is->ca, src, NULL, &rc)) == NULL) {
+		issuer_close(is);
+		return rc;
+	}
 	if (strcmp(is->ca.role, "intermediate") == 0)
 		is->chain_pem = pem_from_der(PEM_STRING_X509, is->ca.der, is->ca.der_len);
 	else

@@ -208,7 +208,7 @@ cmd_crl(int argc, char **argv)
 	 * long as the CRL says it is current. */
 	if (ca.not_after > req.this_update && req.next_update > ca.not_after)
 		req.next_update = ca.not_after;
-	if ((sg = signer_open(ctx.dir, &ca, &a.src, NULL)) == NULL)
+	if ((sg = signer_open(ctx.dir, &ca, &a.src, NULL, &rc)) == NULL)
 		goto out;
 	if (crl_make(&ctx, sg, &req, &c) != RC_OK)
 		goto out;

@@ -214,11 +214,15 @@ check "issue killed by ^C at the prompt, echo back on (status $st)" test "$st" =
 check "refused and interrupted issues changed nothing and wrote no file" \
   test "$before" = "$(state_of)" -a ! -e "$T/bad.key" -a ! -e "$T/bad.pem"
 
-# No controlling terminal and no pass file: one line, no hang. (A command
-# that creates a key exits 2 here, a usage error; one that opens a key
-# through signer_open exits 1, the status being lost on the way.)
-refuse "no terminal: issue says so in one line, no hang" 1 "^pinca: no passphrase for the intermediate key: use --pass-file" \
+# No controlling terminal and no pass file: one line, no hang, and the same
+# usage status (2) whether the command creates a key or opens one.
+refuse "no terminal: issue says so in one line, no hang" 2 "^pinca: no passphrase for the intermediate key: use --pass-file" \
   timeout 20 setsid -w "$PINCA" issue --name bad --dns bad.example.com --key-out "$T/bad.key" </dev/null
+refuse "no terminal: crl says so in one line, status 2" 2 "^pinca: no passphrase for the intermediate key: use --pass-file" \
+  timeout 20 setsid -w "$PINCA" crl </dev/null
+printf '{"name": "bad", "dns": ["bad.example.com"], "key_out": "%s"}\n' "$T/bad.key" >"$T/bad.jsonl"
+refuse "no terminal: issue --batch says so in one line, status 2" 2 "^pinca: no passphrase for the intermediate key: use --pass-file" \
+  timeout 20 setsid -w "$PINCA" issue --batch "$T/bad.jsonl" </dev/null
 refuse "no terminal: ca intermediate says so in one line, no hang" 2 "^pinca: no passphrase for the new intermediate key: use --pass-file" \
   timeout 20 setsid -w "$PINCA" ca intermediate --cn "TTY Issuing CA 2" </dev/null
 check "no terminal changed nothing" test "$before" = "$(state_of)" -a ! -e "$T/bad.key"

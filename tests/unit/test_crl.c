@@ -162,7 +162,7 @@ main(void)
 	}
 	snprintf(path, sizeof(path), "%s/pinca.db", dir);
 	if (store_open(path, 1, &st) != RC_OK || store_ca_insert(st, &rec) != RC_OK ||
-	    (sg = signer_open(dir, &rec, &src, NULL)) == NULL) {
+	    (sg = signer_open(dir, &rec, &src, NULL, NULL)) == NULL) {
 		CHECK(0, "open the store and the signer");
 		goto out;
 	}
