@@ -36,6 +36,7 @@ check "no key left for the failed request" test ! -e "$O/bad1.key"
 printf '{"name": "in1", "dns": ["in1.example.com"], "key_out": "%s"}\n' "$O/in1.key" >"$T/one.jsonl"
 check "batch from stdin" sh -c "'$PINCA' issue --batch - ${PASS[*]} <'$T/one.jsonl' | grep -q '\"serial\"'"
 refuse "batch with flags is a usage error" 2 "batch" "$PINCA" issue --batch "$T/one.jsonl" --name x "${PASS[@]}"
+refuse "a directory as the batch file fails (it used to exit 0)" 1 "cannot read .*Is a directory" "$PINCA" issue --batch "$O" "${PASS[@]}"
 
 # Output files: a new path is linked into place, an existing file (or a
 # symlink) is replaced whole; mode 0644 whatever the umask; no temporaries.
