@@ -66,12 +66,22 @@ job_key_from_csr(struct issue_job *job)
 	return rc;
 }
 
+/* Checks that an output path's directory exists (once per batch group). */
 static int
 job_check_parent(const struct issue_job *job, const char *path)
 {
 	if (path == NULL || dir_memo_holds(job->memo, path))
 		return RC_OK;
 	return file_check_parent(path);
+}
+
+/* Sets *abs to an output path made absolute for the lineage record. */
+static int
+job_resolve(const struct issue_job *job, const char *path, char **abs)
+{
+	if (path == NULL)
+		return RC_OK;
+	return (*abs = leaf_abs_path(path, job->memo)) != NULL ? RC_OK : RC_FAIL;
 }
 
 int
@@ -107,10 +117,10 @@ job_prepare(struct issuer *is, struct issue_job *job)
 		pinca_warnx("%s already exists; refusing to overwrite a key", job->key_out);
 		return RC_FAIL;
 	}
-	if ((job->key_out && (job->abs_key = leaf_abs_path(job->key_out, job->memo)) == NULL) ||
-	    (job->cert_out && (job->abs_cert = leaf_abs_path(job->cert_out, job->memo)) == NULL) ||
-	    (job->chain_out && (job->abs_chain = leaf_abs_path(job->chain_out, job->memo)) == NULL) ||
-	    (job->fullchain_out && (job->abs_fullchain = leaf_abs_path(job->fullchain_out, job->memo)) == NULL))
+	if (job_resolve(job, job->key_out, &job->abs_key) != RC_OK ||
+	    job_resolve(job, job->cert_out, &job->abs_cert) != RC_OK ||
+	    job_resolve(job, job->chain_out, &job->abs_chain) != RC_OK ||
+	    job_resolve(job, job->fullchain_out, &job->abs_fullchain) != RC_OK)
 		return RC_FAIL;
 	if (job->csr_path)
 		rc = job_key_from_csr(job);
