@@ -329,6 +329,22 @@ def fmt_count(n):
 BATCH_ROUNDS = 1 if QUICK else 3
 
 
+def pinca_batch(env, csrs, prefix, outdir=None):
+    """One `pinca issue --batch` of csrs on one core (cert_out into outdir if
+    given): (certificates committed per CPU second, CPU seconds, committed)."""
+    bf = os.path.join(W, prefix + "batch.jsonl")
+    with open(bf, "w") as f:
+        for i, c in enumerate(csrs):
+            req = {"name": "%s%d" % (prefix, i), "csr": c}
+            if outdir:
+                req["cert_out"] = os.path.join(outdir, "%s%d.pem" % (prefix, i))
+            f.write(json.dumps(req) + "\n")
+    before = count_certs(env)
+    _, cpu = timed(one_core() + [PINCA, "issue", "--batch", bf], env)
+    committed = count_certs(env) - before
+    return committed / cpu, cpu, committed
+
+
 def part_batch(ctx):
     """2. batch certificates per CPU second on one core."""
     env = dict(ctx["env_batch"])
@@ -339,32 +355,17 @@ def part_batch(ctx):
     p_rates, nf_rates, big_rates, o_rates, ceilings, detail = [], [], [], [], [], []
     for r in range(BATCH_ROUNDS):
         warm(csrs)
+        # With output files; the same requests without them (what the CA
+        # itself costs); and once more into the database of part 1, which
+        # holds 100,000 certificates (the cost should not grow with it).
         out = os.path.join(W, "out-batch%d" % r)
         os.makedirs(out, exist_ok=True)
-        bf = os.path.join(W, "batch%d.jsonl" % r)
-        batch_file(bf, csrs, out, "b%d-" % r)
-        before = count_certs(env)
-        wall, cpu = timed(one_core() + [PINCA, "issue", "--batch", bf], env)
-        committed = count_certs(env) - before
-        p_rates.append(committed / cpu)
-        # The same requests without output files: what the CA itself costs.
-        bf2 = os.path.join(W, "batch-nofiles%d.jsonl" % r)
-        with open(bf2, "w") as f:
-            for i, c in enumerate(csrs):
-                f.write(json.dumps({"name": "nf%d-%d" % (r, i), "csr": c}) + "\n")
-        before2 = count_certs(env)
-        wall2, cpu2 = timed(one_core() + [PINCA, "issue", "--batch", bf2], env)
-        nf_rates.append((count_certs(env) - before2) / cpu2)
-        # The same once more into the database of part 1, which holds
-        # 100,000 certificates: the batch's cost should not grow with it.
-        big_env = ctx["env"]
-        bf3 = os.path.join(W, "batch-big%d.jsonl" % r)
-        with open(bf3, "w") as f:
-            for i, c in enumerate(csrs):
-                f.write(json.dumps({"name": "big%d-%d" % (r, i), "csr": c}) + "\n")
-        before3 = count_certs(big_env)
-        _, cpu3 = timed(one_core() + [PINCA, "issue", "--batch", bf3], big_env)
-        big_rates.append((count_certs(big_env) - before3) / cpu3)
+        rate, cpu, committed = pinca_batch(env, csrs, "b%d-" % r, out)
+        rate2, cpu2, _ = pinca_batch(env, csrs, "nf%d-" % r)
+        rate3, cpu3, _ = pinca_batch(ctx["env"], csrs, "big%d-" % r)
+        p_rates.append(rate)
+        nf_rates.append(rate2)
+        big_rates.append(rate3)
         cnf = ossl_ca(os.path.join(W, "ossl-batch%d" % r), ctx["int_cert"], ctx["int_key"], N_SMALL)
         owall, ocpu = timed(one_core() + ["openssl", "ca", "-config", cnf, "-batch", "-notext",
                                           "-out", os.path.join(W, "ossl-batch%d.pem" % r),
