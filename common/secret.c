@@ -140,7 +140,8 @@ prompt_signal(int sig)
 	raise(sig);
 }
 
-/* Installs (on = 1) or removes the handlers above, keeping the old actions. */
+/* Installs (on = 1) or removes the handlers above, keeping the old actions.
+ * A signal that is ignored (nohup's SIGHUP) stays ignored. */
 static void
 prompt_guard(int fd, const struct termios *saved, int on, struct sigaction old[PROMPT_NSIG])
 {
@@ -153,8 +154,11 @@ prompt_guard(int fd, const struct termios *saved, int on, struct sigaction old[P
 		sa.sa_handler = prompt_signal;
 		sa.sa_flags = SA_RESETHAND;
 		sigemptyset(&sa.sa_mask);
+		memset(old, 0, PROMPT_NSIG * sizeof(*old));	/* SIG_DFL if a query fails */
 		for (size_t i = 0; i < PROMPT_NSIG; i++)
-			sigaction(prompt_signals[i], &sa, &old[i]);
+			if (sigaction(prompt_signals[i], NULL, &old[i]) == 0 &&
+			    old[i].sa_handler != SIG_IGN)
+				sigaction(prompt_signals[i], &sa, NULL);
 	} else {
 		for (size_t i = 0; i < PROMPT_NSIG; i++)
 			sigaction(prompt_signals[i], &old[i], NULL);

@@ -214,6 +214,16 @@ check "issue killed by ^C at the prompt, echo back on (status $st)" test "$st" =
 check "refused and interrupted issues changed nothing and wrote no file" \
   test "$before" = "$(state_of)" -a ! -e "$T/bad.key" -a ! -e "$T/bad.pem"
 
+# A signal pinca was started with ignored (nohup, trap '') stays ignored at
+# the prompt: ^C does nothing and the passphrase typed after it is taken.
+on_tty "$T/tty11" "[[\"expect\",\"$K\"],[\"quiet\",\"\"],[\"send\",\"\\u0003\"],[\"send\",\"$GOOD\\n\"]]" \
+  sh -c 'trap "" INT; exec "$0" "$@"' "$PINCA" issue --name ign --dns ign.example.com \
+  --key-out "$T/ign.key" --cert-out "$T/ign.pem" >"$T/ign.out" 2>&1
+st=$?
+check "with SIGINT ignored, ^C at the prompt is ignored too (status $st)" sh -c "[ $st = 0 ] &&
+  openssl verify -CAfile '$T/root.pem' -untrusted '$T/int.pem' '$T/ign.pem'"
+before=$(state_of)
+
 # No controlling terminal and no pass file: one line, no hang, and the same
 # usage status (2) whether the command creates a key or opens one.
 refuse "no terminal: issue says so in one line, no hang" 2 "^pinca: no passphrase for the intermediate key: use --pass-file" \
