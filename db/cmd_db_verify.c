@@ -100,14 +100,24 @@ cmd_db_check(int argc, char **argv)
 	return rc_exit(rc);
 }
 
-static const struct opt_spec audit_opts[] = { OPT_SPEC_DIR, OPT_SPEC_JSON, OPT_END_SPEC };
+enum { OPT_EXPECT = 20 };
+static const struct opt_spec audit_opts[] = {
+	OPT_SPEC_DIR,
+	{ "expect", 1, OPT_EXPECT, "HASH", "fail unless the record with this hash still verifies" },
+	OPT_SPEC_JSON,
+	OPT_END_SPEC,
+};
 static const struct cmd_help audit_help = {
-	"db audit", "[--json]",
+	"db audit", "[--expect HASH] [--json]",
 	"Prints the audit log, one record per state change (time, user, host,\n"
 	"command, action, objects), and verifies its hash chain from the first\n"
 	"record to the last. A record that was edited, inserted or removed breaks\n"
 	"the chain there; exits 1 if it is broken. --json prints the records as\n"
-	"one JSON array, each with \"ok\" saying whether its link verifies.",
+	"one JSON array, each with \"ok\" saying whether its link verifies.\n"
+	"A chain whose newest records were removed is still a valid chain: keep\n"
+	"the last hash printed (the text form's last line) where the CA host\n"
+	"cannot write, and pass it to --expect later; exits 1 if no record with\n"
+	"that hash verifies any more.",
 	audit_opts,
 };
 
@@ -117,6 +127,8 @@ struct audit_output {
 	long records, broken;
 	int64_t first_broken;
 	char last_hash[65];
+	const char *expect;	/* lowercase hex, or NULL */
+	int64_t expect_seq;	/* the record that has it (and verifies), or 0 */
 };
 
 /* A record as JSON: objects parsed back into JSON, time as RFC 3339. */
@@ -144,6 +156,8 @@ audit_one(const struct audit_record *r, int ok, void *arg)
 	if (!ok && out->broken++ == 0)
 		out->first_broken = r->seq;
 	snprintf(out->last_hash, sizeof(out->last_hash), "%s", r->hash ? r->hash : "");
+	if (ok && out->expect && r->hash && strcmp(r->hash, out->expect) == 0)
+		out->expect_seq = r->seq;
 	if (out->json)
 		return db_json_stream_item(&out->js, audit_json(r, ok));
 	time_rfc3339(r->at, at, sizeof(at));
@@ -156,12 +170,32 @@ audit_one(const struct audit_record *r, int ok, void *arg)
 	return 0;
 }
 
+/* A record hash as given on the command line: 64 hex digits, either case,
+ * into lowercase (as stored). */
+static int
+audit_parse_hash(const char *s, char out[65])
+{
+	size_t i;
+
+	for (i = 0; i < 64 && s[i] != '\0'; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		out[i] = c;
+	}
+	out[i] = '\0';
+	return i == 64 && s[i] == '\0' ? 0 : -1;
+}
+
 int
 cmd_db_audit(int argc, char **argv)
 {
 	const char *flag_dir = NULL, *arg;
 	struct audit_output out;
 	struct ca_context ctx;
+	char expect[65];
 	struct opts o;
 	char **rest;
 	int id, rc;
@@ -173,6 +207,12 @@ cmd_db_audit(int argc, char **argv)
 			flag_dir = arg;
 		else if (id == OPT_JSON)
 			out.json = 1;
+		else if (id == OPT_EXPECT) {
+			if (audit_parse_hash(arg, expect) != 0)
+				return rc_exit(opts_usage_error(&audit_help, "--expect takes a record "
+				    "hash: 64 hexadecimal digits, as db audit prints it"));
+			out.expect = expect;
+		}
 	}
 	if (opts_rest(&o, &rest) != 0)
 		return rc_exit(opts_usage_error(&audit_help, "db audit takes no arguments"));
@@ -181,10 +221,17 @@ cmd_db_audit(int argc, char **argv)
 	rc = store_audit_each(ctx.st, audit_one, &out);
 	if (rc == RC_OK && out.json)
 		rc = db_json_stream_end(&out.js);
-	else if (rc == RC_OK)
+	else if (rc == RC_OK) {
+		/* The last line is always the summary, so scripts can take
+		 * the last hash from it with or without --expect. */
+		if (out.expect && out.expect_seq)
+			printf("expected hash: record %lld (%lld record%s after it)\n",
+			    (long long)out.expect_seq, (long long)(out.records - out.expect_seq),
+			    out.records - out.expect_seq == 1 ? "" : "s");
 		printf("%ld records; %s; last hash %s\n", out.records,
 		    out.broken ? "hash chain BROKEN" : "hash chain intact",
 		    out.last_hash[0] ? out.last_hash : "-");
+	}
 	if (rc == RC_OK && fflush(stdout) == EOF) {
 		pinca_warnx("cannot write to standard output");
 		rc = RC_FAIL;
@@ -192,6 +239,11 @@ cmd_db_audit(int argc, char **argv)
 	if (rc == RC_OK && out.broken) {
 		pinca_warnx("the audit log's hash chain breaks at record %lld (%ld bad link%s)",
 		    (long long)out.first_broken, out.broken, out.broken == 1 ? "" : "s");
+		rc = RC_FAIL;
+	}
+	if (out.expect && out.expect_seq == 0 && (rc == RC_OK || out.broken)) {
+		pinca_warnx("no record of the audit log has the expected hash %s: records were "
+		    "removed from its end or the log was replaced", out.expect);
 		rc = RC_FAIL;
 	}
 	ca_context_close(&ctx);

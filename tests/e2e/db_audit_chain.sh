@@ -51,4 +51,26 @@ D=$(tampered insert "UPDATE audit SET seq=seq+1 WHERE seq>=6; INSERT INTO audit 
 refuse "an inserted record breaks the chain" 1 "breaks at record 6" "$PINCA" db audit --dir "$D"
 refuse "db check reports a broken chain too" 1 "problem" "$PINCA" db check --dir "$D"
 refuse "db audit takes no arguments" 2 "no arguments" "$PINCA" db audit extra
+
+# Removing the newest records leaves a valid chain; --expect with a last
+# hash recorded earlier is what shows it.
+last=$("$PINCA" db audit | tail -n 1 | sed -n 's/.*; last hash \([0-9a-f]\{64\}\)$/\1/p')
+fourth=$(sqlite3 "$DB" 'SELECT hash FROM audit WHERE seq=4')
+check "the text form's last line gives the last record's hash" test "$last" = "$(sqlite3 "$DB" 'SELECT hash FROM audit ORDER BY seq DESC LIMIT 1')"
+check "--expect with the current last hash passes" "$PINCA" db audit --expect "$last"
+"$PINCA" db audit --expect "$last" >"$T/stdout"
+check "and says which record has it" grep -qx "expected hash: record $rows (0 records after it)" "$T/stdout"
+check "its last line is still the summary with the last hash" sh -c "tail -n 1 '$T/stdout' | grep -qx '$rows records; hash chain intact; last hash $last'"
+check "--expect takes the hash in capitals too" "$PINCA" db audit --expect "$(echo "$last" | tr a-f A-F)"
+check "--expect with an older record's hash passes" "$PINCA" db audit --json --expect "$fourth"
+D=$(tampered truncate "DELETE FROM audit WHERE seq=$rows")
+check "a log without its newest record still verifies as a chain" "$PINCA" db audit --dir "$D"
+refuse "but not with --expect of the hash it had last" 1 "no record of the audit log has the expected hash $last" "$PINCA" db audit --dir "$D" --expect "$last"
+refuse "nor with --json" 1 "records were removed from its end" "$PINCA" db audit --dir "$D" --json --expect "$last"
+check "an older record's hash is still found there" "$PINCA" db audit --dir "$D" --expect "$fourth"
+D=$(tampered replace "DELETE FROM audit; INSERT INTO audit SELECT * FROM audit WHERE 0")
+refuse "nor in an emptied log" 1 "expected hash" "$PINCA" db audit --dir "$D" --expect "$fourth"
+refuse "--expect refuses a short hash" 2 "64 hexadecimal digits" "$PINCA" db audit --expect "${last:1}"
+refuse "--expect refuses a hash with a non-hex digit" 2 "64 hexadecimal digits" "$PINCA" db audit --expect "g${last:1}"
+refuse "--expect refuses a longer string" 2 "64 hexadecimal digits" "$PINCA" db audit --expect "${last}0"
 finish
