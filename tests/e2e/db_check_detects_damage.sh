@@ -25,6 +25,28 @@ sqlite3 "$D/pinca.db" "UPDATE certificates SET pin='sha256/AAAAAAAAAAAAAAAAAAAAA
 refuse "an edited pin column fails db check" 1 "1 problem found" "$PINCA" db check --dir "$D"
 check "the report names the row and the column" grep -q "^certificate $S: pin column" "$T/stdout"
 
+D=$(copy_ca fp)
+sqlite3 "$D/pinca.db" "UPDATE certificates SET sha256_fingerprint='$(printf '%064d' 0)' WHERE serial='$S'"
+refuse "an edited sha256_fingerprint column fails db check" 1 "1 problem found" "$PINCA" db check --dir "$D"
+check "the report gives the hash of the stored DER" grep -q "^certificate $S: sha256_fingerprint column 0*, the DER hashes to $(openssl x509 -in "$T/h3.pem" -outform der | sha256sum | cut -c1-64)" "$T/stdout"
+
+# An RSA leaf takes d2i_X509 (the P-256 ones a faster reader); damage to
+# its signature is found all the same.
+D=$(copy_ca rsa)
+"$PINCA" issue --dir "$D" --name hr --dns hr.example.com --key rsa-2048 --key-out "$T/hr.key" --cert-out "$T/hr.pem" >/dev/null
+check "an RSA leaf passes db check" "$PINCA" db check --dir "$D"
+SR=$(openssl x509 -in "$T/hr.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)
+"$PY" - "$D/pinca.db" "$SR" <<'EOF'
+import sqlite3, sys, hashlib
+db = sqlite3.connect(sys.argv[1]); s = sys.argv[2]
+der = bytearray(db.execute("SELECT der FROM certificates WHERE serial=?", (s,)).fetchone()[0])
+der[-3] ^= 0x55
+db.execute("UPDATE certificates SET der=?, sha256_fingerprint=? WHERE serial=?", (bytes(der), hashlib.sha256(der).hexdigest(), s))
+db.commit()
+EOF
+refuse "a broken RSA signature fails db check" 1 "1 problem found" "$PINCA" db check --dir "$D"
+check "the report says that signature does not verify" grep -q "^certificate $SR: the signature does not verify" "$T/stdout"
+
 D=$(copy_ca sig)
 "$PY" - "$D/pinca.db" "$S" <<'EOF'
 import sqlite3, sys, hashlib
