@@ -1,4 +1,4 @@
-/* certfast: decodes a CA certificate with an EC P-256/P-384 key without
+/* certfast: decodes a certificate with an EC P-256/P-384 key without
  * OpenSSL 3.0's OSSL_DECODER machinery. d2i_X509 decodes the subject public
  * key through a new OSSL_DECODER context every time (3.0 tries the legacy
  * decoder only when an ENGINE claims the key type), and setting that context

@@ -1,4 +1,5 @@
-/* certfast: a direct decoder for CA certificates with EC P-256/P-384 keys,
+/* certfast: a direct decoder for certificates with EC P-256/P-384 keys (the
+ * CA certificate a signer loads, the leaves db check reads),
  * beside d2i_X509 (which decodes every key through OSSL_DECODER). */
 #ifndef PINCA_CERTFAST_H
 #define PINCA_CERTFAST_H

@@ -16,7 +16,7 @@
 #include "common/output.h"
 
 enum { OPT_FORMAT = 20, OPT_DOMAIN, OPT_SUBDOMAINS, OPT_EXPIRATION, OPT_LEAF, OPT_OUT,
-	OPT_RAW_DIR, OPT_RAW_NAME };
+	OPT_RAW_DIR, OPT_RAW_NAME, OPT_RAW_DER };
 
 #define HPKP_DEFAULT_MAX_AGE 5184000L	/* 60 days */
 
@@ -30,12 +30,13 @@ static const struct opt_spec pins_opts[] = {
 	{ "out", 1, OPT_OUT, "FILE", "write the configuration to FILE instead of stdout" },
 	{ "raw-dir", 1, OPT_RAW_DIR, "DIR", "also write each root certificate to DIR/NAME_ROLE.pem (Android res/raw)" },
 	{ "raw-name", 1, OPT_RAW_NAME, "NAME", "prefix of the raw resource names (default pinca)" },
+	{ "raw-der", 0, OPT_RAW_DER, NULL, "write them as DER, NAME_ROLE.der (an iOS bundle's anchors)" },
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help pins_help = {
 	"pins", "[--format F] [--domain HOST]... [--include-subdomains] [--expiration YYYY-MM-DD] "
-	"[--leaf NAME] [--out FILE] [--raw-dir DIR]",
+	"[--leaf NAME] [--out FILE] [--raw-dir DIR [--raw-name NAME] [--raw-der]]",
 	"Writes the pin configuration apps should carry: by default the primary and\n"
 	"the standby root (both keys, so the standby is the backup pin). A pin is\n"
 	"sha256/ + base64 of SHA-256 over the DER SubjectPublicKeyInfo (RFC 7469).\n"
@@ -50,6 +51,7 @@ struct pins_request {
 	char domains[PIN_DOMAINS_MAX][254];
 	size_t ndomains;
 	int include_subdomains;
+	int raw_der;		/* --raw-der: DER files instead of PEM */
 };
 
 /* Checks --expiration: a real calendar date after today (UTC); sets the
@@ -121,6 +123,7 @@ pins_parse(int argc, char **argv, struct pins_request *rq, const char **flag_dir
 		case OPT_OUT: rq->out = arg; break;
 		case OPT_RAW_DIR: rq->raw_dir = arg; break;
 		case OPT_RAW_NAME: rq->raw_name = arg; break;
+		case OPT_RAW_DER: rq->raw_der = 1; break;
 		case OPT_EXPIRATION: rq->expiration = arg; break;
 		case OPT_FORMAT:
 			if (pin_format_parse(arg, &rq->format) != RC_OK)
@@ -134,6 +137,9 @@ pins_parse(int argc, char **argv, struct pins_request *rq, const char **flag_dir
 	}
 	if (rq->expiration && (rc = expiration_check(rq->expiration, max_age)) != RC_OK)
 		return rc;
+	if (rq->raw_der && rq->raw_dir == NULL)
+		return opts_usage_error(&pins_help, "--raw-der says how --raw-dir writes the "
+		    "certificates: give --raw-dir DIR too");
 	if (!resource_name_valid(rq->raw_name))
 		return opts_usage_error(&pins_help, "--raw-name '%s': Android resource names are "
 		    "[a-z][a-z0-9_]*", rq->raw_name);
@@ -148,7 +154,9 @@ pins_parse(int argc, char **argv, struct pins_request *rq, const char **flag_dir
 }
 
 /* Writes each root certificate to DIR/PREFIX_ROLE.pem (PEM and nothing
- * else, as an Android raw resource wants) and names it in ps->anchors. */
+ * else, as an Android raw resource wants) or, with --raw-der, to
+ * DIR/PREFIX_ROLE.der (the bytes SecCertificateCreateWithData takes), and
+ * names it in ps->anchors. */
 static int
 anchors_collect(const struct pins_request *rq, struct ca_record *roots, int nroots,
     struct pin_set *ps)
@@ -156,26 +164,31 @@ anchors_collect(const struct pins_request *rq, struct ca_record *roots, int nroo
 	for (int i = 0; i < nroots; i++) {
 		char path[4096];
 		X509 *x;
-		char *pem;
+		char *pem = NULL;
 		int rc;
 
 		snprintf(ps->anchors[ps->nanchors++], sizeof(ps->anchors[0]), "%s_%s", rq->raw_name,
 		    roots[i].role);
 		if (rq->raw_dir == NULL)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s.pem", rq->raw_dir,
-		    ps->anchors[ps->nanchors - 1]) >= sizeof(path)) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s.%s", rq->raw_dir,
+		    ps->anchors[ps->nanchors - 1], rq->raw_der ? "der" : "pem") >= sizeof(path)) {
 			pinca_warnx("--raw-dir path is too long");
 			return RC_FAIL;
 		}
+		/* Parsed either way, so a damaged row is never shipped. */
 		x = cert_from_der(roots[i].der, roots[i].der_len);
-		pem = x ? cert_to_pem(x) : NULL;
+		if (x && !rq->raw_der)
+			pem = cert_to_pem(x);
 		X509_free(x);
-		if (pem == NULL) {
+		if (x == NULL || (!rq->raw_der && pem == NULL)) {
 			pinca_warnx("the stored certificate of root '%s' is damaged", roots[i].cn);
 			return RC_FAIL;
 		}
-		rc = file_write_atomic(path, pem, strlen(pem), 0644, 0);
+		if (rq->raw_der)
+			rc = file_write_atomic(path, roots[i].der, roots[i].der_len, 0644, 0);
+		else
+			rc = file_write_atomic(path, pem, strlen(pem), 0644, 0);
 		free(pem);
 		if (rc != RC_OK)
 			return rc;

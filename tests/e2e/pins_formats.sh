@@ -37,6 +37,24 @@ import sys, xml.etree.ElementTree as ET
 ps = ET.fromstring(sys.stdin.read()).find(\"domain-config/pin-set\")
 assert ps is not None and ps.get(\"expiration\") is None and len(ps) == 2'"
 
+# --- iOS --- (the anchors an app bundles are DER: SecCertificateCreateWithData)
+mkdir -p "$T/der"
+check "--raw-der writes the roots as DER files" "$PINCA" pins --format ios --domain api.example.com --raw-dir "$T/der" --raw-der
+check "the DER primary root is exactly the root certificate" sh -c "openssl x509 -in '$T/root.pem' -outform der | cmp -s - '$T/der/pinca_root.der'"
+check "the DER standby root is exactly the standby certificate" sh -c "openssl x509 -in '$T/standby.pem' -outform der | cmp -s - '$T/der/pinca_standby.der'"
+check "Python's cryptography reads them as DER with the pinned keys" "$PY" - "$T/der" "$R1" "$R2" <<'EOF'
+import base64, hashlib, sys
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+d, r1, r2 = sys.argv[1:]
+for name, pin in (("pinca_root", r1), ("pinca_standby", r2)):
+    c = x509.load_der_x509_certificate(open(f"{d}/{name}.der", "rb").read())
+    spki = c.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    assert base64.b64encode(hashlib.sha256(spki).digest()).decode() == pin, name
+EOF
+check "and no PEM files beside them" sh -c "[ -z \"\$(ls '$T/der' | grep -v '\\.der\$')\" ]"
+refuse "--raw-der without --raw-dir" 2 "give --raw-dir DIR too" "$PINCA" pins --raw-der
+
 # --- iOS ---
 check "ios plist: NSPinnedDomains, lowercase keys, CA identities" sh -c "'$PINCA' pins --format ios --domain API.Example.com --include-subdomains | '$PY' -c '
 import sys, plistlib

@@ -1,11 +1,15 @@
 /* fuzz_certs: certs_parse (ca/cert.c, what certs_load_file reads), then the
  * per-certificate helpers every command runs on what it loaded: pin,
- * fingerprint, serial, subject CN and SAN names. */
+ * fingerprint, serial, subject CN and SAN names. The input is also given to
+ * certfast_from_der (ca/certfast.c, the signer's and db check's reader) as
+ * DER: whatever it returns, d2i_X509 must read from the same bytes as the
+ * same certificate with the same public key. */
 #include <stdio.h>
 
 #include <openssl/err.h>
 
 #include "ca/cert.h"
+#include "ca/certfast.h"
 #include "common/err.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -32,10 +36,31 @@ fuzz_one_cert(X509 *x)
 	(void)asn1_time_unix(X509_get0_notAfter(x));
 }
 
+/* certfast gives the same certificate as d2i_X509, or none. */
+static void
+fuzz_certfast(const uint8_t *data, size_t size)
+{
+	X509 *fast = certfast_from_der(data, size), *ref;
+	const unsigned char *p = data;
+
+	if (fast == NULL)
+		return;
+	ref = d2i_X509(NULL, &p, (long)size);
+	FUZZ_ASSERT(ref != NULL && p == data + size);
+	FUZZ_ASSERT(X509_cmp(fast, ref) == 0);
+	FUZZ_ASSERT(EVP_PKEY_eq(X509_get0_pubkey(fast), X509_get0_pubkey(ref)) == 1);
+	FUZZ_ASSERT(X509_NAME_cmp(X509_get_subject_name(fast), X509_get_subject_name(ref)) == 0);
+	fuzz_one_cert(fast);
+	X509_free(ref);
+	X509_free(fast);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	STACK_OF(X509) *certs = certs_parse(data, size, "fuzz input");
+
+	fuzz_certfast(data, size);
 
 	if (certs != NULL) {
 		FUZZ_ASSERT(sk_X509_num(certs) > 0);
