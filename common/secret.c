@@ -3,6 +3,7 @@
  * inherit it), or from /dev/tty with echo off. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,18 @@ static struct termios prompt_saved;
 static const int prompt_signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
 #define PROMPT_NSIG (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
 
+/* Job control at the prompt: ^Z (SIGTSTP) and SIGCONT. A stopped pinca
+ * must give the shell back a terminal with echo, and a continued one must
+ * turn echo off again before it reads on: else after ^Z and fg the
+ * passphrase would be shown as it is typed. */
+static volatile sig_atomic_t prompt_stop, prompt_cont;
+
+struct prompt_actions {
+	struct sigaction fatal[PROMPT_NSIG];
+	struct sigaction tstp, cont;
+	int tstp_caught;	/* 0 when SIGTSTP was ignored: ^Z stays ignored */
+};
+
 /* Puts the terminal back and dies of the same signal (SA_RESETHAND has
  * restored its default action; it is delivered when the handler returns). */
 static void
@@ -140,45 +153,148 @@ prompt_signal(int sig)
 	raise(sig);
 }
 
+/* Only notes the signal: the read it interrupts (no SA_RESTART) returns
+ * EINTR, and secret_prompt does the rest outside the handler. */
+static void
+prompt_jobctl(int sig)
+{
+	if (sig == SIGTSTP)
+		prompt_stop = 1;
+	else
+		prompt_cont = 1;
+}
+
 /* Installs (on = 1) or removes the handlers above, keeping the old actions.
  * A signal that is ignored (nohup's SIGHUP) stays ignored. */
 static void
-prompt_guard(int fd, const struct termios *saved, int on, struct sigaction old[PROMPT_NSIG])
+prompt_guard(int fd, const struct termios *saved, int on, struct prompt_actions *old)
 {
 	struct sigaction sa;
 
 	if (on) {
 		prompt_saved = *saved;
 		prompt_fd = fd;
+		prompt_stop = prompt_cont = 0;
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = prompt_signal;
 		sa.sa_flags = SA_RESETHAND;
 		sigemptyset(&sa.sa_mask);
-		memset(old, 0, PROMPT_NSIG * sizeof(*old));	/* SIG_DFL if a query fails */
+		memset(old, 0, sizeof(*old));	/* SIG_DFL if a query fails */
 		for (size_t i = 0; i < PROMPT_NSIG; i++)
-			if (sigaction(prompt_signals[i], NULL, &old[i]) == 0 &&
-			    old[i].sa_handler != SIG_IGN)
+			if (sigaction(prompt_signals[i], NULL, &old->fatal[i]) == 0 &&
+			    old->fatal[i].sa_handler != SIG_IGN)
 				sigaction(prompt_signals[i], &sa, NULL);
+		sa.sa_handler = prompt_jobctl;
+		sa.sa_flags = 0;
+		old->tstp_caught = sigaction(SIGTSTP, NULL, &old->tstp) == 0 &&
+		    old->tstp.sa_handler != SIG_IGN && sigaction(SIGTSTP, &sa, NULL) == 0;
+		sigaction(SIGCONT, &sa, &old->cont);
 	} else {
 		for (size_t i = 0; i < PROMPT_NSIG; i++)
-			sigaction(prompt_signals[i], &old[i], NULL);
+			sigaction(prompt_signals[i], &old->fatal[i], NULL);
+		if (old->tstp_caught)
+			sigaction(SIGTSTP, &old->tstp, NULL);
+		sigaction(SIGCONT, &old->cont, NULL);
 		prompt_fd = -1;
 	}
+}
+
+/* tcsetattr and write, carried on when SIGCONT's handler interrupts them
+ * (a background pinca stops at them until it is brought to the front). */
+static int
+tty_set(int fd, const struct termios *t)
+{
+	int r;
+
+	while ((r = tcsetattr(fd, TCSAFLUSH, t)) == -1 && errno == EINTR)
+		;
+	return r;
+}
+
+static int
+tty_show(int fd, const char *s)
+{
+	size_t len = strlen(s), off = 0;
+
+	while (off < len) {
+		ssize_t n = write(fd, s + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* After ^Z: gives the terminal back as it was and stops with SIGTSTP's own
+ * action (the shell then has the terminal); returns once continued. The
+ * signal is sent while unblocked (waitmask), so the stop happens here. */
+static void
+prompt_suspend(int fd, const struct termios *old, struct prompt_actions *act,
+    const sigset_t *waitmask)
+{
+	struct sigaction mine;
+	sigset_t blocked;
+
+	tty_set(fd, old);
+	if (sigaction(SIGTSTP, &act->tstp, &mine) == 0) {
+		sigprocmask(SIG_SETMASK, waitmask, &blocked);
+		kill(getpid(), SIGTSTP);
+		sigprocmask(SIG_SETMASK, &blocked, NULL);
+		sigaction(SIGTSTP, &mine, NULL);
+	}
+	prompt_cont = 1;
+}
+
+/* Drops a SIGCONT that is pending because pinca was stopped (in the
+ * background) while it turned echo off and showed the prompt: the prompt
+ * it would show again is the one just shown. */
+static void
+prompt_cont_drop(void)
+{
+	struct timespec now = { 0, 0 };
+	sigset_t cont;
+
+	sigemptyset(&cont);
+	sigaddset(&cont, SIGCONT);
+	while (sigtimedwait(&cont, NULL, &now) > 0)
+		;
+}
+
+/* Waits until the terminal has a line to read: 1, or 0 when ^Z or SIGCONT
+ * came first, -1 on error. SIGTSTP and SIGCONT are blocked except inside
+ * ppoll, so one that comes between a check and the wait still ends the
+ * wait instead of being noted by a handler while pinca blocks in read. */
+static int
+prompt_wait(int fd, const sigset_t *waitmask)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (prompt_stop || prompt_cont)
+		return 0;
+	if (ppoll(&p, 1, NULL, waitmask) == -1)
+		return errno == EINTR ? 0 : -1;
+	return 1;
 }
 
 /* Prompts on /dev/tty with echo off. Echo goes off (and type-ahead is
  * discarded) before the prompt is shown: the other way round, what the user
  * types as soon as the prompt appears could be echoed and then thrown away.
- * A signal while echo is off puts the terminal back before pinca dies. */
+ * A signal while echo is off puts the terminal back before pinca dies; ^Z
+ * puts it back before pinca stops, and on fg echo goes off again and the
+ * prompt is shown anew (what was typed before the ^Z is dropped, as the
+ * terminal itself drops it). */
 static int
 secret_prompt(int fd, const char *prompt, struct secret **out)
 {
 	struct termios old, quiet;
-	struct sigaction saved_actions[PROMPT_NSIG];
+	struct prompt_actions saved_actions;
+	sigset_t jobctl, waitmask;
 	char buf[SECRET_MAX + 2];
 	ssize_t n;
 	size_t got = 0;
-	int rc = RC_FAIL, read_error = 0;
+	int rc = RC_FAIL, read_error = 0, w;
 
 	if (tcgetattr(fd, &old) == -1) {
 		pinca_warn("cannot read the terminal settings");
@@ -187,30 +303,59 @@ secret_prompt(int fd, const char *prompt, struct secret **out)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	prompt_guard(fd, &old, 1, saved_actions);
-	if (tcsetattr(fd, TCSAFLUSH, &quiet) == -1) {
+	sigemptyset(&jobctl);
+	sigaddset(&jobctl, SIGTSTP);
+	sigaddset(&jobctl, SIGCONT);
+	sigprocmask(SIG_BLOCK, &jobctl, &waitmask);
+	prompt_guard(fd, &old, 1, &saved_actions);
+	if (tty_set(fd, &quiet) == -1) {
 		pinca_warn("cannot prompt on the terminal");
-		prompt_guard(fd, &old, 0, saved_actions);
+		prompt_guard(fd, &old, 0, &saved_actions);
+		sigprocmask(SIG_SETMASK, &waitmask, NULL);
 		return RC_FAIL;
 	}
-	if (write(fd, prompt, strlen(prompt)) < 0) {
+	if (tty_show(fd, prompt) == -1) {
 		pinca_warn("cannot prompt on the terminal");
-		tcsetattr(fd, TCSAFLUSH, &old);
-		prompt_guard(fd, &old, 0, saved_actions);
+		tty_set(fd, &old);
+		prompt_guard(fd, &old, 0, &saved_actions);
+		sigprocmask(SIG_SETMASK, &waitmask, NULL);
 		return RC_FAIL;
 	}
+	prompt_cont_drop();
 	while (got < sizeof(buf) - 1) {
-		n = read(fd, buf + got, 1);
-		if (n < 0 && errno == EINTR)
+		if ((w = prompt_wait(fd, &waitmask)) == 0) {
+			if (prompt_stop) {
+				prompt_stop = 0;
+				prompt_suspend(fd, &old, &saved_actions, &waitmask);
+			}
+			if (prompt_cont) {
+				prompt_cont = 0;
+				got = 0;
+				if (tty_set(fd, &quiet) == -1 || tty_show(fd, "\n") == -1 ||
+				    tty_show(fd, prompt) == -1) {
+					read_error = errno;
+					break;
+				}
+				prompt_cont_drop();
+			}
 			continue;
+		}
+		if (w == -1) {
+			read_error = errno;
+			break;
+		}
+		do
+			n = read(fd, buf + got, 1);
+		while (n < 0 && errno == EINTR);
 		if (n < 0)
 			read_error = errno;
 		if (n <= 0 || buf[got] == '\n')
 			break;
 		got++;
 	}
-	tcsetattr(fd, TCSAFLUSH, &old);
-	prompt_guard(fd, &old, 0, saved_actions);
+	tty_set(fd, &old);
+	prompt_guard(fd, &old, 0, &saved_actions);
+	sigprocmask(SIG_SETMASK, &waitmask, NULL);
 	if (write(fd, "\n", 1) < 0) {
 		/* the newline is cosmetic */
 	}

@@ -222,6 +222,25 @@ on_tty "$T/tty11" "[[\"expect\",\"$K\"],[\"quiet\",\"\"],[\"send\",\"\\u0003\"],
 st=$?
 check "with SIGINT ignored, ^C at the prompt is ignored too (status $st)" sh -c "[ $st = 0 ] &&
   openssl verify -CAfile '$T/root.pem' -untrusted '$T/int.pem' '$T/ign.pem'"
+
+# ^Z at the prompt, under a job-control shell: pinca stops with echo back on
+# for the shell, and after fg (and after bg, whose read stops it again)
+# turns echo off and asks anew; the passphrase typed then is not shown.
+# Before, it was: the shell had turned echo on while pinca was stopped.
+jc_issue() { printf '%s issue --name %s --dns %s.example.com --key-out %s --cert-out %s\\n' \
+  "$PINCA" "$1" "$1" "$T/$1.key" "$T/$1.pem"; }
+on_tty "$T/tty12" "[[\"send\",\"$(jc_issue jc)\"],[\"expect\",\"$K\"],[\"quiet\",\"\"],
+  [\"send\",\"\\u001a\"],[\"expect\",\"Stopped\"],[\"send\",\"fg\\n\"],[\"expect\",\"$K\"],[\"quiet\",\"\"],
+  [\"send\",\"\\u001a\"],[\"expect\",\"Stopped\"],[\"send\",\"bg\\n\"],[\"expect\",\" &\"],
+  [\"send\",\"fg\\n\"],[\"expect\",\"$K\"],[\"quiet\",\"\"],[\"send\",\"$GOOD\\n\"],
+  [\"expect\",\"issued \"],[\"send\",\"exit\\n\"]]" \
+  sh -c 'PS1="jc$ " exec bash --norc --noprofile -i >/dev/tty 2>&1' >"$T/jc.out" 2>&1
+st=$?
+check "^Z, fg, ^Z, bg, fg at the prompt, then the passphrase: issued (status $st)" sh -c "[ $st = 0 ] &&
+  openssl verify -CAfile '$T/root.pem' -untrusted '$T/int.pem' '$T/jc.pem'"
+check "the prompt was shown anew after each fg" test "$(grep -c "$K" "$T/tty12")" -ge 3
+rm -f "$T/out" "$T/stdout"
+shown_ok "^Z and fg: the passphrase typed after them is not shown" "$T/tty12" "$K" "Stopped"
 before=$(state_of)
 
 # No controlling terminal and no pass file: one line, no hang, and the same
