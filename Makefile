@@ -70,6 +70,11 @@ $(BUILD)/tools/bench-seed: tools/bench/seed.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+# Bench-only probe of one output file's cost on the bench filesystem (no pinca code).
+$(BUILD)/tools/bench-filecost: tools/bench/filecost.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 deps:
 	@tools/deps.sh
 

@@ -8,6 +8,7 @@
 # seeded databases and indexes in the work directory (default: only the JSON).
 cd "$(dirname "$0")/.." || exit 0
 make -s build/rel/tools/bench-seed >/dev/null || echo "bench: the seeder did not build; seeding falls back to batch issuance" >&2
+make -s build/rel/tools/bench-filecost >/dev/null || echo "bench: the file-cost probe did not build; its row says n/a" >&2
 if ! command -v cfssl >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
   DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y -qq golang-cfssl >/dev/null 2>&1 ||
     echo "bench: golang-cfssl did not install; its rows say n/a" >&2

@@ -26,6 +26,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PINCA = os.path.join(ROOT, "pinca")
 SEEDER = os.path.join(ROOT, "build", "rel", "tools", "bench-seed")
+FILECOST = os.path.join(ROOT, "build", "rel", "tools", "bench-filecost")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 N_SMALL = 100
 N_LARGE = 2000 if QUICK else 100_000
@@ -353,6 +354,7 @@ def part_batch(ctx):
     # four things back to back (pinca with files, pinca without, openssl ca,
     # openssl speed), and the table takes the median of each over the rounds.
     p_rates, nf_rates, big_rates, o_rates, ceilings, detail = [], [], [], [], [], []
+    fc_create, fc_atomic = [], []
     for r in range(BATCH_ROUNDS):
         warm(csrs)
         # With output files; the same requests without them (what the CA
@@ -371,15 +373,25 @@ def part_batch(ctx):
                                           "-out", os.path.join(W, "ossl-batch%d.pem" % r),
                                           "-infiles"] + csrs)
         o_rates.append(len(csrs) / ocpu)
+        # What one output file costs by itself, the way each tool writes it
+        # (tools/bench/filecost.c), files the size of pinca's.
+        if os.path.exists(FILECOST):
+            size = os.path.getsize(os.path.join(out, "b%d-0.pem" % r))
+            fc = run(one_core() + [FILECOST, W, str(len(csrs)), str(size)], capture=True)
+            create_us, atomic_us = (float(x) for x in fc.stdout.split())
+            fc_create.append(create_us)
+            fc_atomic.append(atomic_us)
         sp = run(one_core() + ["openssl", "speed", "-seconds", "2", "ecdsap256"], capture=True)
         line = [l for l in sp.stdout.splitlines() if "nistp256" in l][-1].split()
         sign_s, verify_s = float(line[-2]), float(line[-1])
         ceilings.append(1.0 / (1.0 / sign_s + 1.0 / verify_s))
         detail.append("round %d: pinca %d of %d committed, %.2f s CPU (no files: %.2f s; into the "
                       "@%s DB: %.2f s), openssl ca -infiles %.2f s CPU, openssl speed ecdsap256 "
-                      "%.0f sign/s %.0f verify/s" %
+                      "%.0f sign/s %.0f verify/s%s" %
                       (r + 1, committed, len(csrs), cpu, cpu2, fmt_count(N_LARGE), cpu3, ocpu,
-                       sign_s, verify_s))
+                       sign_s, verify_s,
+                       ", one file %.1f us (openssl's way %.1f us)" % (fc_atomic[-1], fc_create[-1])
+                       if fc_atomic else ""))
     # Rates are medians over the rounds; ratios are the medians of each
     # round's own ratio (both sides measured within seconds of each other,
     # which cancels much of the machine's drift).
@@ -398,6 +410,19 @@ def part_batch(ctx):
         ratio=vs_ossl2, note="certificates only in the DB; openssl still writes newcerts/")
     add("batch share of the ceiling, no cert files", 100.0 * share2, None, 100.0,
         unit="%", ratio=share2)
+    if fc_atomic:
+        atomic, create = med(fc_atomic), med(fc_create)
+        add("one output file by itself, CPU per file", atomic, create, None, unit="us",
+            ratio=atomic / create, note="pinca: O_TMPFILE, write, linkat once committed; "
+            "openssl: O_CREAT|O_EXCL, write (tools/bench/filecost.c)")
+        # The best share of the ceiling a batch with files could reach if
+        # nothing but the two EC operations and the file cost anything.
+        bound = med(1.0 / (1.0 + c * a / 1e6) for c, a in zip(ceilings, fc_atomic))
+        add("batch with files: share if only the EC ops and the file cost", 100.0 * bound,
+            None, 100.0, unit="%", ratio=bound,
+            note="1 / (1/ceiling + one file's CPU): everything else (CSR, database, audit) free")
+    else:
+        add("one output file by itself, CPU per file", NA, unit="us")
     add("batch no files, into the @%s DB" % fmt_count(N_LARGE), big, None, rate2,
         unit="cert/s", ratio=med(b / p for b, p in zip(big_rates, nf_rates)),
         note="limit column = the same batch into the small DB; ratio near 1: no growth")
