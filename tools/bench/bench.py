@@ -377,7 +377,8 @@ def part_batch(ctx):
         # (tools/bench/filecost.c), files the size of pinca's.
         if os.path.exists(FILECOST):
             size = os.path.getsize(os.path.join(out, "b%d-0.pem" % r))
-            fc = run(one_core() + [FILECOST, W, str(len(csrs)), str(size)], capture=True)
+            fc = run(one_core() + [FILECOST, os.path.join(W, "filecost%d" % r), str(len(csrs)),
+                                   str(size)], capture=True)
             create_us, atomic_us = (float(x) for x in fc.stdout.split())
             fc_create.append(create_us)
             fc_atomic.append(atomic_us)

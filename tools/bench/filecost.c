@@ -10,8 +10,11 @@
  *            whole and only after its certificate is committed.
  *
  * The syncs are left out (one syncfs per group in pinca, none in openssl).
- * Each way writes N files of SIZE bytes into a fresh subdirectory of DIR;
- * the files are removed afterwards.
+ * Each way writes N files of SIZE bytes into a subdirectory of DIR, which
+ * must not exist yet. The files stay: on ext4 without a journal, a new inode
+ * costs more for every inode freed lately in its block group, so deleting
+ * them here would make the next probe (and the next tool) pay for it; the
+ * bench removes its whole work directory at the end.
  *
  * usage: bench-filecost DIR N SIZE
  * prints: create_us atomic_us */
@@ -81,18 +84,6 @@ run(const char *dir, long n, const char *buf, size_t size, int atomic)
 	return (cpu_seconds() - t0) * 1e6 / (double)n;
 }
 
-static void
-clean(const char *dir, long n)
-{
-	char path[4096];
-
-	for (long i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/f%ld.pem", dir, i);
-		unlink(path);
-	}
-	rmdir(dir);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -108,16 +99,14 @@ main(int argc, char **argv)
 	}
 	snprintf(create_dir, sizeof(create_dir), "%s/filecost-create", argv[1]);
 	snprintf(atomic_dir, sizeof(atomic_dir), "%s/filecost-atomic", argv[1]);
-	if ((buf = malloc(size)) == NULL || mkdir(create_dir, 0755) == -1 ||
-	    mkdir(atomic_dir, 0755) == -1) {
+	if ((buf = malloc(size)) == NULL || mkdir(argv[1], 0755) == -1 ||
+	    mkdir(create_dir, 0755) == -1 || mkdir(atomic_dir, 0755) == -1) {
 		perror("bench-filecost");
 		return 1;
 	}
 	memset(buf, 'A', size);
 	create_us = run(create_dir, n, buf, size, 0);
 	atomic_us = run(atomic_dir, n, buf, size, 1);
-	clean(create_dir, n);
-	clean(atomic_dir, n);
 	free(buf);
 	if (create_us < 0 || atomic_us < 0) {
 		perror("bench-filecost");
