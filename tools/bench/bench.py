@@ -419,6 +419,12 @@ def part_batch(ctx):
         # The best share of the ceiling a batch with files could reach if
         # nothing but the two EC operations and the file cost anything.
         bound = med(1.0 / (1.0 + c * a / 1e6) for c, a in zip(ceilings, fc_atomic))
+        if max(fc_atomic) > 2 * min(fc_atomic) or max(fc_create) > 2 * min(fc_create):
+            notes.append("one file's cost varied %.0f-%.0f us (openssl's way %.0f-%.0f us) "
+                         "between rounds: new inodes were slowed by inodes freed lately on this "
+                         "filesystem (docs/performance.md); the rows with files are not "
+                         "representative, run again after a few quiet minutes" %
+                         (min(fc_atomic), max(fc_atomic), min(fc_create), max(fc_create)))
         add("batch with files: share if only the EC ops and the file cost", 100.0 * bound,
             None, 100.0, unit="%", ratio=bound,
             note="1 / (1/ceiling + one file's CPU): everything else (CSR, database, audit) free")
