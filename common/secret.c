@@ -153,8 +153,8 @@ prompt_signal(int sig)
 	raise(sig);
 }
 
-/* Only notes the signal: the read it interrupts (no SA_RESTART) returns
- * EINTR, and secret_prompt does the rest outside the handler. */
+/* Only notes the signal: the ppoll it interrupts (prompt_wait) returns, and
+ * secret_prompt does the rest outside the handler. */
 static void
 prompt_jobctl(int sig)
 {
@@ -199,8 +199,8 @@ prompt_guard(int fd, const struct termios *saved, int on, struct prompt_actions 
 	}
 }
 
-/* tcsetattr and write, carried on when SIGCONT's handler interrupts them
- * (a background pinca stops at them until it is brought to the front). */
+/* tcsetattr and write, carried on after EINTR (a background pinca stops at
+ * them, SIGTTOU, until it is brought to the front). */
 static int
 tty_set(int fd, const struct termios *t)
 {
