@@ -110,6 +110,17 @@ spki_normalize(EVP_PKEY *pkey)
 }
 
 int
+fingerprint_of_der(const unsigned char *der, size_t len, char out[65])
+{
+	unsigned char md[32];
+
+	if (digest(DIGEST_SHA256, der, len, md) != sizeof(md))
+		return RC_FAIL;
+	hex_encode(md, sizeof(md), out);
+	return RC_OK;
+}
+
+int
 cert_fingerprint(X509 *cert, char out[65])
 {
 	unsigned char md[32];

@@ -26,6 +26,8 @@ int spki_der_of_pkey(EVP_PKEY *pkey, unsigned char **der, size_t *len);
 int spki_normalize(EVP_PKEY *pkey);
 /* SHA-256 of the certificate's DER as lowercase hex. */
 int cert_fingerprint(X509 *cert, char out[65]);
+/* The same, of DER already in hand (no re-encoding). RC_OK or RC_FAIL. */
+int fingerprint_of_der(const unsigned char *der, size_t len, char out[65]);
 /* The serial as lowercase hex without colons. */
 int cert_serial_hex(X509 *cert, char out[SERIAL_HEX_MAX]);
 /* 16 random octets, the first in 0x01..0x7f (a positive INTEGER of fixed

@@ -165,7 +165,7 @@ anchors_collect(const struct pins_request *rq, struct ca_record *roots, int nroo
 		char path[4096];
 		X509 *x;
 		char *pem = NULL;
-		int rc;
+		int rc, parsed;
 
 		snprintf(ps->anchors[ps->nanchors++], sizeof(ps->anchors[0]), "%s_%s", rq->raw_name,
 		    roots[i].role);
@@ -178,10 +178,11 @@ anchors_collect(const struct pins_request *rq, struct ca_record *roots, int nroo
 		}
 		/* Parsed either way, so a damaged row is never shipped. */
 		x = cert_from_der(roots[i].der, roots[i].der_len);
-		if (x && !rq->raw_der)
+		parsed = x != NULL;
+		if (parsed && !rq->raw_der)
 			pem = cert_to_pem(x);
 		X509_free(x);
-		if (x == NULL || (!rq->raw_der && pem == NULL)) {
+		if (!parsed || (!rq->raw_der && pem == NULL)) {
 			pinca_warnx("the stored certificate of root '%s' is damaged", roots[i].cn);
 			return RC_FAIL;
 		}

@@ -15,9 +15,7 @@
 
 #include "ca/cert.h"
 #include "ca/certfast.h"
-#include "common/digest.h"
 #include "common/err.h"
-#include "common/output.h"
 #include "db/check.h"
 
 #define PROBLEM_MAX 1024
@@ -92,7 +90,6 @@ check_common_columns(struct db_check *c, const char *what, const char *serial, X
     int64_t not_before, int64_t not_after)
 {
 	char have_serial[SERIAL_HEX_MAX] = "?", have_pin[PIN_LEN] = "?", have_fp[65] = "?";
-	unsigned char md[32];
 	int rc = 0;
 
 	if (cert_serial_hex(x, have_serial) != RC_OK || strcmp(have_serial, serial) != 0)
@@ -100,9 +97,8 @@ check_common_columns(struct db_check *c, const char *what, const char *serial, X
 	if (rc == 0 && (pin_of_cert(x, have_pin) != RC_OK || pin == NULL || strcmp(have_pin, pin) != 0))
 		rc = problem(c, "%s %s: pin column %s, the DER's key has %s", what, serial,
 		    pin ? pin : "(null)", have_pin);
-	if (digest(DIGEST_SHA256, der, der_len, md) == sizeof(md))
-		hex_encode(md, sizeof(md), have_fp);
-	if (rc == 0 && (fingerprint == NULL || strcmp(have_fp, fingerprint) != 0))
+	if (rc == 0 && (fingerprint_of_der(der, der_len, have_fp) != RC_OK || fingerprint == NULL ||
+	    strcmp(have_fp, fingerprint) != 0))
 		rc = problem(c, "%s %s: sha256_fingerprint column %s, the DER hashes to %s", what,
 		    serial, fingerprint ? fingerprint : "(null)", have_fp);
 	if (rc == 0 && asn1_time_unix(X509_get0_notBefore(x)) != not_before)
@@ -145,8 +141,8 @@ check_ca_row(const struct ca_record *r, void *arg)
 	}
 	if (r->serial == NULL)
 		return problem(c, "CA %lld (%s): has a certificate but no serial", (long long)r->id, r->cn);
-	rc = check_common_columns(c, "CA", r->serial, slot->cert, r->der, r->der_len, r->pin, r->sha256_fingerprint,
-	    r->not_before, r->not_after);
+	rc = check_common_columns(c, "CA", r->serial, slot->cert, r->der, r->der_len, r->pin,
+	    r->sha256_fingerprint, r->not_before, r->not_after);
 	cert_subject_cn(slot->cert, cn, sizeof(cn));
 	if (rc == 0 && strcmp(cn, r->cn) != 0)
 		rc = problem(c, "CA %s: cn column '%s', the DER says '%s'", r->serial, r->cn, cn);
@@ -232,8 +228,8 @@ check_cert_row(const struct cert_record *r, void *arg)
 		ERR_clear_error();
 		return problem(c, "certificate %s: the stored DER does not parse", r->serial);
 	}
-	rc = check_common_columns(c, "certificate", r->serial, x, r->der, r->der_len, r->pin, r->sha256_fingerprint,
-	    r->not_before, r->not_after);
+	rc = check_common_columns(c, "certificate", r->serial, x, r->der, r->der_len, r->pin,
+	    r->sha256_fingerprint, r->not_before, r->not_after);
 	X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
 	if (rc == 0 && strcmp(subject, r->subject) != 0)
 		rc = problem(c, "certificate %s: subject column '%s', the DER says '%s'", r->serial,

@@ -237,11 +237,12 @@ cmd_db_audit(int argc, char **argv)
 		rc = RC_FAIL;
 	}
 	if (rc == RC_OK && out.broken) {
-		pinca_warnx("the audit log's hash chain breaks at record %lld (%ld bad link%s)",
-		    (long long)out.first_broken, out.broken, out.broken == 1 ? "" : "s");
+		pinca_warnx("the audit log's hash chain breaks at record %lld (%ld bad link%s)%s",
+		    (long long)out.first_broken, out.broken, out.broken == 1 ? "" : "s",
+		    out.expect && out.expect_seq == 0 ? ", and no record that verifies has the "
+		    "expected hash" : "");
 		rc = RC_FAIL;
-	}
-	if (out.expect && out.expect_seq == 0 && (rc == RC_OK || out.broken)) {
+	} else if (rc == RC_OK && out.expect && out.expect_seq == 0) {
 		pinca_warnx("no record of the audit log has the expected hash %s: records were "
 		    "removed from its end or the log was replaced", out.expect);
 		rc = RC_FAIL;

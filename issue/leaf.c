@@ -12,7 +12,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "common/digest.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/output.h"
@@ -269,7 +268,7 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 	/* An hour of slack for clients whose clocks run behind. */
 	int64_t nb = (int64_t)time(NULL) - 3600, na = nb + (int64_t)req->days * 86400;
 	const char *cn = req->ndns ? req->dns[0] : req->nip ? req->ip[0] : NULL;
-	unsigned char raw[16], md[32];
+	unsigned char raw[16];
 	struct lint_leaf_facts facts;
 	struct leaf_fields f;
 	int rc;
@@ -319,11 +318,10 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 	if (leaf_encode(&is->tpl, is->sg, &f, &res->der, &res->der_len) != RC_OK)
 		goto out;
 	/* Encoded once: the DER gives the stored row, its fingerprint and the PEM. */
-	if (digest(DIGEST_SHA256, res->der, res->der_len, md) == 0) {
+	if (fingerprint_of_der(res->der, res->der_len, res->fingerprint) != RC_OK) {
 		pinca_warn_ssl("cannot hash the certificate");
 		goto out;
 	}
-	hex_encode(md, sizeof(md), res->fingerprint);
 	if (pin_of_spki_der(res->spki, res->spki_len, res->pin) != RC_OK ||
 	    (res->cert_pem = pem_of_der(res->der, res->der_len)) == NULL) {
 		pinca_warnx("cannot encode the certificate");

@@ -68,6 +68,9 @@ check "a log without its newest record still verifies as a chain" "$PINCA" db au
 refuse "but not with --expect of the hash it had last" 1 "no record of the audit log has the expected hash $last" "$PINCA" db audit --dir "$D" --expect "$last"
 refuse "nor with --json" 1 "records were removed from its end" "$PINCA" db audit --dir "$D" --json --expect "$last"
 check "an older record's hash is still found there" "$PINCA" db audit --dir "$D" --expect "$fourth"
+D=$(tampered truncedit "DELETE FROM audit WHERE seq=$rows; UPDATE audit SET action='x' WHERE seq=5")
+refuse "a broken chain without the expected hash: one line that says both" 1 \
+  "breaks at record 5 .*, and no record that verifies has the expected hash" "$PINCA" db audit --dir "$D" --expect "$last"
 D=$(tampered replace "DELETE FROM audit; INSERT INTO audit SELECT * FROM audit WHERE 0")
 refuse "nor in an emptied log" 1 "expected hash" "$PINCA" db audit --dir "$D" --expect "$fourth"
 refuse "--expect refuses a short hash" 2 "64 hexadecimal digits" "$PINCA" db audit --expect "${last:1}"
