@@ -1,4 +1,6 @@
-/* signer: key-file backed signing for CAs. */
+/* signer: signing for CAs, with the key in a file (OpenSSL signs) or on a
+ * PKCS#11 token (OpenSSL hashes, the token signs the digest: see
+ * ca/signer_pkcs11.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +11,15 @@
 #include "ca/cert.h"
 #include "ca/certfast.h"
 #include "ca/keys.h"
+#include "ca/pkcs11.h"
 #include "ca/signer.h"
 #include "common/cadir.h"
 #include "common/digest.h"
 #include "common/err.h"
 
 struct signer {
-	EVP_PKEY *key;
+	EVP_PKEY *key;		/* the private key; only the public key when on a token */
+	struct p11_key *token;	/* the key on a token, or NULL */
 	X509 *cert;
 	int64_t ca_id;
 	EVP_MD_CTX *stream;
@@ -46,6 +50,7 @@ signer_open(const char *cadir, const struct ca_record *ca, const struct pass_sou
 {
 	char path[4096], what[256];
 	struct signer *sg = NULL;
+	struct p11_key *token = NULL;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	unsigned char *spki = NULL;
@@ -56,12 +61,20 @@ signer_open(const char *cadir, const struct ca_record *ca, const struct pass_sou
 		pinca_warnx("the key of %s '%s' is not held in this CA directory", ca->role, ca->cn);
 		goto out;
 	}
-	if (cadir_path(path, sizeof(path), cadir, ca->key_path) != RC_OK)
-		goto out;
-	snprintf(what, sizeof(what), "the %s key", ca->role);
-	key = pass ? key_load_with(path, pass, what) : key_load(path, src, what, &why);
-	if (key == NULL)
-		goto out;
+	if (p11_uri_is(ca->key_path)) {
+		/* On a token: key is its public half, the token signs. */
+		snprintf(path, sizeof(path), "%s", ca->key_path);
+		if ((why = p11_key_open(ca->key_path, src, &token, &key)) != RC_OK)
+			goto out;
+		why = RC_FAIL;
+	} else {
+		if (cadir_path(path, sizeof(path), cadir, ca->key_path) != RC_OK)
+			goto out;
+		snprintf(what, sizeof(what), "the %s key", ca->role);
+		key = pass ? key_load_with(path, pass, what) : key_load(path, src, what, &why);
+		if (key == NULL)
+			goto out;
+	}
 	/* The key must be the one the database says this CA has. */
 	if (spki_der_of_pkey(key, &spki, &spki_len) != RC_OK)
 		goto out;
@@ -76,15 +89,63 @@ signer_open(const char *cadir, const struct ca_record *ca, const struct pass_sou
 		pinca_warnx("the stored certificate of %s '%s' is damaged", ca->role, ca->cn);
 		goto out;
 	}
-	if ((sg = signer_from_key(key, cert)) != NULL)
+	if ((sg = signer_from_key(key, cert)) != NULL) {
 		sg->ca_id = ca->id;
+		sg->token = token;
+		token = NULL;
+	}
 out:
 	if (sg == NULL && rc)
 		*rc = why;
+	p11_key_free(token);
 	OPENSSL_free(spki);
 	X509_free(cert);
 	EVP_PKEY_free(key);
 	return sg;
+}
+
+struct signer *
+signer_generate_on_token(const char *uri, const struct pass_source *src, enum key_type type,
+    EVP_PKEY **pub, char *record, size_t record_size, int *rc)
+{
+	struct p11_key *token = NULL;
+	struct signer *sg = NULL;
+
+	*pub = NULL;
+	if ((*rc = p11_key_generate(uri, src, type, &token, pub, record, record_size)) != RC_OK)
+		return NULL;
+	if ((sg = signer_from_key(*pub, NULL)) == NULL) {
+		p11_key_destroy(token);
+		p11_key_free(token);
+		EVP_PKEY_free(*pub);
+		*pub = NULL;
+		*rc = RC_FAIL;
+		return NULL;
+	}
+	sg->token = token;
+	return sg;
+}
+
+int
+signer_key_uri_is(const char *s)
+{
+	return p11_uri_is(s);
+}
+
+void
+signer_set_cert(struct signer *sg, X509 *cert)
+{
+	X509_up_ref(cert);
+	X509_free(sg->cert);
+	sg->cert = cert;
+}
+
+int
+signer_discard_key(struct signer *sg)
+{
+	if (sg == NULL || sg->token == NULL)
+		return RC_OK;
+	return p11_key_destroy(sg->token);
 }
 
 void
@@ -95,6 +156,7 @@ signer_free(struct signer *sg)
 	EVP_MD_CTX_free(sg->stream);
 	EVP_PKEY_CTX_free(sg->tbs);
 	EVP_PKEY_free(sg->key);	/* OpenSSL wipes private key material on free */
+	p11_key_free(sg->token);
 	X509_free(sg->cert);
 	free(sg);
 }
@@ -119,6 +181,141 @@ signer_md(const struct signer *sg)
 	return EVP_sha256();
 }
 
+/* The AlgorithmIdentifier of a token's signature with signer_md(): ECDSA
+ * without parameters (RFC 5758 3.2), RSA PKCS#1 v1.5 with NULL (RFC 4055 5).
+ * New; NULL with a message. */
+static X509_ALGOR *
+token_alg(const struct signer *sg)
+{
+	int sha384 = EVP_MD_get_type(signer_md(sg)) == NID_sha384;
+	int ec = EVP_PKEY_get_base_id(sg->key) == EVP_PKEY_EC;
+	int nid = ec ? (sha384 ? NID_ecdsa_with_SHA384 : NID_ecdsa_with_SHA256) :
+	    (sha384 ? NID_sha384WithRSAEncryption : NID_sha256WithRSAEncryption);
+	X509_ALGOR *alg = X509_ALGOR_new();
+
+	if (alg == NULL || !X509_ALGOR_set0(alg, OBJ_nid2obj(nid), ec ? V_ASN1_UNDEF : V_ASN1_NULL,
+	    NULL)) {
+		pinca_warn_ssl("cannot name the signature algorithm");
+		X509_ALGOR_free(alg);
+		return NULL;
+	}
+	return alg;
+}
+
+/* The DER of token_alg() into alg_der. */
+static int
+token_alg_der(const struct signer *sg, unsigned char *alg_der, size_t alg_max, size_t *alg_len)
+{
+	X509_ALGOR *alg = token_alg(sg);
+	int n = alg ? i2d_X509_ALGOR(alg, NULL) : -1;
+	unsigned char *p = alg_der;
+
+	if (n <= 0 || (size_t)n > alg_max) {
+		X509_ALGOR_free(alg);
+		pinca_warnx("cannot name the signature algorithm");
+		return RC_FAIL;
+	}
+	*alg_len = (size_t)i2d_X509_ALGOR(alg, &p);
+	X509_ALGOR_free(alg);
+	return RC_OK;
+}
+
+/* Hashes data with md here and has the token sign the digest; sig holds
+ * signer_sig_max() bytes. */
+static int
+token_sign_data(struct signer *sg, const EVP_MD *md, const unsigned char *data, size_t len,
+    unsigned char *sig, size_t *sig_len)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int d_len = 0;
+
+	if (!EVP_Digest(data, len, d, &d_len, md, NULL)) {
+		pinca_warn_ssl("cannot hash");
+		return RC_FAIL;
+	}
+	*sig_len = signer_sig_max(sg);
+	return p11_key_sign_digest(sg->token, EVP_MD_get_type(md), d, d_len, sig, sig_len);
+}
+
+/* Puts a signature into a BIT STRING with no unused bits. */
+static int
+bit_string_set(ASN1_BIT_STRING *bs, const unsigned char *sig, size_t len)
+{
+	if (!ASN1_BIT_STRING_set(bs, (unsigned char *)sig, (int)len))
+		return RC_FAIL;
+	bs->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+	bs->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+	return RC_OK;
+}
+
+/* X509_sign for a key on a token: both AlgorithmIdentifiers, then the TBS
+ * encoded afresh and signed here. OpenSSL 3.0 has no setters for a
+ * certificate's algorithms and signature (X509_REQ has them), so they are
+ * filled in place, as X509_sign itself does. */
+static int
+token_sign_cert(struct signer *sg, X509 *cert)
+{
+	const X509_ALGOR *outer;
+	const ASN1_BIT_STRING *bits;
+	X509_ALGOR *alg = NULL;
+	unsigned char *tbs = NULL, sig[1024];
+	size_t sig_len = 0;
+	int n, rc = RC_FAIL;
+
+	X509_get0_signature(&bits, &outer, cert);
+	if ((sk_X509_EXTENSION_num(X509_get0_extensions(cert)) > 0 &&
+	    !X509_set_version(cert, X509_VERSION_3)) || (alg = token_alg(sg)) == NULL ||
+	    !X509_ALGOR_copy((X509_ALGOR *)X509_get0_tbs_sigalg(cert), alg) ||
+	    !X509_ALGOR_copy((X509_ALGOR *)outer, alg) || (n = i2d_re_X509_tbs(cert, &tbs)) <= 0) {
+		pinca_warn_ssl("cannot encode the certificate to sign");
+		goto out;
+	}
+	if (signer_sig_max(sg) > sizeof(sig) ||
+	    token_sign_data(sg, signer_md(sg), tbs, (size_t)n, sig, &sig_len) != RC_OK)
+		goto out;
+	if (bit_string_set((ASN1_BIT_STRING *)bits, sig, sig_len) != RC_OK) {
+		pinca_warn_ssl("cannot sign the certificate");
+		goto out;
+	}
+	rc = RC_OK;
+out:
+	X509_ALGOR_free(alg);
+	OPENSSL_free(tbs);
+	return rc;
+}
+
+/* X509_REQ_sign for a key on a token. */
+static int
+token_sign_req(struct signer *sg, X509_REQ *req)
+{
+	X509_ALGOR *alg = NULL;
+	ASN1_BIT_STRING *bits = NULL;
+	unsigned char *tbs = NULL, sig[1024];
+	size_t sig_len = 0;
+	int n, rc = RC_FAIL;
+
+	if ((alg = token_alg(sg)) == NULL || !X509_REQ_set1_signature_algo(req, alg) ||
+	    (n = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0) {
+		pinca_warn_ssl("cannot encode the request to sign");
+		goto out;
+	}
+	if (signer_sig_max(sg) > sizeof(sig) ||
+	    token_sign_data(sg, signer_md(sg), tbs, (size_t)n, sig, &sig_len) != RC_OK)
+		goto out;
+	if ((bits = ASN1_BIT_STRING_new()) == NULL || bit_string_set(bits, sig, sig_len) != RC_OK) {
+		pinca_warn_ssl("cannot sign the request");
+		goto out;
+	}
+	X509_REQ_set0_signature(req, bits);
+	bits = NULL;
+	rc = RC_OK;
+out:
+	ASN1_BIT_STRING_free(bits);
+	X509_ALGOR_free(alg);
+	OPENSSL_free(tbs);
+	return rc;
+}
+
 int
 signer_sign_cert(struct signer *sg, X509 *cert)
 {
@@ -126,6 +323,8 @@ signer_sign_cert(struct signer *sg, X509 *cert)
 		pinca_warn_ssl("cannot set the issuer name");
 		return RC_FAIL;
 	}
+	if (sg->token)
+		return token_sign_cert(sg, cert);
 	if (X509_sign(cert, sg->key, signer_md(sg)) <= 0) {
 		pinca_warn_ssl("cannot sign the certificate");
 		return RC_FAIL;
@@ -136,6 +335,8 @@ signer_sign_cert(struct signer *sg, X509 *cert)
 int
 signer_sign_req(struct signer *sg, X509_REQ *req)
 {
+	if (sg->token)
+		return token_sign_req(sg, req);
 	if (X509_REQ_sign(req, sg->key, signer_md(sg)) <= 0) {
 		pinca_warn_ssl("cannot sign the request");
 		return RC_FAIL;
@@ -153,6 +354,17 @@ signer_sign_data_sha256(struct signer *sg, const unsigned char *data, size_t len
 	int rc = RC_FAIL;
 
 	*sig = NULL;
+	if (sg->token) {
+		EVP_MD_CTX_free(ctx);
+		if ((buf = OPENSSL_malloc(signer_sig_max(sg))) == NULL ||
+		    token_sign_data(sg, EVP_sha256(), data, len, buf, &n) != RC_OK) {
+			OPENSSL_free(buf);
+			return RC_FAIL;
+		}
+		*sig = buf;
+		*sig_len = n;
+		return RC_OK;
+	}
 	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, sg->key) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &n, data, len) != 1 || (buf = OPENSSL_malloc(n)) == NULL ||
 	    EVP_DigestSign(ctx, buf, &n, data, len) != 1) {
@@ -189,6 +401,8 @@ signer_tbs_alg(struct signer *sg, unsigned char *alg_der, size_t alg_max, size_t
 {
 	OSSL_PARAM params[2];
 
+	if (sg->token)
+		return token_alg_der(sg, alg_der, alg_max, alg_len);
 	if (tbs_context(sg) != RC_OK)
 		return RC_FAIL;
 	params[0] = OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, alg_der,
@@ -215,6 +429,8 @@ signer_sign_tbs(struct signer *sg, const unsigned char *tbs, size_t len, unsigne
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t md_len;
 
+	if (sg->token)
+		return token_sign_data(sg, signer_md(sg), tbs, len, sig, sig_len);
 	md_len = digest(EVP_MD_get_type(signer_md(sg)) == NID_sha384 ? DIGEST_SHA384 : DIGEST_SHA256,
 	    tbs, len, md);
 	*sig_len = signer_sig_max(sg);
@@ -234,6 +450,13 @@ signer_stream_begin(struct signer *sg, unsigned char *alg_der, size_t alg_max, s
 	OSSL_PARAM params[2];
 
 	EVP_MD_CTX_free(sg->stream);
+	if (sg->token) {
+		/* Hashed here; the token signs the digest at the end. */
+		if ((sg->stream = EVP_MD_CTX_new()) == NULL ||
+		    !EVP_DigestInit_ex(sg->stream, signer_md(sg), NULL))
+			goto fail;
+		return token_alg_der(sg, alg_der, alg_max, alg_len);
+	}
 	if ((sg->stream = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(sg->stream, &pctx, signer_md(sg), NULL, sg->key) != 1)
 		goto fail;
@@ -253,10 +476,35 @@ fail:
 int
 signer_stream_update(struct signer *sg, const unsigned char *data, size_t len)
 {
-	if (EVP_DigestSignUpdate(sg->stream, data, len) != 1) {
+	if ((sg->token ? EVP_DigestUpdate(sg->stream, data, len) :
+	    EVP_DigestSignUpdate(sg->stream, data, len)) != 1) {
 		pinca_warn_ssl("cannot sign");
 		return RC_FAIL;
 	}
+	return RC_OK;
+}
+
+/* The end of a streamed signature on a token: the digest, signed there. */
+static int
+token_stream_end(struct signer *sg, unsigned char **sig, size_t *sig_len)
+{
+	unsigned char d[EVP_MAX_MD_SIZE], *buf = NULL;
+	unsigned int d_len = 0;
+
+	*sig_len = signer_sig_max(sg);
+	if (!EVP_DigestFinal_ex(sg->stream, d, &d_len)) {
+		pinca_warn_ssl("cannot finish the signature");
+		return RC_FAIL;
+	}
+	if ((buf = OPENSSL_malloc(*sig_len)) == NULL ||
+	    p11_key_sign_digest(sg->token, EVP_MD_get_type(signer_md(sg)), d, d_len, buf,
+	    sig_len) != RC_OK) {
+		OPENSSL_free(buf);
+		return RC_FAIL;
+	}
+	*sig = buf;
+	EVP_MD_CTX_free(sg->stream);
+	sg->stream = NULL;
 	return RC_OK;
 }
 
@@ -267,6 +515,8 @@ signer_stream_end(struct signer *sg, unsigned char **sig, size_t *sig_len)
 	unsigned char *buf = NULL;
 
 	*sig = NULL;
+	if (sg->token)
+		return token_stream_end(sg, sig, sig_len);
 	if (EVP_DigestSignFinal(sg->stream, NULL, &n) != 1 || (buf = OPENSSL_malloc(n)) == NULL ||
 	    EVP_DigestSignFinal(sg->stream, buf, &n) != 1) {
 		pinca_warn_ssl("cannot finish the signature");
