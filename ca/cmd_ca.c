@@ -109,10 +109,12 @@ static const struct opt_spec root_opts[] = {
 	OPT_END_SPEC,
 };
 static const struct cmd_help root_help = {
-	"ca root", "--cn NAME [--standby-cn NAME] [--key TYPE] [--days N] [--pass-file FILE]",
+	"ca root", "--cn NAME [--standby-cn NAME] [--key TYPE] [--days N] [--pass-file FILE]\n"
+	"    [--key-uri URI [--standby-key-uri URI] [--module PATH] [--pin-file FILE]]",
 	"Runs the root ceremony (on the offline machine): makes the primary root and\n"
 	"the standby root, each with its own key, writes the keys encrypted under\n"
-	"keys/, prints both pins, and leaves a signed transcript in the CA directory.",
+	"keys/ (or makes them on a PKCS#11 token: --key-uri), prints both pins, and\n"
+	"leaves a signed transcript in the CA directory.",
 	root_opts,
 };
 
@@ -255,7 +257,8 @@ static const struct opt_spec intermediate_opts[] = {
 	OPT_END_SPEC,
 };
 static const struct cmd_help intermediate_help = {
-	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]... [--root standby]",
+	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]... [--root standby]\n"
+	"    [--key-uri URI] [--module PATH] [--pin-file FILE]",
 	"One-machine mode: makes the intermediate key, has the root sign it, and\n"
 	"makes it the CA that issues leaves in this directory. The previous\n"
 	"intermediate, if any, is retired (its certificates stay valid).",

@@ -36,9 +36,10 @@ static const struct opt_spec csr_opts[] = {
 	OPT_END_SPEC,
 };
 static const struct cmd_help csr_help = {
-	"ca csr", "--cn NAME [--key TYPE] --out FILE [--pass-file FILE]",
-	"On the issuing host: makes the intermediate's key (encrypted under keys/)\n"
-	"and writes a CSR for the offline root to sign with 'pinca ca sign'.",
+	"ca csr", "--cn NAME [--key TYPE] --out FILE [--pass-file FILE | --key-uri URI]",
+	"On the issuing host: makes the intermediate's key (encrypted under keys/,\n"
+	"or on a PKCS#11 token with --key-uri) and writes a CSR for the offline root\n"
+	"to sign with 'pinca ca sign'.",
 	csr_opts,
 };
 
