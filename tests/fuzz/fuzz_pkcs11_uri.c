@@ -13,6 +13,21 @@
 #define KEPT (P11_HAS_TOKEN | P11_HAS_MANUFACTURER | P11_HAS_MODEL | P11_HAS_SERIAL | \
     P11_HAS_OBJECT | P11_HAS_ID)
 
+/* Whether an attribute of the URI (in the path, split at ';', or the query,
+ * split at '&') is named pin-value or pin-source. */
+static int
+names_a_pin(const char *uri)
+{
+	const char *q = strchr(uri, '?');
+
+	for (const char *p = uri + 7; *p; p++) {
+		int start = p == uri + 7 || (q && p == q + 1) || (q && p > q ? p[-1] == '&' : p[-1] == ';');
+		if (start && (strncmp(p, "pin-value=", 10) == 0 || strncmp(p, "pin-source=", 11) == 0))
+			return 1;
+	}
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (rc == RC_OK) {
 		FUZZ_ASSERT(strncasecmp(in, "pkcs11:", 7) == 0);
-		FUZZ_ASSERT(strstr(in, "pin-value=") == NULL && strstr(in, "pin-source=") == NULL);
+		FUZZ_ASSERT(!names_a_pin(in));
 		if (p11_uri_format(&u, out, sizeof(out)) == RC_OK) {
 			FUZZ_ASSERT(p11_uri_parse(out, &again) == RC_OK);
 			FUZZ_ASSERT((again.has & KEPT) == (u.has & KEPT));
