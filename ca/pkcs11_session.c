@@ -32,6 +32,9 @@ p11_rv_name(CK_RV rv)
 		{ CKR_MECHANISM_INVALID, "CKR_MECHANISM_INVALID" },
 		{ CKR_PIN_INCORRECT, "CKR_PIN_INCORRECT" },
 		{ CKR_PIN_LOCKED, "CKR_PIN_LOCKED" },
+		{ CKR_PIN_INVALID, "CKR_PIN_INVALID" },
+		{ CKR_PIN_LEN_RANGE, "CKR_PIN_LEN_RANGE" },
+		{ CKR_PIN_EXPIRED, "CKR_PIN_EXPIRED" },
 		{ CKR_SESSION_HANDLE_INVALID, "CKR_SESSION_HANDLE_INVALID" },
 		{ CKR_TEMPLATE_INCONSISTENT, "CKR_TEMPLATE_INCONSISTENT" },
 		{ CKR_TEMPLATE_INCOMPLETE, "CKR_TEMPLATE_INCOMPLETE" },
@@ -175,7 +178,7 @@ session_login(struct p11_session *s, const struct pass_source *src, const CK_TOK
 	}
 	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
 		return RC_OK;
-	if (rv == CKR_PIN_INCORRECT)
+	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE)
 		pinca_warnx("wrong PIN for token '%s'", s->token);
 	else if (rv == CKR_PIN_LOCKED)
 		pinca_warnx("the PIN of token '%s' is locked (too many wrong PINs)", s->token);

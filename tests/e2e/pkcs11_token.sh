@@ -125,5 +125,31 @@ check "RSA chain verifies (x509_strict)" openssl verify -x509_strict -CAfile "$T
 check "RSA intermediate CRL verifies" sh -c "'$PINCA' crl --out '$T/rsa.crl' --pin-file '$T/pin' >/dev/null && openssl crl -in '$T/rsa.crl' -CAfile '$T/rsa-int.pem' -noout -verify 2>&1 | grep -q 'verify OK'"
 check "no key files at all with every key on the token" sh -c "[ -z \"\$(ls -A '$PINCA_DIR/keys' 2>/dev/null)\" ]"
 check "pkcs11-tool: the RSA keys are sensitive and never extractable" sh -c "echo '$(access_of rsa-root) $(access_of rsa-standby) $(access_of rsa-int)' | grep -q '^ *Access: *sensitive.*never extractable.* Access: *sensitive.*never extractable.* Access: *sensitive.*never extractable'"
+# The PIN typed at a prompt on a real pseudo-terminal (echo must be off).
+cat >"$T/pinpty.py" <<'PYEOF'
+import os, pty, select, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+shown, deadline, typed = b"", time.time() + 20, False
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.5)
+    if r:
+        try: data = os.read(fd, 1024)
+        except OSError: break
+        if not data: break
+        shown += data
+    if not typed and b"PIN for token 'pinca-ca': " in shown:
+        if termios.tcgetattr(fd)[3] & termios.ECHO: sys.exit(126)
+        os.write(fd, sys.argv[1].encode() + b"\n"); typed = True
+_, status = os.waitpid(pid, 0)
+if sys.argv[1].encode() in shown: sys.exit(125)
+sys.exit(os.waitstatus_to_exitcode(status) if typed else 124)
+PYEOF
+check "the PIN typed at the prompt (echo off, never shown)" \
+  "$PY" "$T/pinpty.py" 4242-1234 "$PINCA" crl --ca root --out "$T/root2.crl"
+check "... signed the CRL on the token" sh -c "openssl crl -in '$T/root2.crl' -CAfile '$T/rsa-root.pem' -noout -verify 2>&1 | grep -q 'verify OK'"
+for d in "$ROOTDIR" "$T/issuing" "$T/rsa"; do sqlite3 "$d/pinca.db" .dump; cat "$d"/* "$d"/keys/* 2>/dev/null; done >"$T/everything"
+check "the PIN is nowhere in the CA directories (files, database, audit log)" sh -c "[ -s '$T/everything' ] && ! grep -aqF 4242-1234 '$T/everything'"
 check "the other token was never touched" sh -c "! pkcs11-tool --module '$MODULE' --token-label other --login --pin 4242-1234 --list-objects 2>/dev/null | grep -q 'Private Key'"
 finish
