@@ -21,6 +21,7 @@ p11_uri_is(const char *s)
 	return s != NULL && strncasecmp(s, "pkcs11:", 7) == 0;
 }
 
+/* The value of a hex digit, or -1. */
 static int
 hex_digit(int c)
 {

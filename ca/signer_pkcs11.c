@@ -389,8 +389,10 @@ p11_key_generate(const char *uri, const struct pass_source *src, enum key_type t
 	}
 	if (!(u.has & P11_HAS_ID)) {
 		u.id_len = 16;
-		if (RAND_bytes(u.id, (int)u.id_len) != 1)
+		if (RAND_bytes(u.id, (int)u.id_len) != 1) {
+			pinca_warn_ssl("cannot make an id for the new key");
 			goto out;
+		}
 		u.has |= P11_HAS_ID;
 	}
 	if (keygen_template(&t, type, u.object, u.id, u.id_len) != RC_OK)
