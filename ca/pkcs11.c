@@ -86,7 +86,9 @@ uri_set_text(const char *attr, char *field, size_t cap, const unsigned char *v, 
 }
 
 /* The attributes pinca uses: where each may appear and the field it fills. */
-enum attr_kind { A_TOKEN, A_MANUFACTURER, A_MODEL, A_SERIAL, A_OBJECT, A_ID, A_TYPE, A_MODULE_PATH };
+enum attr_kind {
+	A_TOKEN, A_MANUFACTURER, A_MODEL, A_SERIAL, A_OBJECT, A_ID, A_TYPE, A_MODULE_PATH
+};
 static const struct {
 	const char *name;
 	int query;		/* 1: after '?', 0: in the path */

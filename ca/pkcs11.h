@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
 
 #include "ca/keys.h"
@@ -120,5 +121,29 @@ int p11_key_sign_digest(struct p11_key *k, int md_nid, const unsigned char *md, 
 int p11_key_destroy(struct p11_key *k);
 /* Closes the session. NULL is a no-op. */
 void p11_key_free(struct p11_key *k);
+
+/* Shared by the token key files: the session for the key the URI names (rw
+ * for generation; the URI parsed into u); the objects of class cls with
+ * the label and/or id given (*n: how many, at most 2 looked for; *o: the
+ * first); the public key of k from its public key object (new, normalised
+ * as every SPKI pinca records; NULL with a message). */
+int p11_key_session(const char *uri, const struct pass_source *src, int rw, struct p11_uri *u,
+    struct p11_key **out);
+int p11_key_find(struct p11_key *k, CK_OBJECT_CLASS cls, const char *label,
+    const unsigned char *id, size_t id_len, CK_OBJECT_HANDLE *o, CK_ULONG *n);
+EVP_PKEY *p11_key_public(struct p11_key *k);
+
+/* Signing with a token key, for ca/signer.c (ca/signer_token.c); pub is
+ * its public key, md the digest. The DER AlgorithmIdentifier: */
+int signer_token_alg_der(EVP_PKEY *pub, const EVP_MD *md, unsigned char *alg_der,
+    size_t alg_max, size_t *alg_len);
+/* Hashes data with md here and has the token sign the digest; sig holds
+ * EVP_PKEY_get_size(pub) bytes. */
+int signer_token_sign_data(struct p11_key *k, EVP_PKEY *pub, const EVP_MD *md,
+    const unsigned char *data, size_t len, unsigned char *sig, size_t *sig_len);
+/* X509_sign and X509_REQ_sign for a token key: both AlgorithmIdentifiers
+ * set, the TBS encoded afresh and signed on the token. */
+int signer_token_sign_cert(struct p11_key *k, EVP_PKEY *pub, const EVP_MD *md, X509 *cert);
+int signer_token_sign_req(struct p11_key *k, EVP_PKEY *pub, const EVP_MD *md, X509_REQ *req);
 
 #endif

@@ -181,141 +181,6 @@ signer_md(const struct signer *sg)
 	return EVP_sha256();
 }
 
-/* The AlgorithmIdentifier of a token's signature with signer_md(): ECDSA
- * without parameters (RFC 5758 3.2), RSA PKCS#1 v1.5 with NULL (RFC 4055 5).
- * New; NULL with a message. */
-static X509_ALGOR *
-token_alg(const struct signer *sg)
-{
-	int sha384 = EVP_MD_get_type(signer_md(sg)) == NID_sha384;
-	int ec = EVP_PKEY_get_base_id(sg->key) == EVP_PKEY_EC;
-	int nid = ec ? (sha384 ? NID_ecdsa_with_SHA384 : NID_ecdsa_with_SHA256) :
-	    (sha384 ? NID_sha384WithRSAEncryption : NID_sha256WithRSAEncryption);
-	X509_ALGOR *alg = X509_ALGOR_new();
-
-	if (alg == NULL || !X509_ALGOR_set0(alg, OBJ_nid2obj(nid), ec ? V_ASN1_UNDEF : V_ASN1_NULL,
-	    NULL)) {
-		pinca_warn_ssl("cannot name the signature algorithm");
-		X509_ALGOR_free(alg);
-		return NULL;
-	}
-	return alg;
-}
-
-/* The DER of token_alg() into alg_der. */
-static int
-token_alg_der(const struct signer *sg, unsigned char *alg_der, size_t alg_max, size_t *alg_len)
-{
-	X509_ALGOR *alg = token_alg(sg);
-	int n = alg ? i2d_X509_ALGOR(alg, NULL) : -1;
-	unsigned char *p = alg_der;
-
-	if (n <= 0 || (size_t)n > alg_max) {
-		X509_ALGOR_free(alg);
-		pinca_warnx("cannot name the signature algorithm");
-		return RC_FAIL;
-	}
-	*alg_len = (size_t)i2d_X509_ALGOR(alg, &p);
-	X509_ALGOR_free(alg);
-	return RC_OK;
-}
-
-/* Hashes data with md here and has the token sign the digest; sig holds
- * signer_sig_max() bytes. */
-static int
-token_sign_data(struct signer *sg, const EVP_MD *md, const unsigned char *data, size_t len,
-    unsigned char *sig, size_t *sig_len)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int d_len = 0;
-
-	if (!EVP_Digest(data, len, d, &d_len, md, NULL)) {
-		pinca_warn_ssl("cannot hash");
-		return RC_FAIL;
-	}
-	*sig_len = signer_sig_max(sg);
-	return p11_key_sign_digest(sg->token, EVP_MD_get_type(md), d, d_len, sig, sig_len);
-}
-
-/* Puts a signature into a BIT STRING with no unused bits. */
-static int
-bit_string_set(ASN1_BIT_STRING *bs, const unsigned char *sig, size_t len)
-{
-	if (!ASN1_BIT_STRING_set(bs, (unsigned char *)sig, (int)len))
-		return RC_FAIL;
-	bs->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
-	bs->flags |= ASN1_STRING_FLAG_BITS_LEFT;
-	return RC_OK;
-}
-
-/* X509_sign for a key on a token: both AlgorithmIdentifiers, then the TBS
- * encoded afresh and signed here. OpenSSL 3.0 has no setters for a
- * certificate's algorithms and signature (X509_REQ has them), so they are
- * filled in place, as X509_sign itself does. */
-static int
-token_sign_cert(struct signer *sg, X509 *cert)
-{
-	const X509_ALGOR *outer;
-	const ASN1_BIT_STRING *bits;
-	X509_ALGOR *alg = NULL;
-	unsigned char *tbs = NULL, sig[1024];
-	size_t sig_len = 0;
-	int n, rc = RC_FAIL;
-
-	X509_get0_signature(&bits, &outer, cert);
-	if ((sk_X509_EXTENSION_num(X509_get0_extensions(cert)) > 0 &&
-	    !X509_set_version(cert, X509_VERSION_3)) || (alg = token_alg(sg)) == NULL ||
-	    !X509_ALGOR_copy((X509_ALGOR *)X509_get0_tbs_sigalg(cert), alg) ||
-	    !X509_ALGOR_copy((X509_ALGOR *)outer, alg) || (n = i2d_re_X509_tbs(cert, &tbs)) <= 0) {
-		pinca_warn_ssl("cannot encode the certificate to sign");
-		goto out;
-	}
-	if (signer_sig_max(sg) > sizeof(sig) ||
-	    token_sign_data(sg, signer_md(sg), tbs, (size_t)n, sig, &sig_len) != RC_OK)
-		goto out;
-	if (bit_string_set((ASN1_BIT_STRING *)bits, sig, sig_len) != RC_OK) {
-		pinca_warn_ssl("cannot sign the certificate");
-		goto out;
-	}
-	rc = RC_OK;
-out:
-	X509_ALGOR_free(alg);
-	OPENSSL_free(tbs);
-	return rc;
-}
-
-/* X509_REQ_sign for a key on a token. */
-static int
-token_sign_req(struct signer *sg, X509_REQ *req)
-{
-	X509_ALGOR *alg = NULL;
-	ASN1_BIT_STRING *bits = NULL;
-	unsigned char *tbs = NULL, sig[1024];
-	size_t sig_len = 0;
-	int n, rc = RC_FAIL;
-
-	if ((alg = token_alg(sg)) == NULL || !X509_REQ_set1_signature_algo(req, alg) ||
-	    (n = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0) {
-		pinca_warn_ssl("cannot encode the request to sign");
-		goto out;
-	}
-	if (signer_sig_max(sg) > sizeof(sig) ||
-	    token_sign_data(sg, signer_md(sg), tbs, (size_t)n, sig, &sig_len) != RC_OK)
-		goto out;
-	if ((bits = ASN1_BIT_STRING_new()) == NULL || bit_string_set(bits, sig, sig_len) != RC_OK) {
-		pinca_warn_ssl("cannot sign the request");
-		goto out;
-	}
-	X509_REQ_set0_signature(req, bits);
-	bits = NULL;
-	rc = RC_OK;
-out:
-	ASN1_BIT_STRING_free(bits);
-	X509_ALGOR_free(alg);
-	OPENSSL_free(tbs);
-	return rc;
-}
-
 int
 signer_sign_cert(struct signer *sg, X509 *cert)
 {
@@ -324,7 +189,7 @@ signer_sign_cert(struct signer *sg, X509 *cert)
 		return RC_FAIL;
 	}
 	if (sg->token)
-		return token_sign_cert(sg, cert);
+		return signer_token_sign_cert(sg->token, sg->key, signer_md(sg), cert);
 	if (X509_sign(cert, sg->key, signer_md(sg)) <= 0) {
 		pinca_warn_ssl("cannot sign the certificate");
 		return RC_FAIL;
@@ -336,7 +201,7 @@ int
 signer_sign_req(struct signer *sg, X509_REQ *req)
 {
 	if (sg->token)
-		return token_sign_req(sg, req);
+		return signer_token_sign_req(sg->token, sg->key, signer_md(sg), req);
 	if (X509_REQ_sign(req, sg->key, signer_md(sg)) <= 0) {
 		pinca_warn_ssl("cannot sign the request");
 		return RC_FAIL;
@@ -357,7 +222,8 @@ signer_sign_data_sha256(struct signer *sg, const unsigned char *data, size_t len
 	if (sg->token) {
 		EVP_MD_CTX_free(ctx);
 		if ((buf = OPENSSL_malloc(signer_sig_max(sg))) == NULL ||
-		    token_sign_data(sg, EVP_sha256(), data, len, buf, &n) != RC_OK) {
+		    signer_token_sign_data(sg->token, sg->key, EVP_sha256(), data, len, buf,
+		    &n) != RC_OK) {
 			OPENSSL_free(buf);
 			return RC_FAIL;
 		}
@@ -402,7 +268,7 @@ signer_tbs_alg(struct signer *sg, unsigned char *alg_der, size_t alg_max, size_t
 	OSSL_PARAM params[2];
 
 	if (sg->token)
-		return token_alg_der(sg, alg_der, alg_max, alg_len);
+		return signer_token_alg_der(sg->key, signer_md(sg), alg_der, alg_max, alg_len);
 	if (tbs_context(sg) != RC_OK)
 		return RC_FAIL;
 	params[0] = OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, alg_der,
@@ -430,7 +296,8 @@ signer_sign_tbs(struct signer *sg, const unsigned char *tbs, size_t len, unsigne
 	size_t md_len;
 
 	if (sg->token)
-		return token_sign_data(sg, signer_md(sg), tbs, len, sig, sig_len);
+		return signer_token_sign_data(sg->token, sg->key, signer_md(sg), tbs, len, sig,
+		    sig_len);
 	md_len = digest(EVP_MD_get_type(signer_md(sg)) == NID_sha384 ? DIGEST_SHA384 : DIGEST_SHA256,
 	    tbs, len, md);
 	*sig_len = signer_sig_max(sg);
@@ -455,7 +322,7 @@ signer_stream_begin(struct signer *sg, unsigned char *alg_der, size_t alg_max, s
 		if ((sg->stream = EVP_MD_CTX_new()) == NULL ||
 		    !EVP_DigestInit_ex(sg->stream, signer_md(sg), NULL))
 			goto fail;
-		return token_alg_der(sg, alg_der, alg_max, alg_len);
+		return signer_token_alg_der(sg->key, signer_md(sg), alg_der, alg_max, alg_len);
 	}
 	if ((sg->stream = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(sg->stream, &pctx, signer_md(sg), NULL, sg->key) != 1)
