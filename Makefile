@@ -12,6 +12,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson)
+# PKCS#11: only p11-kit's pkcs11.h; the token's module is dlopen'd (-ldl).
+CFLAGS   += $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
+LDLIBS   += -ldl
 
 ifeq ($(FUZZ),1)
 # libFuzzer build (clang): domain objects instrumented for coverage, ASan+UBSan.

@@ -34,8 +34,15 @@ ca_cert_start(EVP_PKEY *pub, const char *cn, int64_t not_before, int64_t not_aft
 X509 *
 root_build(EVP_PKEY *key, const char *cn, long days, char serial[SERIAL_HEX_MAX])
 {
+	return root_build_with(NULL, key, cn, days, serial);
+}
+
+X509 *
+root_build_with(struct signer *sg, EVP_PKEY *key, const char *cn, long days,
+    char serial[SERIAL_HEX_MAX])
+{
 	int64_t now = (int64_t)time(NULL);
-	struct signer *sg = NULL;
+	struct signer *own = NULL;
 	X509 *x;
 
 	if ((x = ca_cert_start(key, cn, now, now + (int64_t)days * 86400, serial)) == NULL)
@@ -44,11 +51,12 @@ root_build(EVP_PKEY *key, const char *cn, long days, char serial[SERIAL_HEX_MAX]
 	    cert_add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE") != RC_OK ||
 	    cert_add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") != RC_OK ||
 	    cert_add_ext(x, x, NID_subject_key_identifier, "hash") != RC_OK ||
-	    (sg = signer_from_key(key, NULL)) == NULL || signer_sign_cert(sg, x) != RC_OK) {
+	    (sg == NULL && (sg = own = signer_from_key(key, NULL)) == NULL) ||
+	    signer_sign_cert(sg, x) != RC_OK) {
 		X509_free(x);
 		x = NULL;
 	}
-	signer_free(sg);
+	signer_free(own);
 	return x;
 }
 

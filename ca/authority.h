@@ -41,6 +41,10 @@ int intermediate_option(const struct cmd_help *help, struct intermediate_params 
 
 /* Builds and signs a self-signed root certificate for key. Caller frees. */
 X509 *root_build(EVP_PKEY *key, const char *cn, long days, char serial[SERIAL_HEX_MAX]);
+/* The same, signed by sg (a key on a token, whose public half is key); a
+ * NULL sg signs with key itself. */
+X509 *root_build_with(struct signer *sg, EVP_PKEY *key, const char *cn, long days,
+    char serial[SERIAL_HEX_MAX]);
 /* Builds an intermediate for pub, signed by root. The validity is cut to end
  * no later than the root's (a note says so). Caller frees. */
 X509 *intermediate_build(struct signer *root, EVP_PKEY *pub, const struct intermediate_params *p,

@@ -8,6 +8,7 @@
 #include "ca/cert.h"
 #include "ca/context.h"
 #include "ca/keys.h"
+#include "ca/signer.h"
 #include "common/subcommand.h"
 
 
@@ -29,6 +30,12 @@ int cmd_ca_activate(int argc, char **argv);
 int dir_create_keys(const char *dir);
 EVP_PKEY *ca_new_key_file(const char *dir, const char *role, enum key_type type,
     const struct secret *pass, char *rel, size_t rel_size);
+/* A new CA key: with uri, made on that PKCS#11 token (*token: a signer for
+ * it; rel: its URI; *rc set on failure), else as ca_new_key_file. Returns
+ * the key (its public half for a token key); the caller frees both. */
+EVP_PKEY *ca_new_key(const char *dir, const char *role, enum key_type type,
+    const struct secret *pass, const char *uri, const struct pass_source *src,
+    struct signer **token, char *rel, size_t rel_size, int *rc);
 
 /* The pin guard (ca/guard.c). Each check describes the keys the server
  * would present after a change and refuses it (RC_POLICY, one line naming

@@ -14,6 +14,7 @@
 #include "common/output.h"
 
 enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_STANDBY_CN };
+enum { OPT_KEY_URI = 50, OPT_STANDBY_KEY_URI };	/* keys on a PKCS#11 token */
 
 /* Deletes key files written for a ceremony that did not commit. */
 static void
@@ -21,9 +22,9 @@ unlink_keys(const char *dir, const char *a, const char *b)
 {
 	char path[4096];
 
-	if (a && cadir_path(path, sizeof(path), dir, a) == RC_OK)
+	if (a && !signer_key_uri_is(a) && cadir_path(path, sizeof(path), dir, a) == RC_OK)
 		unlink(path);
-	if (b && cadir_path(path, sizeof(path), dir, b) == RC_OK)
+	if (b && !signer_key_uri_is(b) && cadir_path(path, sizeof(path), dir, b) == RC_OK)
 		unlink(path);
 }
 
@@ -46,6 +47,20 @@ ca_new_key_file(const char *dir, const char *role, enum key_type type,
 		return NULL;
 	}
 	return key;
+}
+
+EVP_PKEY *
+ca_new_key(const char *dir, const char *role, enum key_type type, const struct secret *pass,
+    const char *uri, const struct pass_source *src, struct signer **token, char *rel,
+    size_t rel_size, int *rc)
+{
+	EVP_PKEY *pub = NULL;
+
+	*token = NULL;
+	if (uri == NULL)
+		return ca_new_key_file(dir, role, type, pass, rel, rel_size);
+	*token = signer_generate_on_token(uri, src, type, &pub, rel, rel_size, rc);
+	return pub;
 }
 
 int
@@ -86,27 +101,33 @@ static const struct opt_spec root_opts[] = {
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
 	{ "no-passphrase", 0, OPT_NO_PASSPHRASE, NULL, "store the root keys UNENCRYPTED" },
+	{ "key-uri", 1, OPT_KEY_URI, "URI", "make the primary root's key on a PKCS#11 token (pkcs11:token=L;object=O)" },
+	{ "standby-key-uri", 1, OPT_STANDBY_KEY_URI, "URI", "make the standby root's key on a token (default: a file)" },
+	OPT_SPEC_MODULE,
+	OPT_SPEC_PIN_FILE,
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help root_help = {
-	"ca root", "--cn NAME [--standby-cn NAME] [--key TYPE] [--days N] [--pass-file FILE]",
+	"ca root", "--cn NAME [--standby-cn NAME] [--key TYPE] [--days N] [--pass-file FILE]\n"
+	"    [--key-uri URI [--standby-key-uri URI] [--module PATH] [--pin-file FILE]]",
 	"Runs the root ceremony (on the offline machine): makes the primary root and\n"
 	"the standby root, each with its own key, writes the keys encrypted under\n"
-	"keys/, prints both pins, and leaves a signed transcript in the CA directory.",
+	"keys/ (or makes them on a PKCS#11 token: --key-uri), prints both pins, and\n"
+	"leaves a signed transcript in the CA directory.",
 	root_opts,
 };
 
 int
 cmd_ca_root(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *cn = NULL, *standby_cn = NULL, *arg;
-	char standby_default[256], rel[2][256], serial[SERIAL_HEX_MAX], transcript[4096];
+	const char *flag_dir = NULL, *cn = NULL, *standby_cn = NULL, *arg, *uri[2] = { NULL, NULL };
+	char standby_default[256], rel[2][1024], serial[SERIAL_HEX_MAX], transcript[4096];
 	struct pass_source src = { 0 };
 	struct ca_context ctx = { 0 };
 	struct ca_record recs[2], existing;
 	struct secret *pass = NULL;
-	struct signer *sg = NULL;
+	struct signer *sg = NULL, *token[2] = { NULL, NULL };
 	enum key_type type = KEY_EC_P384;
 	EVP_PKEY *keys[2] = { NULL, NULL };
 	X509 *certs[2] = { NULL, NULL };
@@ -125,6 +146,8 @@ cmd_ca_root(int argc, char **argv)
 		case OPT_DIR: flag_dir = arg; break;
 		case OPT_CN: cn = arg; break;
 		case OPT_STANDBY_CN: standby_cn = arg; break;
+		case OPT_KEY_URI: uri[0] = arg; break;
+		case OPT_STANDBY_KEY_URI: uri[1] = arg; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_KEY:
 			if ((rc = key_type_parse(arg, &type)) != RC_OK)
@@ -154,17 +177,22 @@ cmd_ca_root(int argc, char **argv)
 		ca_record_clear(&existing);
 		goto out;
 	}
-	if ((rc = secret_read(&src, "the new root keys", 1, &pass)) != RC_OK)
+	/* A passphrase only for a key kept in a file. */
+	if ((uri[0] == NULL || uri[1] == NULL) &&
+	    (rc = secret_read(&src, "the new root keys", 1, &pass)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
-	if ((keys[0] = ca_new_key_file(ctx.dir, "root", type, pass, rel[0], sizeof(rel[0]))) == NULL)
+	if ((keys[0] = ca_new_key(ctx.dir, "root", type, pass, uri[0], &src, &token[0], rel[0],
+	    sizeof(rel[0]), &rc)) == NULL)
 		goto out;
 	keys_written = 1;
-	if ((keys[1] = ca_new_key_file(ctx.dir, "standby", type, pass, rel[1], sizeof(rel[1]))) == NULL)
+	if ((keys[1] = ca_new_key(ctx.dir, "standby", type, pass, uri[1], &src, &token[1], rel[1],
+	    sizeof(rel[1]), &rc)) == NULL)
 		goto out;
 	keys_written = 2;
-	if ((certs[0] = root_build(keys[0], cn, days, serial)) == NULL ||
-	    (certs[1] = root_build(keys[1], standby_cn, days, serial)) == NULL ||
+	rc = RC_FAIL;
+	if ((certs[0] = root_build_with(token[0], keys[0], cn, days, serial)) == NULL ||
+	    (certs[1] = root_build_with(token[1], keys[1], standby_cn, days, serial)) == NULL ||
 	    ca_record_from_cert(&recs[0], certs[0], "root", "active", type, rel[0], 0) != RC_OK ||
 	    ca_record_from_cert(&recs[1], certs[1], "standby", "active", type, rel[1], 0) != RC_OK)
 		goto out;
@@ -173,11 +201,13 @@ cmd_ca_root(int argc, char **argv)
 	if (store_ca_insert(ctx.st, &recs[0]) != RC_OK || store_ca_insert(ctx.st, &recs[1]) != RC_OK)
 		goto rollback;
 	entries = json_pack("[o,o]", transcript_cert_entry(&recs[0]), transcript_cert_entry(&recs[1]));
+	if (token[0])
+		signer_set_cert(token[0], certs[0]);
 	if (store_audit(ctx.st, "ca.root", entries) != RC_OK ||
-	    (sg = signer_from_key(keys[0], certs[0])) == NULL)
+	    (token[0] == NULL && (sg = signer_from_key(keys[0], certs[0])) == NULL))
 		goto rollback;
-	if (transcript_write(&ctx, sg, recs[0].id, "root", entries, transcript,
-	    sizeof(transcript)) != RC_OK)
+	if (transcript_write(&ctx, token[0] ? token[0] : sg, recs[0].id, "root", entries,
+	    transcript, sizeof(transcript)) != RC_OK)
 		goto rollback;
 	transcript_made = 1;
 	if (store_commit(ctx.st) != RC_OK)
@@ -192,9 +222,12 @@ out:
 		transcript_discard(transcript);
 	if (keys_written)
 		unlink_keys(ctx.dir, rel[0], keys_written > 1 ? rel[1] : NULL);
+	for (int i = 0; i < keys_written; i++)
+		signer_discard_key(token[i]);
 	json_decref(entries);
 	signer_free(sg);
 	for (int i = 0; i < 2; i++) {
+		signer_free(token[i]);
 		EVP_PKEY_free(keys[i]);
 		X509_free(certs[i]);
 		ca_record_clear(&recs[i]);
@@ -216,12 +249,16 @@ static const struct opt_spec intermediate_opts[] = {
 	{ "root-pass-file", 1, 40, "FILE", "passphrase of the root key, if it differs" },
 	{ "root-pass-env", 1, 41, "VAR", "passphrase of the root key from VAR, if it differs" },
 	{ "no-passphrase", 0, OPT_NO_PASSPHRASE, NULL, "store the intermediate key UNENCRYPTED" },
+	{ "key-uri", 1, OPT_KEY_URI, "URI", "make the key on a PKCS#11 token (pkcs11:token=L;object=O)" },
+	OPT_SPEC_MODULE,
+	OPT_SPEC_PIN_FILE,
 	{ "force", 0, OPT_FORCE, NULL, "override the pin guard (recorded in the audit log)" },
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help intermediate_help = {
-	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]... [--root standby]",
+	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]... [--root standby]\n"
+	"    [--key-uri URI] [--module PATH] [--pin-file FILE]",
 	"One-machine mode: makes the intermediate key, has the root sign it, and\n"
 	"makes it the CA that issues leaves in this directory. The previous\n"
 	"intermediate, if any, is retired (its certificates stay valid).",
@@ -231,14 +268,14 @@ static const struct cmd_help intermediate_help = {
 int
 cmd_ca_intermediate(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *arg, *which = "root";
-	char rel[256], serial[SERIAL_HEX_MAX], transcript[4096] = "";
+	const char *flag_dir = NULL, *arg, *which = "root", *uri = NULL;
+	char rel[1024], serial[SERIAL_HEX_MAX], transcript[4096] = "";
 	struct intermediate_params p = { .days = INTERMEDIATE_DEFAULT_DAYS };
 	struct pass_source src = { 0 }, root_src = { 0 };
 	struct ca_context ctx = { 0 };
 	struct ca_record root = { 0 }, rec = { 0 }, old = { 0 };
 	struct secret *pass = NULL;
-	struct signer *sg = NULL;
+	struct signer *sg = NULL, *token = NULL;
 	enum key_type type = KEY_EC_P256;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
@@ -262,6 +299,7 @@ cmd_ca_intermediate(int argc, char **argv)
 		case OPT_CN: p.cn = arg; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_FORCE: force = 1; break;
+		case OPT_KEY_URI: uri = arg; break;
 		case 40: root_src.file = arg; break;
 		case 41: root_src.env = arg; break;
 		case OPT_KEY:
@@ -288,7 +326,7 @@ cmd_ca_intermediate(int argc, char **argv)
 	 * it is read once (an environment variable is scrubbed after reading). */
 	if (separate_root_pass && (sg = signer_open(ctx.dir, &root, &root_src, NULL, &rc)) == NULL)
 		goto out;
-	if ((rc = secret_read(&src, "the new intermediate key", 1, &pass)) != RC_OK)
+	if (uri == NULL && (rc = secret_read(&src, "the new intermediate key", 1, &pass)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
 	if (!separate_root_pass && (sg = signer_open(ctx.dir, &root, &src, pass, &rc)) == NULL)
@@ -296,9 +334,11 @@ cmd_ca_intermediate(int argc, char **argv)
 	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
 		goto out;
 	p.crl_url = crl_url;
-	if ((key = ca_new_key_file(ctx.dir, "intermediate", type, pass, rel, sizeof(rel))) == NULL)
+	if ((key = ca_new_key(ctx.dir, "intermediate", type, pass, uri, &src, &token, rel,
+	    sizeof(rel), &rc)) == NULL)
 		goto out;
 	key_written = 1;
+	rc = RC_FAIL;
 	if ((cert = intermediate_build(sg, key, &p, serial)) == NULL ||
 	    ca_record_from_cert(&rec, cert, "intermediate", "active", type, rel, root.id) != RC_OK)
 		goto out;
@@ -326,8 +366,11 @@ rollback:
 out:
 	if (transcript_made)
 		transcript_discard(transcript);
-	if (key_written)
+	if (key_written) {
 		unlink_keys(ctx.dir, rel, NULL);
+		signer_discard_key(token);
+	}
+	signer_free(token);
 	json_decref(entries);
 	json_decref(objs);
 	free(crl_url);

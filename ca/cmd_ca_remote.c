@@ -20,6 +20,7 @@
 #include "common/output.h"
 
 enum { OPT_CN = 20, OPT_KEY, OPT_OUT, OPT_CSR, OPT_CERT };
+enum { OPT_KEY_URI = 50 };	/* a key on a PKCS#11 token */
 
 static const struct opt_spec csr_opts[] = {
 	OPT_SPEC_DIR,
@@ -29,12 +30,16 @@ static const struct opt_spec csr_opts[] = {
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
 	{ "no-passphrase", 0, OPT_NO_PASSPHRASE, NULL, "store the intermediate key UNENCRYPTED" },
+	{ "key-uri", 1, OPT_KEY_URI, "URI", "make the key on a PKCS#11 token (pkcs11:token=L;object=O)" },
+	OPT_SPEC_MODULE,
+	OPT_SPEC_PIN_FILE,
 	OPT_END_SPEC,
 };
 static const struct cmd_help csr_help = {
-	"ca csr", "--cn NAME [--key TYPE] --out FILE [--pass-file FILE]",
-	"On the issuing host: makes the intermediate's key (encrypted under keys/)\n"
-	"and writes a CSR for the offline root to sign with 'pinca ca sign'.",
+	"ca csr", "--cn NAME [--key TYPE] --out FILE [--pass-file FILE | --key-uri URI]",
+	"On the issuing host: makes the intermediate's key (encrypted under keys/,\n"
+	"or on a PKCS#11 token with --key-uri) and writes a CSR for the offline root\n"
+	"to sign with 'pinca ca sign'.",
 	csr_opts,
 };
 
@@ -59,13 +64,13 @@ write_pem_req(const char *path, X509_REQ *req)
 int
 cmd_ca_csr(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *cn = NULL, *out = NULL, *arg;
-	char rel[256], pin[PIN_LEN], keypath[4096];
+	const char *flag_dir = NULL, *cn = NULL, *out = NULL, *arg, *uri = NULL;
+	char rel[1024], pin[PIN_LEN], keypath[4096];
 	struct pass_source src = { 0 };
 	struct ca_context ctx = { 0 };
 	struct ca_record rec = { 0 };
 	struct secret *pass = NULL;
-	struct signer *sg = NULL;
+	struct signer *sg = NULL, *token = NULL;
 	enum key_type type = KEY_EC_P256;
 	EVP_PKEY *key = NULL;
 	X509_REQ *req = NULL;
@@ -83,6 +88,7 @@ cmd_ca_csr(int argc, char **argv)
 		case OPT_DIR: flag_dir = arg; break;
 		case OPT_CN: cn = arg; break;
 		case OPT_OUT: out = arg; break;
+		case OPT_KEY_URI: uri = arg; break;
 		case OPT_KEY:
 			if ((rc = key_type_parse(arg, &type)) != RC_OK)
 				return rc_exit(rc);
@@ -95,16 +101,19 @@ cmd_ca_csr(int argc, char **argv)
 		return PINCA_EXIT_FAIL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
-	if ((rc = secret_read(&src, "the new intermediate key", 1, &pass)) != RC_OK)
+	if (uri == NULL && (rc = secret_read(&src, "the new intermediate key", 1, &pass)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
-	if ((key = ca_new_key_file(ctx.dir, "intermediate", type, pass, rel, sizeof(rel))) == NULL)
+	if ((key = ca_new_key(ctx.dir, "intermediate", type, pass, uri, &src, &token, rel,
+	    sizeof(rel), &rc)) == NULL)
 		goto out;
 	key_written = 1;
+	rc = RC_FAIL;
 	if ((req = X509_REQ_new()) == NULL || (name = name_from_cn(cn)) == NULL ||
 	    !X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, name) ||
-	    !X509_REQ_set_pubkey(req, key) || (sg = signer_from_key(key, NULL)) == NULL ||
-	    signer_sign_req(sg, req) != RC_OK || pin_of_pkey(key, pin) != RC_OK)
+	    !X509_REQ_set_pubkey(req, key) ||
+	    (token == NULL && (sg = signer_from_key(key, NULL)) == NULL) ||
+	    signer_sign_req(token ? token : sg, req) != RC_OK || pin_of_pkey(key, pin) != RC_OK)
 		goto out;
 	memset(&rec, 0, sizeof(rec));
 	snprintf(rec.role, sizeof(rec.role), "intermediate");
@@ -137,8 +146,11 @@ cmd_ca_csr(int argc, char **argv)
 	    "then run 'pinca ca import --cert FILE' here\n", out, pin);
 	rc = RC_OK;
 out:
-	if (key_written && cadir_path(keypath, sizeof(keypath), ctx.dir, rel) == RC_OK)
+	if (key_written && token)
+		signer_discard_key(token);
+	else if (key_written && cadir_path(keypath, sizeof(keypath), ctx.dir, rel) == RC_OK)
 		unlink(keypath);
+	signer_free(token);
 	/* rec owns spki (OpenSSL-allocated) and csr: free them the matching way. */
 	OPENSSL_free(rec.spki);
 	rec.spki = NULL;
@@ -165,6 +177,8 @@ static const struct opt_spec sign_opts[] = {
 	OPT_SPEC_CA_ROOT,
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
+	OPT_SPEC_MODULE,
+	OPT_SPEC_PIN_FILE,
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };

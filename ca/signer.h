@@ -1,6 +1,6 @@
-/* signer: the one interface through which a CA key signs. Today the key is a
- * PKCS#8 file in keys/; a PKCS#11 token can later stand behind the same
- * functions without changing any caller. */
+/* signer: the one interface through which a CA key signs. The key is a
+ * PKCS#8 file in keys/ or a key on a PKCS#11 token (the CA record's key path
+ * is then a pkcs11: URI); callers do not tell them apart. */
 #ifndef PINCA_SIGNER_H
 #define PINCA_SIGNER_H
 
@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "ca/keys.h"
 #include "common/secret.h"
 #include "db/store.h"
 
@@ -23,6 +24,19 @@ struct signer;
  * (no file, no variable, no terminal), else to RC_FAIL. */
 struct signer *signer_open(const char *cadir, const struct ca_record *ca,
     const struct pass_source *src, const struct secret *pass, int *rc);
+/* Generates a CA key of type on the PKCS#11 token the URI names (module and
+ * PIN from src): not extractable, sensitive. Returns a signer for it with
+ * no certificate; *pub gets its public key (new) and record the URI to keep
+ * in the CA record. NULL with a message, *rc RC_USAGE or RC_FAIL. */
+struct signer *signer_generate_on_token(const char *uri, const struct pass_source *src,
+    enum key_type type, EVP_PKEY **pub, char *record, size_t record_size, int *rc);
+/* Whether a --key-uri / key path is a pkcs11: URI. */
+int signer_key_uri_is(const char *s);
+/* Sets the CA certificate (a new root's, once made). Takes a reference. */
+void signer_set_cert(struct signer *sg, X509 *cert);
+/* Deletes a token key made by signer_generate_on_token, for a ceremony that
+ * did not commit; RC_OK without doing anything for a key file. */
+int signer_discard_key(struct signer *sg);
 /* Wraps a key already in memory (a new root signing itself). Takes a reference. */
 struct signer *signer_from_key(EVP_PKEY *key, X509 *cert);
 void signer_free(struct signer *sg);

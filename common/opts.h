@@ -57,10 +57,14 @@ enum {
 	OPT_NO_PASSPHRASE,
 	OPT_FORCE,
 	OPT_QUIET,
+	OPT_PIN_FILE,
+	OPT_MODULE,
 };
 #define OPT_SPEC_DIR { "dir", 1, OPT_DIR, "DIR", "CA directory (default: $PINCA_DIR)" }
 #define OPT_SPEC_JSON { "json", 0, OPT_JSON, NULL, "print JSON instead of text" }
 #define OPT_SPEC_PASS_FILE { "pass-file", 1, OPT_PASS_FILE, "FILE", "read the passphrase from the first line of FILE (mode 0600)" }
+#define OPT_SPEC_PIN_FILE { "pin-file", 1, OPT_PIN_FILE, "FILE", "PIN of the PKCS#11 token from the first line of FILE (mode 0600; else a prompt)" }
+#define OPT_SPEC_MODULE { "module", 1, OPT_MODULE, "PATH", "PKCS#11 module of the token (default: $PINCA_PKCS11_MODULE)" }
 #define OPT_SPEC_PASS_ENV { "pass-env", 1, OPT_PASS_ENV, "VAR", "read the passphrase from environment variable VAR" }
 
 #endif

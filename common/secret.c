@@ -52,9 +52,10 @@ secret_from_line(const char *buf, size_t n)
 	return s;
 }
 
-/* Reads the first line of a pass file, refusing one others can read. */
+/* Reads the first line of a pass file (or PIN file: kind names it), refusing
+ * one others can read. */
 static int
-secret_from_file(const char *path, struct secret **out)
+secret_from_file(const char *path, const char *kind, struct secret **out)
 {
 	char buf[SECRET_MAX + 2];
 	struct stat st;
@@ -62,29 +63,29 @@ secret_from_file(const char *path, struct secret **out)
 	int fd, rc = RC_FAIL;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		pinca_warn("cannot read pass file %s", path);
+		pinca_warn("cannot read %s %s", kind, path);
 		return RC_FAIL;
 	}
 	if (fstat(fd, &st) == -1) {
-		pinca_warn("cannot stat pass file %s", path);
+		pinca_warn("cannot stat %s %s", kind, path);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		pinca_warnx("pass file %s is not a regular file", path);
+		pinca_warnx("%s %s is not a regular file", kind, path);
 		goto out;
 	}
 	if (st.st_mode & (S_IRWXO | S_IWGRP)) {
-		pinca_warnx("pass file %s is accessible to others (mode %04o); chmod 600 it",
-		    path, (unsigned)(st.st_mode & 07777));
+		pinca_warnx("%s %s is accessible to others (mode %04o); chmod 600 it",
+		    kind, path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0) {
-		pinca_warn("cannot read pass file %s", path);
+		pinca_warn("cannot read %s %s", kind, path);
 		goto out;
 	}
 	if ((size_t)n > SECRET_MAX) {
-		pinca_warnx("pass file %s: passphrase longer than %d bytes", path, SECRET_MAX);
+		pinca_warnx("%s %s: longer than %d bytes", kind, path, SECRET_MAX);
 		goto out;
 	}
 	if ((*out = secret_from_line(buf, (size_t)n)) == NULL) {
@@ -426,7 +427,7 @@ secret_read(const struct pass_source *src, const char *what, int confirm,
 		return RC_USAGE;
 	}
 	if (src->file)
-		rc = secret_from_file(src->file, out);
+		rc = secret_from_file(src->file, "pass file", out);
 	else if (src->env)
 		rc = secret_from_env(src->env, out);
 	else
@@ -449,6 +450,35 @@ secret_read(const struct pass_source *src, const char *what, int confirm,
 }
 
 int
+secret_read_pin(const struct pass_source *src, const char *what, struct secret **out)
+{
+	char prompt[256];
+	int fd, rc;
+
+	*out = NULL;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (src->pin_file)
+		rc = secret_from_file(src->pin_file, "PIN file", out);
+	else if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) == -1 || !isatty(fd)) {
+		if (fd != -1)
+			close(fd);
+		pinca_warnx("no PIN for %s: use --pin-file FILE, or run on a terminal", what);
+		return RC_USAGE;
+	} else {
+		snprintf(prompt, sizeof(prompt), "PIN for %s: ", what);
+		rc = secret_prompt(fd, prompt, out);
+		close(fd);
+	}
+	if (rc == RC_OK && (*out)->len == 0) {
+		pinca_warnx("empty PIN for %s", what);
+		secret_free(*out);
+		*out = NULL;
+		rc = RC_FAIL;
+	}
+	return rc;
+}
+
+int
 secret_option(struct pass_source *src, int id, const char *arg)
 {
 	switch (id) {
@@ -460,6 +490,12 @@ secret_option(struct pass_source *src, int id, const char *arg)
 		return 1;
 	case OPT_NO_PASSPHRASE:
 		src->none = 1;
+		return 1;
+	case OPT_PIN_FILE:
+		src->pin_file = arg;
+		return 1;
+	case OPT_MODULE:
+		src->module = arg;
 		return 1;
 	default:
 		return 0;

@@ -15,6 +15,8 @@ struct pass_source {
 	const char *file;	/* --pass-file */
 	const char *env;	/* --pass-env */
 	int none;		/* --no-passphrase: write/read keys unencrypted */
+	const char *pin_file;	/* --pin-file: the PIN of a PKCS#11 token */
+	const char *module;	/* --module: the PKCS#11 module (NULL: $PINCA_PKCS11_MODULE) */
 };
 
 /* Minimum length of a new passphrase. */
@@ -26,9 +28,14 @@ struct pass_source {
  * The caller frees *out with secret_free. */
 int secret_read(const struct pass_source *src, const char *what, int confirm,
     struct secret **out);
+/* Reads the PIN of a token (`what` names it) from src->pin_file, else from
+ * a prompt on the terminal (RC_USAGE when there is none). Returns RC_OK or
+ * an RC_* code (message printed); the caller frees *out with secret_free. */
+int secret_read_pin(const struct pass_source *src, const char *what, struct secret **out);
 /* Wipes and frees. NULL is a no-op. */
 void secret_free(struct secret *s);
-/* Handles the shared --pass-file/--pass-env/--no-passphrase options; returns
+/* Handles the shared --pass-file/--pass-env/--no-passphrase options (and
+ * --pin-file/--module, the token's PIN and module); returns
  * 1 when the id was one of them. */
 int secret_option(struct pass_source *src, int id, const char *arg);
 

@@ -33,6 +33,8 @@ static const struct opt_spec issue_opts[] = {
 	{ "batch", 1, OPT_BATCH, "FILE", "issue one certificate per JSON line of FILE ('-': stdin)" },
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
+	OPT_SPEC_MODULE,
+	OPT_SPEC_PIN_FILE,
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };

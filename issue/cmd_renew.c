@@ -31,6 +31,8 @@ static const struct opt_spec renew_opts[] = {
 	{ "force", 0, OPT_FORCE, NULL, "override the pin guard (recorded in the audit log)" },
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
+	OPT_SPEC_MODULE,
+	OPT_SPEC_PIN_FILE,
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };

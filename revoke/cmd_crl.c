@@ -32,6 +32,8 @@ static const struct opt_spec crl_opts[] = {
 	    "within HOURS (or FILE is missing); for cron" },
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
+	OPT_SPEC_MODULE,
+	OPT_SPEC_PIN_FILE,
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };

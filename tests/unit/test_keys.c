@@ -255,7 +255,7 @@ pass_file(const char *name, const char *text, mode_t mode)
 static void
 test_secrets(void)
 {
-	struct pass_source src = { NULL, NULL, 0 };
+	struct pass_source src = { .file = NULL };
 	struct secret *s = NULL;
 	int rc, lines;
 
@@ -305,7 +305,7 @@ test_secrets(void)
 	lines = unit_stderr_end();
 	CHECK(rc == RC_USAGE && unit_one_error(lines, "not both"), "pass file and env together refused");
 
-	struct pass_source none = { NULL, NULL, 1 };
+	struct pass_source none = { .none = 1 };
 	CHECK(secret_read(&none, "k", 1, &s) == RC_OK && s == NULL, "--no-passphrase gives no secret");
 	secret_free(NULL);
 }
