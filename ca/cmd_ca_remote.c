@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/authority.h"
+#include "ca/bundle.h"
 #include "ca/cmd.h"
 #include "ca/csr.h"
 #include "common/cadir.h"
@@ -19,7 +20,7 @@
 #include "common/opts.h"
 #include "common/output.h"
 
-enum { OPT_CN = 20, OPT_KEY, OPT_OUT, OPT_CSR, OPT_CERT };
+enum { OPT_CN = 20, OPT_KEY, OPT_OUT, OPT_CSR, OPT_CERT, OPT_ROOT_PIN };
 
 static const struct opt_spec csr_opts[] = {
 	OPT_SPEC_DIR,
@@ -172,7 +173,9 @@ static const struct cmd_help sign_help = {
 	"ca sign", "--csr FILE --out FILE [--days N] [--permit-dns DOMAIN]... [--root standby]",
 	"On the offline root host: checks an intermediate's CSR (signature, key\n"
 	"type), signs its public key (nothing else is taken from the CSR), and\n"
-	"writes FILE with the intermediate, then the primary and standby roots.",
+	"writes FILE with the intermediate, then the primary and standby roots,\n"
+	"then the root ceremony's transcript signed by the primary root, which\n"
+	"'pinca ca import --root-pin PIN' checks before it learns the roots.",
 	sign_opts,
 };
 
@@ -197,6 +200,21 @@ append_pem(char **buf, size_t *len, const unsigned char *der, size_t der_len)
 	return RC_OK;
 }
 
+/* The root ceremony's transcript (signed by the primary root when it was
+ * made), which the bundle carries so that the import can prove the standby. */
+static int
+ceremony_transcript(struct ca_context *ctx, const struct ca_record *primary, char **doc,
+    unsigned char **sig, size_t *sig_len)
+{
+	int rc = store_transcript_find(ctx->st, primary->id, "root", doc, sig, sig_len);
+
+	if (rc == STORE_NOT_FOUND)
+		pinca_warnx("%s holds no transcript of the ceremony that made root '%s': 'ca sign' "
+		    "runs where 'pinca ca root' ran (or on a copy of its database)", ctx->dir,
+		    primary->cn);
+	return rc == RC_OK ? RC_OK : RC_FAIL;
+}
+
 int
 cmd_ca_sign(int argc, char **argv)
 {
@@ -212,8 +230,9 @@ cmd_ca_sign(int argc, char **argv)
 	EVP_PKEY *pub = NULL;
 	X509 *cert = NULL;
 	X509_NAME *subj;
-	char *crl_url = NULL, *bundle = NULL;
-	size_t bundle_len = 0;
+	char *crl_url = NULL, *bundle = NULL, *doc = NULL;
+	unsigned char *doc_sig = NULL;
+	size_t bundle_len = 0, doc_sig_len = 0;
 	json_t *entries = NULL;
 	int id, rc, json = 0, transcript_made = 0;
 	struct opts o;
@@ -258,6 +277,8 @@ cmd_ca_sign(int argc, char **argv)
 	if (store_ca_find(ctx.st, "root", "active", &primary) != RC_OK ||
 	    store_ca_find(ctx.st, "standby", "active", &standby) == RC_FAIL)
 		goto out;
+	if (ceremony_transcript(&ctx, &primary, &doc, &doc_sig, &doc_sig_len) != RC_OK)
+		goto out;
 	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
 		goto out;
 	p.crl_url = crl_url;
@@ -268,7 +289,8 @@ cmd_ca_sign(int argc, char **argv)
 		goto out;
 	if (append_pem(&bundle, &bundle_len, rec.der, rec.der_len) != RC_OK ||
 	    append_pem(&bundle, &bundle_len, primary.der, primary.der_len) != RC_OK ||
-	    (standby.der && append_pem(&bundle, &bundle_len, standby.der, standby.der_len) != RC_OK))
+	    (standby.der && append_pem(&bundle, &bundle_len, standby.der, standby.der_len) != RC_OK) ||
+	    bundle_append_transcript(&bundle, &bundle_len, doc, doc_sig, doc_sig_len) != RC_OK)
 		goto out;
 	if (store_begin(ctx.st) != RC_OK)
 		goto out;
@@ -289,8 +311,9 @@ cmd_ca_sign(int argc, char **argv)
 		    "transcript", transcript));
 	else {
 		printf("intermediate %s\n  serial %s\n  pin    %s\n  signed by %s root '%s'\n"
-		    "wrote %s (intermediate, then the roots)\ntranscript %s\n", rec.cn, rec.serial,
-		    rec.pin, which, root.cn, out, transcript);
+		    "wrote %s (intermediate, the roots, the signed root ceremony transcript)\n"
+		    "transcript %s\nnext: on the issuing host, 'pinca ca import --cert FILE --root-pin "
+		    "%s'\n", rec.cn, rec.serial, rec.pin, which, root.cn, out, transcript, primary.pin);
 		rc = RC_OK;
 	}
 out:
@@ -298,6 +321,8 @@ out:
 		transcript_discard(transcript);
 	json_decref(entries);
 	free(bundle);
+	free(doc);
+	free(doc_sig);
 	free(crl_url);
 	X509_free(cert);
 	X509_REQ_free(req);
@@ -314,27 +339,21 @@ out:
 static const struct opt_spec import_opts[] = {
 	OPT_SPEC_DIR,
 	{ "cert", 1, OPT_CERT, "FILE", "the file 'pinca ca sign' wrote (required)" },
+	{ "root-pin", 1, OPT_ROOT_PIN, "PIN", "the primary root's pin, from the ceremony's record (required)" },
 	{ "force", 0, OPT_FORCE, NULL, "override the pin guard (recorded in the audit log)" },
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help import_help = {
-	"ca import", "--cert FILE",
+	"ca import", "--cert FILE --root-pin PIN [--force]",
 	"On the issuing host: installs the intermediate the root signed. It must\n"
-	"match the key 'pinca ca csr' made here and chain to a root in FILE; the\n"
-	"roots in FILE (primary first, then standby) become known with their pins.",
+	"match the key 'pinca ca csr' made here and chain to a root in FILE. The\n"
+	"roots are learned only as proved: the primary is the root whose pin is\n"
+	"PIN (read it from the ceremony's record, not from FILE); the standby is\n"
+	"the root the ceremony transcript in FILE, signed by the primary, names.\n"
+	"A file with any other self-signed certificate is refused (exit 1).",
 	import_opts,
 };
-
-/* Checks that x is a self-signed CA certificate. */
-static int
-is_self_signed_ca(X509 *x)
-{
-	EVP_PKEY *k = X509_get0_pubkey(x);
-
-	return k && X509_check_issued(x, x) == X509_V_OK && X509_verify(x, k) == 1 &&
-	    X509_check_ca(x) > 0;
-}
 
 /* Records a root learned from an import unless its pin is known already. */
 static int
@@ -364,19 +383,86 @@ learn_root(struct ca_context *ctx, X509 *x, const char *role, int64_t *id_out)
 	return rc;
 }
 
+/* What the import learned from the bundle: the intermediate and the proved
+ * roots (all borrowed from the bundle). */
+struct import_plan {
+	X509 *inter, *primary, *standby, *signer_root;
+};
+
+/* Checks the bundle: its first certificate is the intermediate waiting here
+ * (pending), the roots are proved by root_pin and the signed transcript,
+ * and one of them signed the intermediate. */
+static int
+import_check(struct ca_context *ctx, const struct bundle *b, const char *path,
+    const char *root_pin, struct ca_record *pending, struct import_plan *plan)
+{
+	char pin[PIN_LEN];
+	X509 *roots[2];
+
+	plan->inter = sk_X509_value(b->certs, 0);
+	if (pin_of_cert(plan->inter, pin) != RC_OK)
+		return RC_FAIL;
+	if (store_ca_find_pin(ctx->st, pin, pending) != RC_OK || strcmp(pending->state, "pending") != 0) {
+		pinca_warnx("%s: its first certificate does not match a key waiting for import here "
+		    "(run 'pinca ca csr' in this directory first)", path);
+		return RC_FAIL;
+	}
+	if (X509_check_ca(plan->inter) <= 0 || bundle_is_root(plan->inter)) {
+		pinca_warnx("%s: the first certificate is not an intermediate CA certificate", path);
+		return RC_FAIL;
+	}
+	if (sk_X509_num(b->certs) < 2) {
+		pinca_warnx("%s holds no root: import the whole file 'pinca ca sign' wrote", path);
+		return RC_FAIL;
+	}
+	if (bundle_prove_roots(b, path, root_pin, &plan->primary, &plan->standby) != RC_OK)
+		return RC_FAIL;
+	roots[0] = plan->primary;
+	roots[1] = plan->standby;
+	for (int i = 0; i < 2; i++)
+		if (roots[i] && X509_check_issued(roots[i], plan->inter) == X509_V_OK &&
+		    X509_verify(plan->inter, X509_get0_pubkey(roots[i])) == 1)
+			plan->signer_root = roots[i];
+	if (plan->signer_root == NULL) {
+		pinca_warnx("%s: no root in the file signed the intermediate", path);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+/* Inside the transaction: records the proved roots (unless known) and
+ * sets *issuer_id to the one that signed the intermediate. */
+static int
+import_learn_roots(struct ca_context *ctx, const struct import_plan *plan, int64_t *issuer_id)
+{
+	int64_t id;
+	int rc;
+
+	if ((rc = learn_root(ctx, plan->primary, "root", &id)) != RC_OK)
+		return rc;
+	if (plan->signer_root == plan->primary)
+		*issuer_id = id;
+	if (plan->standby == NULL)
+		return RC_OK;
+	if ((rc = learn_root(ctx, plan->standby, "standby", &id)) != RC_OK)
+		return rc;
+	if (plan->signer_root == plan->standby)
+		*issuer_id = id;
+	return RC_OK;
+}
+
 int
 cmd_ca_import(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *path = NULL, *arg;
-	char pin[PIN_LEN];
+	const char *flag_dir = NULL, *path = NULL, *root_pin = NULL, *arg;
 	struct ca_context ctx = { 0 };
 	struct ca_record pending = { 0 }, rec = { 0 }, old = { 0 }, issuer = { 0 };
-	STACK_OF(X509) *certs = NULL;
-	X509 *inter, *signer_root = NULL;
+	struct import_plan plan = { 0 };
+	struct bundle b = { 0 };
 	enum key_type type;
-	int64_t root_ids[2] = { 0, 0 }, issuer_id = 0;
+	int64_t issuer_id = 0;
 	json_t *objs = NULL;
-	int id, rc = RC_FAIL, json = 0, force = 0, nroots = 0, have_old;
+	int id, rc = RC_FAIL, json = 0, force = 0, have_old;
 	struct opts o;
 
 	opts_init(&o, argc, argv, &import_help);
@@ -384,66 +470,38 @@ cmd_ca_import(int argc, char **argv)
 		switch (id) {
 		case OPT_DIR: flag_dir = arg; break;
 		case OPT_CERT: path = arg; break;
+		case OPT_ROOT_PIN: root_pin = arg; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_FORCE: force = 1; break;
 		}
 	}
-	if (path == NULL)
-		return rc_exit(opts_usage_error(&import_help, "--cert FILE is required"));
-	if ((certs = certs_load_file(path)) == NULL)
+	if (path == NULL || root_pin == NULL)
+		return rc_exit(opts_usage_error(&import_help, "--cert FILE and --root-pin PIN are "
+		    "required (the primary root's pin, from the ceremony's record)"));
+	if (!pin_is_valid(root_pin))
+		return rc_exit(opts_usage_error(&import_help, "--root-pin '%.60s' is not a pin "
+		    "(sha256/ and 44 base64 characters)", root_pin));
+	if (bundle_load_file(path, &b) != RC_OK)
 		return PINCA_EXIT_FAIL;
-	inter = sk_X509_value(certs, 0);
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
-	if (pin_of_cert(inter, pin) != RC_OK)
+	if (import_check(&ctx, &b, path, root_pin, &pending, &plan) != RC_OK)
 		goto out;
-	if (store_ca_find_pin(ctx.st, pin, &pending) != RC_OK || strcmp(pending.state, "pending") != 0) {
-		pinca_warnx("%s: its first certificate does not match a key waiting for import here "
-		    "(run 'pinca ca csr' in this directory first)", path);
-		goto out;
-	}
-	if (X509_check_ca(inter) <= 0 || is_self_signed_ca(inter)) {
-		pinca_warnx("%s: the first certificate is not an intermediate CA certificate", path);
-		goto out;
-	}
-	if (sk_X509_num(certs) < 2) {
-		pinca_warnx("%s holds no root: import the whole file 'pinca ca sign' wrote", path);
-		goto out;
-	}
-	for (int i = 1; i < sk_X509_num(certs); i++) {
-		X509 *r = sk_X509_value(certs, i);
-		if (!is_self_signed_ca(r)) {
-			pinca_warnx("%s: certificate %d is not a self-signed root", path, i + 1);
-			goto out;
-		}
-		if (X509_check_issued(r, inter) == X509_V_OK && X509_verify(inter, X509_get0_pubkey(r)) == 1)
-			signer_root = r;
-	}
-	if (signer_root == NULL) {
-		pinca_warnx("%s: no root in the file signed the intermediate", path);
-		goto out;
-	}
-	if ((rc = key_type_of(X509_get0_pubkey(inter), "the intermediate's key", &type)) != RC_OK)
+	if ((rc = key_type_of(X509_get0_pubkey(plan.inter), "the intermediate's key", &type)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
 	if (store_begin(ctx.st) != RC_OK)
 		goto out;
-	for (int i = 1; i < sk_X509_num(certs) && nroots < 2; i++) {
-		X509 *r = sk_X509_value(certs, i);
-		if ((rc = learn_root(&ctx, r, nroots == 0 ? "root" : "standby", &root_ids[nroots])) != RC_OK)
-			goto rollback;
-		if (r == signer_root)
-			issuer_id = root_ids[nroots];
-		nroots++;
-	}
+	if ((rc = import_learn_roots(&ctx, &plan, &issuer_id)) != RC_OK)
+		goto rollback;
 	rc = RC_FAIL;
 	if (store_ca_get(ctx.st, issuer_id, &issuer) != RC_OK)
 		goto rollback;
 	if ((rc = guard_check_root(&ctx, &issuer, force)) != RC_OK)
 		goto rollback;
 	rc = RC_FAIL;
-	if (ca_record_from_cert(&rec, inter, "intermediate", "active", type, pending.key_path,
+	if (ca_record_from_cert(&rec, plan.inter, "intermediate", "active", type, pending.key_path,
 	    issuer_id) != RC_OK)
 		goto rollback;
 	rec.id = pending.id;
@@ -451,8 +509,8 @@ cmd_ca_import(int argc, char **argv)
 	if ((have_old && store_ca_set_state(ctx.st, old.id, "retired") != RC_OK) ||
 	    store_ca_activate(ctx.st, &rec) != RC_OK)
 		goto rollback;
-	objs = json_pack("{s:o,s:s,s:s?,s:b}", "intermediate", ca_record_json(&rec), "issuer",
-	    issuer.serial, "retired", have_old ? old.serial : NULL, "forced", force);
+	objs = json_pack("{s:o,s:s,s:s?,s:s,s:b}", "intermediate", ca_record_json(&rec), "issuer",
+	    issuer.serial, "retired", have_old ? old.serial : NULL, "root_pin", root_pin, "forced", force);
 	if (store_audit(ctx.st, "ca.import", objs) != RC_OK)
 		goto rollback;
 	if (store_commit(ctx.st) != RC_OK)
@@ -473,7 +531,7 @@ out:
 	ca_record_clear(&rec);
 	ca_record_clear(&old);
 	ca_record_clear(&issuer);
-	sk_X509_pop_free(certs, X509_free);
+	bundle_clear(&b);
 	ca_context_close(&ctx);
 	return rc_exit(rc);
 }

@@ -210,6 +210,10 @@ int store_app_each(struct store *st, int supported_only,
 
 int store_transcript_insert(struct store *st, int64_t ca_id, const char *kind, const char *path,
     const char *document, const unsigned char *sig, size_t sig_len);
+/* The oldest transcript of this kind recorded for a CA: the document as
+ * signed and its signature (new buffers, caller frees). STORE_NOT_FOUND if none. */
+int store_transcript_find(struct store *st, int64_t ca_id, const char *kind, char **document,
+    unsigned char **sig, size_t *sig_len);
 
 /* --- audit log --- */
 

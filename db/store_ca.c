@@ -242,3 +242,38 @@ store_transcript_insert(struct store *st, int64_t ca_id, const char *kind, const
 	sqlite3_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
+
+int
+store_transcript_find(struct store *st, int64_t ca_id, const char *kind, char **document,
+    unsigned char **sig, size_t *sig_len)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*document = NULL;
+	*sig = NULL;
+	*sig_len = 0;
+	if (store_prepare(st, &s, "SELECT document, signature FROM transcripts WHERE ca_id = ? "
+	    "AND kind = ? ORDER BY id LIMIT 1") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, ca_id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*document = store_col_text(s, 0);
+		rc = *document && store_col_blob(s, 1, sig, sig_len) == RC_OK && *sig ? RC_OK : RC_FAIL;
+		if (rc != RC_OK) {
+			free(*document);
+			free(*sig);
+			*document = NULL;
+			*sig = NULL;
+			pinca_warnx("out of memory reading a transcript");
+		}
+	} else if (rc == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else {
+		rc = store_fail(st, "cannot read the transcripts");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
