@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 
 enum { OPT_PIN = 20, OPT_FROM_CURRENT };
 
@@ -231,7 +232,7 @@ app_list_one(const struct app_release *r, void *arg)
 {
 	struct app_list_state *ls = arg;
 	const char *served[GUARD_MAX_KEYS];
-	char created[32], retired[32];
+	char created[32], retired[32], name[TEXT_SAFE_NAME];
 	json_t *pins;
 	int ok;
 
@@ -251,7 +252,7 @@ app_list_one(const struct app_release *r, void *arg)
 		    r->retired_at ? retired : NULL, "pins", pins, "matches_served_chain", ok)) == 0 ?
 		    0 : RC_FAIL;
 	}
-	printf("%-24s %-10s %-20s %s\n", r->name, r->state, created,
+	printf("%-24s %-10s %-20s %s\n", text_safe(r->name, name, sizeof(name)), r->state, created,
 	    ok ? "matches the served chain" : "MISSES the served chain");
 	for (size_t i = 0; i < r->npins; i++)
 		printf("  %s\n", r->pins[i]);

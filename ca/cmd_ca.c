@@ -12,6 +12,7 @@
 #include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 
 enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_STANDBY_CN };
 
@@ -69,9 +70,11 @@ print_cas(const struct ca_record *recs, int n, const char *transcript, int json)
 		o = json_pack("{s:o,s:s?}", "certificates", arr, "transcript", transcript);
 		return json_print(o);
 	}
-	for (int i = 0; i < n; i++)
-		printf("%-12s %s\n  serial %s\n  pin    %s\n", recs[i].role, recs[i].cn,
-		    recs[i].serial, recs[i].pin);
+	for (int i = 0; i < n; i++) {
+		char cn[TEXT_SAFE_NAME];
+		printf("%-12s %s\n  serial %s\n  pin    %s\n", recs[i].role,
+		    text_safe(recs[i].cn, cn, sizeof(cn)), recs[i].serial, recs[i].pin);
+	}
 	if (transcript)
 		printf("transcript %s (signature %s.sig)\n", transcript, transcript);
 	return RC_OK;
@@ -144,6 +147,9 @@ cmd_ca_root(int argc, char **argv)
 	}
 	if (strcmp(cn, standby_cn) == 0)
 		return rc_exit(opts_usage_error(&root_help, "the standby root needs its own name"));
+	if ((rc = ca_name_check("--cn", cn, strlen(cn))) != RC_OK ||
+	    (rc = ca_name_check("--standby-cn", standby_cn, strlen(standby_cn))) != RC_OK)
+		return rc_exit(rc);
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
 	rc = RC_FAIL;
@@ -272,6 +278,8 @@ cmd_ca_intermediate(int argc, char **argv)
 	}
 	if (p.cn == NULL || *p.cn == '\0')
 		return rc_exit(opts_usage_error(&intermediate_help, "--cn NAME is required"));
+	if ((rc = ca_name_check("--cn", p.cn, strlen(p.cn))) != RC_OK)
+		return rc_exit(rc);
 	separate_root_pass = root_src.file != NULL || root_src.env != NULL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);

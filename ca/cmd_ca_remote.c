@@ -19,6 +19,7 @@
 #include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 
 enum { OPT_CN = 20, OPT_KEY, OPT_OUT, OPT_CSR, OPT_CERT, OPT_ROOT_PIN };
 
@@ -92,6 +93,8 @@ cmd_ca_csr(int argc, char **argv)
 	}
 	if (cn == NULL || *cn == '\0' || out == NULL)
 		return rc_exit(opts_usage_error(&csr_help, "--cn NAME and --out FILE are required"));
+	if ((rc = ca_name_check("--cn", cn, strlen(cn))) != RC_OK)
+		return rc_exit(rc);
 	if (file_check_parent(out) != RC_OK)
 		return PINCA_EXIT_FAIL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
@@ -229,7 +232,6 @@ cmd_ca_sign(int argc, char **argv)
 	X509_REQ *req = NULL;
 	EVP_PKEY *pub = NULL;
 	X509 *cert = NULL;
-	X509_NAME *subj;
 	char *crl_url = NULL, *bundle = NULL, *doc = NULL;
 	unsigned char *doc_sig = NULL;
 	size_t bundle_len = 0, doc_sig_len = 0;
@@ -259,12 +261,8 @@ cmd_ca_sign(int argc, char **argv)
 		return PINCA_EXIT_FAIL;
 	if ((rc = csr_load(csr_path, &req, &pub, &type)) != RC_OK)
 		return rc_exit(rc);
-	subj = X509_REQ_get_subject_name(req);
-	if (X509_NAME_get_text_by_NID(subj, NID_commonName, cn, sizeof(cn)) <= 0) {
-		pinca_warnx("%s: the CSR has no common name to give the intermediate", csr_path);
-		rc = RC_FAIL;
+	if ((rc = csr_common_name(req, csr_path, cn, sizeof(cn))) != RC_OK)
 		goto out;
-	}
 	p.cn = cn;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		goto out;
@@ -310,10 +308,12 @@ cmd_ca_sign(int argc, char **argv)
 		rc = json_print(json_pack("{s:o,s:s,s:s}", "certificate", ca_record_json(&rec), "out", out,
 		    "transcript", transcript));
 	else {
+		char cn1[TEXT_SAFE_NAME], cn2[TEXT_SAFE_NAME];
 		printf("intermediate %s\n  serial %s\n  pin    %s\n  signed by %s root '%s'\n"
 		    "wrote %s (intermediate, the roots, the signed root ceremony transcript)\n"
 		    "transcript %s\nnext: on the issuing host, 'pinca ca import --cert FILE --root-pin "
-		    "%s'\n", rec.cn, rec.serial, rec.pin, which, root.cn, out, transcript, primary.pin);
+		    "%s'\n", text_safe(rec.cn, cn1, sizeof(cn1)), rec.serial, rec.pin, which,
+		    text_safe(root.cn, cn2, sizeof(cn2)), out, transcript, primary.pin);
 		rc = RC_OK;
 	}
 out:
@@ -518,8 +518,10 @@ cmd_ca_import(int argc, char **argv)
 	if (json)
 		rc = json_print(ca_record_json(&rec));
 	else {
-		printf("intermediate %s is active\n  serial %s\n  pin    %s\n  issued by '%s'\n", rec.cn,
-		    rec.serial, rec.pin, issuer.cn);
+		char cn1[TEXT_SAFE_NAME], cn2[TEXT_SAFE_NAME];
+		printf("intermediate %s is active\n  serial %s\n  pin    %s\n  issued by '%s'\n",
+		    text_safe(rec.cn, cn1, sizeof(cn1)), rec.serial, rec.pin,
+		    text_safe(issuer.cn, cn2, sizeof(cn2)));
 		rc = RC_OK;
 	}
 	goto out;

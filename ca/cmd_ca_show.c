@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 
 static const struct opt_spec list_opts[] = { OPT_SPEC_DIR, OPT_SPEC_JSON, OPT_END_SPEC };
 static const struct cmd_help list_help = {
@@ -26,14 +27,14 @@ static int
 list_one(const struct ca_record *r, void *arg)
 {
 	struct list_state *ls = arg;
-	char na[32] = "-";
+	char na[32] = "-", cn[TEXT_SAFE_NAME];
 
 	if (ls->json)
 		return json_array_append_new(ls->arr, ca_record_json(r)) == 0 ? 0 : RC_FAIL;
 	if (r->not_after)
 		time_rfc3339(r->not_after, na, sizeof(na));
 	printf("%-12s %-8s %-4s %-20s %-32s %s\n", r->role, r->state, r->key_path ? "key" : "-",
-	    na, r->serial ? r->serial : "(pending)", r->cn);
+	    na, r->serial ? r->serial : "(pending)", text_safe(r->cn, cn, sizeof(cn)));
 	printf("%57s pin %s\n", "", r->pin);
 	return 0;
 }
@@ -93,7 +94,7 @@ cmd_ca_show(int argc, char **argv)
 	struct ca_context ctx;
 	struct ca_record r = { 0 };
 	struct opts o;
-	char **rest, nb[32], na[32];
+	char **rest, nb[32], na[32], cn[TEXT_SAFE_NAME];
 	int id, rc, json = 0, pem = 0;
 
 	opts_init(&o, argc, argv, &show_help);
@@ -137,7 +138,8 @@ cmd_ca_show(int argc, char **argv)
 		time_rfc3339(r.not_after, na, sizeof(na));
 		printf("role         %s\nstate        %s\ncn           %s\nkey type     %s\n"
 		    "key          %s\nserial       %s\nnot before   %s\nnot after    %s\n"
-		    "pin          %s\nsha256       %s\n", r.role, r.state, r.cn, r.key_type,
+		    "pin          %s\nsha256       %s\n", r.role, r.state, text_safe(r.cn, cn, sizeof(cn)),
+		    r.key_type,
 		    r.key_path ? r.key_path : "(not held here)", r.serial ? r.serial : "(pending)",
 		    r.not_before ? nb : "-", r.not_after ? na : "-", r.pin,
 		    r.sha256_fingerprint ? r.sha256_fingerprint : "-");

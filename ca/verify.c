@@ -15,6 +15,7 @@
 #include "ca/verify.h"
 #include "common/err.h"
 #include "common/output.h"
+#include "common/text.h"
 
 struct findings {
 	int checks, failures;
@@ -33,8 +34,10 @@ finding(struct findings *f, const char *kind, const char *fmt, ...)
 		f->failures++;
 	va_start(ap, fmt);
 	if (f->json) {
-		char msg[1024], *colon;
-		vsnprintf(msg, sizeof(msg), fmt, ap);
+		char raw[1024], safe[2048], msg[2048], *colon;
+		/* jansson refuses malformed UTF-8: a hostile name would drop the finding. */
+		vsnprintf(raw, sizeof(raw), fmt, ap);
+		snprintf(msg, sizeof(msg), "%s", text_safe(raw, safe, sizeof(safe)));
 		/* "check: message" becomes {"check", "status", "message"}. */
 		colon = strchr(msg, ':');
 		if (colon)
@@ -43,9 +46,10 @@ finding(struct findings *f, const char *kind, const char *fmt, ...)
 		    strcmp(kind, "FAIL") == 0 ? "fail" : kind, "message",
 		    colon ? colon + (colon[1] == ' ' ? 2 : 1) : ""));
 	} else {
-		printf("%-4s ", kind);
-		vprintf(fmt, ap);
-		putchar('\n');
+		char msg[1024], safe[2048];
+		/* Names in the chain come from outside: shown escaped, on one line. */
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		printf("%-4s %s\n", kind, text_safe(msg, safe, sizeof(safe)));
 	}
 	va_end(ap);
 }
