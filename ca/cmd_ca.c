@@ -285,6 +285,8 @@ cmd_ca_intermediate(int argc, char **argv)
 		return rc_exit(rc);
 	rc = RC_FAIL;
 	if (store_ca_find_held(ctx.st, which, &root) != RC_OK) {
+		if (ca_root_retired_note(&ctx, which))
+			goto out;
 		pinca_warnx("no %s root key in %s: run 'pinca ca root' first, or use 'pinca ca csr' "
 		    "on this host and 'pinca ca sign' on the root's", which, ctx.dir);
 		goto out;
@@ -358,6 +360,7 @@ static const struct subcommand ca_commands[] = {
 	{ "sign", cmd_ca_sign, "root signs an intermediate CSR (offline host)" },
 	{ "import", cmd_ca_import, "install the signed intermediate (issuing host)" },
 	{ "activate", cmd_ca_activate, "move issuance under the standby root (guarded)" },
+	{ "retire", cmd_ca_retire, "retire a lost or compromised root; prints the move" },
 	{ "list", cmd_ca_list, "list the CAs this directory knows" },
 	{ "show", cmd_ca_show, "show one CA (root, standby, intermediate or SERIAL)" },
 	{ NULL, NULL, NULL },

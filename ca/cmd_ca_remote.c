@@ -268,11 +268,14 @@ cmd_ca_sign(int argc, char **argv)
 		goto out;
 	rc = RC_FAIL;
 	if (store_ca_find_held(ctx.st, which, &root) != RC_OK) {
-		pinca_warnx("no %s root key in %s: 'ca sign' runs on the offline root's host", which,
-		    ctx.dir);
+		if (!ca_root_retired_note(&ctx, which))
+			pinca_warnx("no %s root key in %s: 'ca sign' runs on the offline root's host",
+			    which, ctx.dir);
 		goto out;
 	}
-	if (store_ca_find(ctx.st, "root", "active", &primary) != RC_OK ||
+	/* The bundle carries the primary even once it is retired: its signed
+	 * ceremony transcript is what proves the standby to the import. */
+	if (store_ca_find(ctx.st, "root", NULL, &primary) != RC_OK ||
 	    store_ca_find(ctx.st, "standby", "active", &standby) == RC_FAIL)
 		goto out;
 	if (ceremony_transcript(&ctx, &primary, &doc, &doc_sig, &doc_sig_len) != RC_OK)
@@ -430,14 +433,42 @@ import_check(struct ca_context *ctx, const struct bundle *b, const char *path,
 	return RC_OK;
 }
 
+/* Whether the root with x's pin is known here and retired as compromised. */
+static int
+root_compromised_here(struct ca_context *ctx, X509 *x)
+{
+	struct ca_record r = { 0 };
+	char pin[PIN_LEN], reason[16] = "";
+	int64_t at;
+	int yes = 0;
+
+	if (pin_of_cert(x, pin) == RC_OK && store_ca_find_pin(ctx->st, pin, &r) == RC_OK &&
+	    store_ca_retirement(ctx->st, r.id, reason, sizeof(reason), &at) == RC_OK)
+		yes = strcmp(reason, "compromised") == 0;
+	ca_record_clear(&r);
+	return yes;
+}
+
 /* Inside the transaction: records the proved roots (unless known) and
- * sets *issuer_id to the one that signed the intermediate. */
+ * sets *issuer_id to the one that signed the intermediate. A transcript
+ * signed by a primary retired here as compromised proves nothing: then
+ * only roots known here already are accepted. */
 static int
 import_learn_roots(struct ca_context *ctx, const struct import_plan *plan, int64_t *issuer_id)
 {
+	struct ca_record known = { 0 };
+	char pin[PIN_LEN];
 	int64_t id;
 	int rc;
 
+	if (plan->standby && root_compromised_here(ctx, plan->primary) &&
+	    (pin_of_cert(plan->standby, pin) != RC_OK ||
+	    (rc = store_ca_find_pin(ctx->st, pin, &known)) != RC_OK)) {
+		pinca_warnx("the standby root in the file is not known here, and the primary whose "
+		    "transcript names it was retired here as compromised: its signature proves nothing");
+		return RC_FAIL;
+	}
+	ca_record_clear(&known);
 	if ((rc = learn_root(ctx, plan->primary, "root", &id)) != RC_OK)
 		return rc;
 	if (plan->signer_root == plan->primary)
@@ -498,6 +529,16 @@ cmd_ca_import(int argc, char **argv)
 	rc = RC_FAIL;
 	if (store_ca_get(ctx.st, issuer_id, &issuer) != RC_OK)
 		goto rollback;
+	if (strcmp(issuer.state, "retired") == 0) {
+		char cn[TEXT_SAFE_NAME];
+		pinca_warnx("%s: the intermediate was signed by %s root '%s', which is retired here: "
+		    "have it signed with 'pinca ca sign --root %s'", path,
+		    strcmp(issuer.role, "root") == 0 ? "primary" : "standby",
+		    text_safe(issuer.cn, cn, sizeof(cn)), strcmp(issuer.role, "root") == 0 ?
+		    "standby" : "primary");
+		rc = RC_POLICY;
+		goto rollback;
+	}
 	if ((rc = guard_check_root(&ctx, &issuer, force)) != RC_OK)
 		goto rollback;
 	rc = RC_FAIL;

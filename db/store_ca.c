@@ -277,3 +277,48 @@ store_transcript_find(struct store *st, int64_t ca_id, const char *kind, char **
 	sqlite3_finalize(s);
 	return rc;
 }
+
+int
+store_ca_retire_root(struct store *st, int64_t id, const char *reason, int64_t at)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_ca_set_state(st, id, "retired") != RC_OK)
+		return RC_FAIL;
+	if (store_prepare(st, &s, "INSERT INTO root_retirements(ca_id, reason, retired_at) "
+	    "VALUES (?, ?, ?)") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, at);
+	rc = store_step_write(st, s, "cannot record the root's retirement");
+	sqlite3_finalize(s);
+	return rc == RC_OK ? RC_OK : RC_FAIL;
+}
+
+int
+store_ca_retirement(struct store *st, int64_t id, char *reason, size_t size, int64_t *at)
+{
+	sqlite3_stmt *s;
+	const unsigned char *t;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT reason, retired_at FROM root_retirements WHERE ca_id = ?")
+	    != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		t = sqlite3_column_text(s, 0);
+		snprintf(reason, size, "%s", t ? (const char *)t : "?");
+		*at = sqlite3_column_int64(s, 1);
+		rc = RC_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else {
+		rc = store_fail(st, "cannot read the root retirements");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
