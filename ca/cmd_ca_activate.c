@@ -185,9 +185,10 @@ cmd_ca_activate(int argc, char **argv)
 	}
 	key_here = standby.key_path != NULL;
 	if (!key_here) {
-		pinca_warnx("no intermediate under the standby root in %s: on the root's host run "
-		    "'pinca ca sign --root standby --csr FILE --out FILE', then 'pinca ca import --cert FILE' here",
-		    ctx.dir);
+		pinca_warnx("no intermediate under the standby root in %s: run 'pinca ca csr --cn NAME "
+		    "--out FILE' here, 'pinca ca sign --root standby --csr FILE --out FILE' on the root's "
+		    "host, then 'pinca ca import --cert FILE --root-pin PIN' here (the primary's pin, from "
+		    "the ceremony log)", ctx.dir);
 		rc = RC_FAIL;
 		goto out;
 	}

@@ -138,7 +138,8 @@ cmd_ca_csr(int argc, char **argv)
 	if (write_pem_req(out, req) != RC_OK)
 		goto out;
 	printf("csr          %s\n  pin    %s\nnext: sign it on the root's host with 'pinca ca sign --csr FILE --out FILE',\n"
-	    "then run 'pinca ca import --cert FILE' here\n", out, pin);
+	    "then run 'pinca ca import --cert FILE --root-pin PIN' here (PIN: the primary root's, "
+	    "from the ceremony log)\n", out, pin);
 	rc = RC_OK;
 out:
 	if (key_written && cadir_path(keypath, sizeof(keypath), ctx.dir, rel) == RC_OK)

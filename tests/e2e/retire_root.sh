@@ -55,6 +55,9 @@ check "app add by default records only the standby" sh -c "'$PINCA' app add rele
 "$PINCA" verify --chain "$T/api-full.pem" --host api.example.com >"$T/v" 2>&1; rc=$?
 check "verify: a chain to the retired root is not trusted" sh -c "[ $rc != 0 ] && grep -q \"^FAIL path: the chain leads to primary root 'Test Root R1', retired as compromised on .*: not trusted\" '$T/v'"
 
+refuse "ca activate standby on the issuing host names every step, ca csr first" 1 "run 'pinca ca csr --cn NAME --out FILE' here, 'pinca ca sign --root standby .* then 'pinca ca import --cert FILE --root-pin PIN' here" \
+  "$PINCA" ca activate standby
+
 # The root host: retire there too, then ca sign must be told to use the standby.
 "$PINCA" ca retire root --compromised --dir "$ROOTDIR" >"$T/steps2" 2>/dev/null
 check "root host: retired, the steps point at the issuing hosts" grep -q 'issuing hosts too: pinca ca retire root --compromised' "$T/steps2"
