@@ -94,8 +94,9 @@ cmd_ca_show(int argc, char **argv)
 	struct ca_context ctx;
 	struct ca_record r = { 0 };
 	struct opts o;
-	char **rest, nb[32], na[32], cn[TEXT_SAFE_NAME];
-	int id, rc, json = 0, pem = 0;
+	char **rest, nb[32], na[32], cn[TEXT_SAFE_NAME], reason[16], when[32];
+	int id, rc, json = 0, pem = 0, have_retirement = 0;
+	int64_t at;
 
 	opts_init(&o, argc, argv, &show_help);
 	while ((id = opts_next(&o, &arg)) != 0) {
@@ -116,6 +117,12 @@ cmd_ca_show(int argc, char **argv)
 		rc = rc == STORE_NOT_FOUND ? RC_FAIL : rc;
 		goto out;
 	}
+	/* A root retired by `ca retire`: why and when. */
+	if (strcmp(r.role, "intermediate") != 0 && strcmp(r.state, "retired") == 0 &&
+	    store_ca_retirement(ctx.st, r.id, reason, sizeof(reason), &at) == RC_OK) {
+		time_rfc3339(at, when, sizeof(when));
+		have_retirement = 1;
+	}
 	if (pem) {
 		X509 *x = r.der ? cert_from_der(r.der, r.der_len) : NULL;
 		char *text = x ? cert_to_pem(x) : NULL;
@@ -132,7 +139,12 @@ cmd_ca_show(int argc, char **argv)
 		free(text);
 		X509_free(x);
 	} else if (json) {
-		rc = json_print(ca_record_json(&r));
+		json_t *doc = ca_record_json(&r);
+		if (doc && have_retirement) {
+			json_object_set_new(doc, "retired_reason", json_string(reason));
+			json_object_set_new(doc, "retired_at", json_string(when));
+		}
+		rc = json_print(doc);
 	} else {
 		time_rfc3339(r.not_before, nb, sizeof(nb));
 		time_rfc3339(r.not_after, na, sizeof(na));
@@ -143,6 +155,8 @@ cmd_ca_show(int argc, char **argv)
 		    r.key_path ? r.key_path : "(not held here)", r.serial ? r.serial : "(pending)",
 		    r.not_before ? nb : "-", r.not_after ? na : "-", r.pin,
 		    r.sha256_fingerprint ? r.sha256_fingerprint : "-");
+		if (have_retirement)
+			printf("retired      %s, %s (not pinned, not trusted)\n", reason, when);
 	}
 out:
 	ca_record_clear(&r);

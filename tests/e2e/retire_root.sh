@@ -41,6 +41,7 @@ check "the steps name ca csr, ca sign --root standby, ca import with the primary
   grep -qF 'pinca ca import --cert int.pem --root-pin $P1' '$T/steps' && grep -q 'pinca renew --due 100000' '$T/steps' &&
   grep -q 'offline root host too: pinca ca retire root --compromised' '$T/steps'"
 check "the audit log records it, with the release" sh -c "sqlite3 '$ONLINE/pinca.db' \"SELECT objects FROM audit WHERE action = 'ca.retire'\" | '$PY' -c 'import json,sys; o=json.load(sys.stdin); assert o[\"reason\"]==\"compromised\" and o[\"pin\"]==\"$P1\" and o[\"releases_losing_pins\"]==[\"release-0\"], o'"
+check "ca show root says why and when" sh -c "'$PINCA' ca show root | grep -q '^retired      compromised, 20' && '$PINCA' ca show root --json | grep -q '\"retired_reason\": \"compromised\"'"
 refuse "retiring it twice" 1 "retired already \\(compromised\\)" "$PINCA" ca retire root --compromised
 
 # pins, app add, verify.
