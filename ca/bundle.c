@@ -251,8 +251,16 @@ bundle_signed_certificates(const struct bundle *b, const char *what, X509 *prima
 		return NULL;
 	}
 	if (!signature_by(primary, b->transcript, b->transcript_len, b->sig, b->sig_len)) {
-		pinca_warnx("%s: the ceremony transcript's signature does not verify with the key of "
-		    "the root the --root-pin names: the file was changed; nothing imported", what);
+		/* Only for the message: an unchecked transcript that lists the
+		 * --root-pin as its standby means the operator typed the wrong pin. */
+		if ((doc = json_loadb(b->transcript, b->transcript_len, 0, &jerr)) != NULL &&
+		    transcript_names(json_object_get(doc, "certificates"), "standby", primary))
+			pinca_warnx("%s: --root-pin is the standby root's pin; give the primary's, from the "
+			    "ceremony log (the ceremony transcript is signed by the primary)", what);
+		else
+			pinca_warnx("%s: the ceremony transcript's signature does not verify with the key "
+			    "of the root the --root-pin names: the file was changed; nothing imported", what);
+		json_decref(doc);
 		return NULL;
 	}
 	if ((doc = json_loadb(b->transcript, b->transcript_len, 0, &jerr)) == NULL ||

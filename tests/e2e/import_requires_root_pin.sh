@@ -46,6 +46,8 @@ before=$(PINCA_DIR=$ONLINE state_of)
 refuse "no --root-pin is a usage error" 2 "root-pin PIN are required" "$PINCA" ca import --dir "$ONLINE" --cert "$T/b.pem"
 refuse "a malformed --root-pin is a usage error" 2 "is not a pin" "$PINCA" ca import --dir "$ONLINE" --cert "$T/b.pem" --root-pin sha256/abc
 refuse "a pin that is in no root of the file" 1 "no root with the pin given by --root-pin" "$PINCA" ca import --dir "$ONLINE" --cert "$T/b.pem" --root-pin "$EVIL_PIN"
+refuse "the standby's pin given by mistake is named as such" 1 "--root-pin is the standby root's pin; give the primary's" \
+  "$PINCA" ca import --dir "$ONLINE" --cert "$T/b.pem" --root-pin "$STANDBY_PIN"
 cat "$INT" "$ROOT" "$T/evil.pem" "$TR" "$SIG" >"$T/t1.pem"
 refuse "the standby replaced by a root of one's own" 1 "certificate 3 is a self-signed root that the primary's signed ceremony transcript does not name" \
   "$PINCA" ca import --dir "$ONLINE" --cert "$T/t1.pem" --root-pin "$PRIMARY_PIN"
