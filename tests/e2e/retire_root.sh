@@ -104,5 +104,7 @@ check "ca import of the standby-signed intermediate" "$PINCA" ca import --cert "
 check "renew re-signs the leaf under the standby" "$PINCA" renew api "${PASS[@]}"
 check "verify: the served chain now reaches the standby" "$PINCA" verify --chain "$T/api-full.pem" --host api.example.com
 check "openssl: the chain verifies under the standby alone" sh -c "openssl verify -CAfile '$T/standby.pem' -untrusted '$T/api-full.pem' '$T/api-full.pem' >/dev/null"
+check "db check and db audit pass on both hosts" sh -c "'$PINCA' db check >/dev/null && '$PINCA' db audit >/dev/null &&
+  '$PINCA' db check --dir '$ROOTDIR' >/dev/null && '$PINCA' db audit --dir '$ROOTDIR' >/dev/null"
 check "ca retire --help names the reasons" sh -c "'$PINCA' ca retire --help | grep -q -- '--compromised'"
 finish
