@@ -106,5 +106,12 @@ check "verify: the served chain now reaches the standby" "$PINCA" verify --chain
 check "openssl: the chain verifies under the standby alone" sh -c "openssl verify -CAfile '$T/standby.pem' -untrusted '$T/api-full.pem' '$T/api-full.pem' >/dev/null"
 check "db check and db audit pass on both hosts" sh -c "'$PINCA' db check >/dev/null && '$PINCA' db audit >/dev/null &&
   '$PINCA' db check --dir '$ROOTDIR' >/dev/null && '$PINCA' db audit --dir '$ROOTDIR' >/dev/null"
+# Both roots of a one-machine CA retired: nothing is pinned, and pins says why.
+ONE=$T/one
+"$PINCA" init --dir "$ONE" >/dev/null
+"$PINCA" ca root --dir "$ONE" --cn "One R1" --key ec-p256 "${PASS[@]}" >/dev/null
+check "ca retire standby --lost" sh -c "'$PINCA' ca retire standby --lost --dir '$ONE' --json | grep -q '\"use\": \"root\"'"
+check "ca retire root --compromised: no root is left" sh -c "'$PINCA' ca retire root --compromised --dir '$ONE' | grep -q 'no root is left: run a new ceremony'"
+refuse "pins with every root retired says so" 1 "every root in .* is retired \(the primary as compromised" "$PINCA" pins --dir "$ONE"
 check "ca retire --help names the reasons" sh -c "'$PINCA' ca retire --help | grep -q -- '--compromised'"
 finish
