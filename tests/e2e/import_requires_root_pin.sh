@@ -18,6 +18,12 @@ PRIMARY_PIN=sha256/$(spki_pin "$T/root.pem") STANDBY_PIN=sha256/$(spki_pin "$T/s
 "$PINCA" ca csr --dir "$ONLINE" --cn "Online CA" --out "$T/int.csr" "${PASS[@]}" >/dev/null
 check "ca sign names the --root-pin to give" sh -c "'$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/int.csr' --out '$T/b.pem' ${PASS[*]} | grep -qF -- '--root-pin $PRIMARY_PIN'"
 
+cp -a "$ROOTDIR" "$T/root-copy"
+sqlite3 "$T/root-copy/pinca.db" "DELETE FROM transcripts WHERE kind = 'root'"
+refuse "ca sign without the ceremony's transcript is refused" 1 "holds no transcript of the ceremony that made root 'Test Root R1'" \
+  "$PINCA" ca sign --dir "$T/root-copy" --csr "$T/int.csr" --out "$T/nt.pem" "${PASS[@]}"
+check "and wrote no bundle" test ! -e "$T/nt.pem"
+
 # The bundle as openssl sees it: three certificates (the transcript blocks are skipped).
 check "openssl reads the bundle as intermediate, primary, standby" sh -c "openssl crl2pkcs7 -nocrl -certfile '$T/b.pem' | openssl pkcs7 -print_certs -noout | grep -c '^subject' | grep -qx 3 &&
   openssl x509 -in '$T/b.pem' -noout -subject | grep -q 'Online CA'"
