@@ -25,6 +25,7 @@ int cmd_pins(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_app(int argc, char **argv);
 int cmd_ca_activate(int argc, char **argv);
+int cmd_ca_retire(int argc, char **argv);
 
 /* Shared by the ca commands. */
 int dir_create_keys(const char *dir);
@@ -36,6 +37,11 @@ EVP_PKEY *ca_new_key_file(const char *dir, const char *role, enum key_type type,
 EVP_PKEY *ca_new_key(const char *dir, const char *role, enum key_type type,
     const struct secret *pass, const char *uri, const struct pass_source *src,
     struct signer **token, char *rel, size_t rel_size, int *rc);
+
+/* When the root of role ("root" or "standby") was retired (ca retire),
+ * prints one line saying so and which root to use instead, and returns 1;
+ * else prints nothing and returns 0. */
+int ca_root_retired_note(struct ca_context *ctx, const char *role);
 
 /* The pin guard (ca/guard.c). Each check describes the keys the server
  * would present after a change and refuses it (RC_POLICY, one line naming

@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 
 enum { OPT_PIN = 20, OPT_FROM_CURRENT };
 
@@ -106,6 +107,34 @@ served_today(struct ca_context *ctx, struct served_keys *sk)
 	    RC_OK : RC_FAIL;
 }
 
+/* Refuses (RC_POLICY) a pin of a root retired as lost or compromised:
+ * an app must not trust it any more. */
+static int
+release_refuse_retired_roots(struct ca_context *ctx, char pins[][PIN_LEN], size_t npins)
+{
+	for (size_t i = 0; i < npins; i++) {
+		struct ca_record r = { 0 };
+		char reason[16], when[32];
+		int64_t at;
+		int rc = store_ca_find_pin(ctx->st, pins[i], &r);
+
+		if (rc == RC_FAIL)
+			return RC_FAIL;
+		if (rc == RC_OK && strcmp(r.role, "intermediate") != 0 &&
+		    (rc = store_ca_retirement(ctx->st, r.id, reason, sizeof(reason), &at)) != STORE_NOT_FOUND) {
+			if (rc == RC_OK) {
+				time_rfc3339(at, when, sizeof(when));
+				pinca_warnx("refused: %s is the pin of root '%s', retired as %s on %s; an app "
+				    "release must not carry it", pins[i], r.cn, reason, when);
+			}
+			ca_record_clear(&r);
+			return rc == RC_OK ? RC_POLICY : RC_FAIL;
+		}
+		ca_record_clear(&r);
+	}
+	return RC_OK;
+}
+
 /* Refuses a release that the chain served today already fails. */
 static int
 release_matches_today(struct ca_context *ctx, const struct app_release *r, int force)
@@ -180,7 +209,8 @@ cmd_app_add(int argc, char **argv)
 	rel.pins = pin_ptrs;
 	rel.npins = npins;
 	rel.created_at = (int64_t)time(NULL);
-	if ((rc = release_matches_today(&ctx, &rel, force)) != RC_OK)
+	if ((rc = release_refuse_retired_roots(&ctx, pins, npins)) != RC_OK ||
+	    (rc = release_matches_today(&ctx, &rel, force)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
 	if ((pin_arr = json_array()) == NULL)
@@ -231,7 +261,7 @@ app_list_one(const struct app_release *r, void *arg)
 {
 	struct app_list_state *ls = arg;
 	const char *served[GUARD_MAX_KEYS];
-	char created[32], retired[32];
+	char created[32], retired[32], name[TEXT_SAFE_NAME];
 	json_t *pins;
 	int ok;
 
@@ -251,7 +281,7 @@ app_list_one(const struct app_release *r, void *arg)
 		    r->retired_at ? retired : NULL, "pins", pins, "matches_served_chain", ok)) == 0 ?
 		    0 : RC_FAIL;
 	}
-	printf("%-24s %-10s %-20s %s\n", r->name, r->state, created,
+	printf("%-24s %-10s %-20s %s\n", text_safe(r->name, name, sizeof(name)), r->state, created,
 	    ok ? "matches the served chain" : "MISSES the served chain");
 	for (size_t i = 0; i < r->npins; i++)
 		printf("  %s\n", r->pins[i]);

@@ -12,6 +12,7 @@
 #include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 
 enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_STANDBY_CN };
 enum { OPT_KEY_URI = 50, OPT_STANDBY_KEY_URI };	/* keys on a PKCS#11 token */
@@ -84,9 +85,11 @@ print_cas(const struct ca_record *recs, int n, const char *transcript, int json)
 		o = json_pack("{s:o,s:s?}", "certificates", arr, "transcript", transcript);
 		return json_print(o);
 	}
-	for (int i = 0; i < n; i++)
-		printf("%-12s %s\n  serial %s\n  pin    %s\n", recs[i].role, recs[i].cn,
-		    recs[i].serial, recs[i].pin);
+	for (int i = 0; i < n; i++) {
+		char cn[TEXT_SAFE_NAME];
+		printf("%-12s %s\n  serial %s\n  pin    %s\n", recs[i].role,
+		    text_safe(recs[i].cn, cn, sizeof(cn)), recs[i].serial, recs[i].pin);
+	}
 	if (transcript)
 		printf("transcript %s (signature %s.sig)\n", transcript, transcript);
 	return RC_OK;
@@ -167,6 +170,9 @@ cmd_ca_root(int argc, char **argv)
 	}
 	if (strcmp(cn, standby_cn) == 0)
 		return rc_exit(opts_usage_error(&root_help, "the standby root needs its own name"));
+	if ((rc = ca_name_check("--cn", cn, strlen(cn))) != RC_OK ||
+	    (rc = ca_name_check("--standby-cn", standby_cn, strlen(standby_cn))) != RC_OK)
+		return rc_exit(rc);
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
 	rc = RC_FAIL;
@@ -310,11 +316,15 @@ cmd_ca_intermediate(int argc, char **argv)
 	}
 	if (p.cn == NULL || *p.cn == '\0')
 		return rc_exit(opts_usage_error(&intermediate_help, "--cn NAME is required"));
+	if ((rc = ca_name_check("--cn", p.cn, strlen(p.cn))) != RC_OK)
+		return rc_exit(rc);
 	separate_root_pass = root_src.file != NULL || root_src.env != NULL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
 	rc = RC_FAIL;
 	if (store_ca_find_held(ctx.st, which, &root) != RC_OK) {
+		if (ca_root_retired_note(&ctx, which))
+			goto out;
 		pinca_warnx("no %s root key in %s: run 'pinca ca root' first, or use 'pinca ca csr' "
 		    "on this host and 'pinca ca sign' on the root's", which, ctx.dir);
 		goto out;
@@ -393,6 +403,7 @@ static const struct subcommand ca_commands[] = {
 	{ "sign", cmd_ca_sign, "root signs an intermediate CSR (offline host)" },
 	{ "import", cmd_ca_import, "install the signed intermediate (issuing host)" },
 	{ "activate", cmd_ca_activate, "move issuance under the standby root (guarded)" },
+	{ "retire", cmd_ca_retire, "retire a lost or compromised root; prints the move" },
 	{ "list", cmd_ca_list, "list the CAs this directory knows" },
 	{ "show", cmd_ca_show, "show one CA (root, standby, intermediate or SERIAL)" },
 	{ NULL, NULL, NULL },

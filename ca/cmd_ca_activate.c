@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 
 enum { OPT_CN = 20, OPT_KEY, OPT_DAYS };
 
@@ -95,9 +96,11 @@ reactivate(struct ca_context *ctx, const struct ca_record *inter, const struct c
 		rc = json_print(json_pack("{s:s?,s:s,s:s?}", "intermediate", inter->serial, "root",
 		    standby->cn, "retired", have_old ? old.serial : NULL));
 	else {
+		char cn1[TEXT_SAFE_NAME], cn2[TEXT_SAFE_NAME];
 		printf("intermediate %s (%s) issues again, under standby root '%s'\n"
-		    "next: renew the leaves ('pinca renew --due 100000') and deploy them\n", inter->cn,
-		    inter->serial, standby->cn);
+		    "next: renew the leaves ('pinca renew --due 100000') and deploy them\n",
+		    text_safe(inter->cn, cn1, sizeof(cn1)), inter->serial,
+		    text_safe(standby->cn, cn2, sizeof(cn2)));
 		rc = RC_OK;
 	}
 out:
@@ -164,8 +167,9 @@ cmd_ca_activate(int argc, char **argv)
 	if ((rc = store_ca_find_held(ctx.st, "intermediate", &current)) == RC_FAIL)
 		goto out;
 	if (rc == RC_OK && current.issuer_id == standby.id) {
-		printf("issuance already runs under standby root '%s' (intermediate %s)\n", standby.cn,
-		    current.cn);
+		char cn1[TEXT_SAFE_NAME], cn2[TEXT_SAFE_NAME];
+		printf("issuance already runs under standby root '%s' (intermediate %s)\n",
+		    text_safe(standby.cn, cn1, sizeof(cn1)), text_safe(current.cn, cn2, sizeof(cn2)));
 		rc = RC_OK;
 		goto out;
 	}
@@ -181,9 +185,10 @@ cmd_ca_activate(int argc, char **argv)
 	}
 	key_here = standby.key_path != NULL;
 	if (!key_here) {
-		pinca_warnx("no intermediate under the standby root in %s: on the root's host run "
-		    "'pinca ca sign --root standby --csr FILE --out FILE', then 'pinca ca import --cert FILE' here",
-		    ctx.dir);
+		pinca_warnx("no intermediate under the standby root in %s: run 'pinca ca csr --cn NAME "
+		    "--out FILE' here, 'pinca ca sign --root standby --csr FILE --out FILE' on the root's "
+		    "host, then 'pinca ca import --cert FILE --root-pin PIN' here (the primary's pin, from "
+		    "the ceremony log)", ctx.dir);
 		rc = RC_FAIL;
 		goto out;
 	}

@@ -1,6 +1,6 @@
 /* cmd_ca_remote: the two-machine ceremony. The issuing host makes its
  * intermediate key and a CSR (`ca csr`), the offline root signs it (`ca sign`),
- * and the issuing host installs the result (`ca import`). */
+ * and the issuing host installs the result (`ca import`, cmd_ca_import.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/authority.h"
+#include "ca/bundle.h"
 #include "ca/cmd.h"
 #include "ca/csr.h"
 #include "common/cadir.h"
@@ -18,8 +19,9 @@
 #include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 
-enum { OPT_CN = 20, OPT_KEY, OPT_OUT, OPT_CSR, OPT_CERT };
+enum { OPT_CN = 20, OPT_KEY, OPT_OUT, OPT_CSR };
 enum { OPT_KEY_URI = 50 };	/* a key on a PKCS#11 token */
 
 static const struct opt_spec csr_opts[] = {
@@ -97,6 +99,8 @@ cmd_ca_csr(int argc, char **argv)
 	}
 	if (cn == NULL || *cn == '\0' || out == NULL)
 		return rc_exit(opts_usage_error(&csr_help, "--cn NAME and --out FILE are required"));
+	if ((rc = ca_name_check("--cn", cn, strlen(cn))) != RC_OK)
+		return rc_exit(rc);
 	if (file_check_parent(out) != RC_OK)
 		return PINCA_EXIT_FAIL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
@@ -143,7 +147,8 @@ cmd_ca_csr(int argc, char **argv)
 	if (write_pem_req(out, req) != RC_OK)
 		goto out;
 	printf("csr          %s\n  pin    %s\nnext: sign it on the root's host with 'pinca ca sign --csr FILE --out FILE',\n"
-	    "then run 'pinca ca import --cert FILE' here\n", out, pin);
+	    "then run 'pinca ca import --cert FILE --root-pin PIN' here (PIN: the primary root's, "
+	    "from the ceremony log)\n", out, pin);
 	rc = RC_OK;
 out:
 	if (key_written && token)
@@ -186,7 +191,9 @@ static const struct cmd_help sign_help = {
 	"ca sign", "--csr FILE --out FILE [--days N] [--permit-dns DOMAIN]... [--root standby]",
 	"On the offline root host: checks an intermediate's CSR (signature, key\n"
 	"type), signs its public key (nothing else is taken from the CSR), and\n"
-	"writes FILE with the intermediate, then the primary and standby roots.",
+	"writes FILE with the intermediate, then the primary and standby roots,\n"
+	"then the root ceremony's transcript signed by the primary root, which\n"
+	"'pinca ca import --root-pin PIN' checks before it learns the roots.",
 	sign_opts,
 };
 
@@ -211,6 +218,21 @@ append_pem(char **buf, size_t *len, const unsigned char *der, size_t der_len)
 	return RC_OK;
 }
 
+/* The root ceremony's transcript (signed by the primary root when it was
+ * made), which the bundle carries so that the import can prove the standby. */
+static int
+ceremony_transcript(struct ca_context *ctx, const struct ca_record *primary, char **doc,
+    unsigned char **sig, size_t *sig_len)
+{
+	int rc = store_transcript_find(ctx->st, primary->id, "root", doc, sig, sig_len);
+
+	if (rc == STORE_NOT_FOUND)
+		pinca_warnx("%s holds no transcript of the ceremony that made root '%s': 'ca sign' "
+		    "runs where 'pinca ca root' ran (or on a copy of its database)", ctx->dir,
+		    primary->cn);
+	return rc == RC_OK ? RC_OK : RC_FAIL;
+}
+
 int
 cmd_ca_sign(int argc, char **argv)
 {
@@ -225,9 +247,9 @@ cmd_ca_sign(int argc, char **argv)
 	X509_REQ *req = NULL;
 	EVP_PKEY *pub = NULL;
 	X509 *cert = NULL;
-	X509_NAME *subj;
-	char *crl_url = NULL, *bundle = NULL;
-	size_t bundle_len = 0;
+	char *crl_url = NULL, *bundle = NULL, *doc = NULL;
+	unsigned char *doc_sig = NULL;
+	size_t bundle_len = 0, doc_sig_len = 0;
 	json_t *entries = NULL;
 	int id, rc, json = 0, transcript_made = 0;
 	struct opts o;
@@ -254,23 +276,24 @@ cmd_ca_sign(int argc, char **argv)
 		return PINCA_EXIT_FAIL;
 	if ((rc = csr_load(csr_path, &req, &pub, &type)) != RC_OK)
 		return rc_exit(rc);
-	subj = X509_REQ_get_subject_name(req);
-	if (X509_NAME_get_text_by_NID(subj, NID_commonName, cn, sizeof(cn)) <= 0) {
-		pinca_warnx("%s: the CSR has no common name to give the intermediate", csr_path);
-		rc = RC_FAIL;
+	if ((rc = csr_common_name(req, csr_path, cn, sizeof(cn))) != RC_OK)
 		goto out;
-	}
 	p.cn = cn;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
 	if (store_ca_find_held(ctx.st, which, &root) != RC_OK) {
-		pinca_warnx("no %s root key in %s: 'ca sign' runs on the offline root's host", which,
-		    ctx.dir);
+		if (!ca_root_retired_note(&ctx, which))
+			pinca_warnx("no %s root key in %s: 'ca sign' runs on the offline root's host",
+			    which, ctx.dir);
 		goto out;
 	}
-	if (store_ca_find(ctx.st, "root", "active", &primary) != RC_OK ||
+	/* The bundle carries the primary even once it is retired: its signed
+	 * ceremony transcript is what proves the standby to the import. */
+	if (store_ca_find(ctx.st, "root", NULL, &primary) != RC_OK ||
 	    store_ca_find(ctx.st, "standby", "active", &standby) == RC_FAIL)
+		goto out;
+	if (ceremony_transcript(&ctx, &primary, &doc, &doc_sig, &doc_sig_len) != RC_OK)
 		goto out;
 	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
 		goto out;
@@ -282,7 +305,8 @@ cmd_ca_sign(int argc, char **argv)
 		goto out;
 	if (append_pem(&bundle, &bundle_len, rec.der, rec.der_len) != RC_OK ||
 	    append_pem(&bundle, &bundle_len, primary.der, primary.der_len) != RC_OK ||
-	    (standby.der && append_pem(&bundle, &bundle_len, standby.der, standby.der_len) != RC_OK))
+	    (standby.der && append_pem(&bundle, &bundle_len, standby.der, standby.der_len) != RC_OK) ||
+	    bundle_append_transcript(&bundle, &bundle_len, doc, doc_sig, doc_sig_len) != RC_OK)
 		goto out;
 	if (store_begin(ctx.st) != RC_OK)
 		goto out;
@@ -302,9 +326,12 @@ cmd_ca_sign(int argc, char **argv)
 		rc = json_print(json_pack("{s:o,s:s,s:s}", "certificate", ca_record_json(&rec), "out", out,
 		    "transcript", transcript));
 	else {
+		char cn1[TEXT_SAFE_NAME], cn2[TEXT_SAFE_NAME];
 		printf("intermediate %s\n  serial %s\n  pin    %s\n  signed by %s root '%s'\n"
-		    "wrote %s (intermediate, then the roots)\ntranscript %s\n", rec.cn, rec.serial,
-		    rec.pin, which, root.cn, out, transcript);
+		    "wrote %s (intermediate, the roots, the signed root ceremony transcript)\n"
+		    "transcript %s\nnext: on the issuing host, 'pinca ca import --cert FILE --root-pin "
+		    "%s'\n", text_safe(rec.cn, cn1, sizeof(cn1)), rec.serial, rec.pin, which,
+		    text_safe(root.cn, cn2, sizeof(cn2)), out, transcript, primary.pin);
 		rc = RC_OK;
 	}
 out:
@@ -312,6 +339,8 @@ out:
 		transcript_discard(transcript);
 	json_decref(entries);
 	free(bundle);
+	free(doc);
+	free(doc_sig);
 	free(crl_url);
 	X509_free(cert);
 	X509_REQ_free(req);
@@ -321,173 +350,6 @@ out:
 	ca_record_clear(&primary);
 	ca_record_clear(&standby);
 	ca_record_clear(&rec);
-	ca_context_close(&ctx);
-	return rc_exit(rc);
-}
-
-static const struct opt_spec import_opts[] = {
-	OPT_SPEC_DIR,
-	{ "cert", 1, OPT_CERT, "FILE", "the file 'pinca ca sign' wrote (required)" },
-	{ "force", 0, OPT_FORCE, NULL, "override the pin guard (recorded in the audit log)" },
-	OPT_SPEC_JSON,
-	OPT_END_SPEC,
-};
-static const struct cmd_help import_help = {
-	"ca import", "--cert FILE",
-	"On the issuing host: installs the intermediate the root signed. It must\n"
-	"match the key 'pinca ca csr' made here and chain to a root in FILE; the\n"
-	"roots in FILE (primary first, then standby) become known with their pins.",
-	import_opts,
-};
-
-/* Checks that x is a self-signed CA certificate. */
-static int
-is_self_signed_ca(X509 *x)
-{
-	EVP_PKEY *k = X509_get0_pubkey(x);
-
-	return k && X509_check_issued(x, x) == X509_V_OK && X509_verify(x, k) == 1 &&
-	    X509_check_ca(x) > 0;
-}
-
-/* Records a root learned from an import unless its pin is known already. */
-static int
-learn_root(struct ca_context *ctx, X509 *x, const char *role, int64_t *id_out)
-{
-	struct ca_record r = { 0 }, known = { 0 };
-	enum key_type type;
-	char pin[PIN_LEN];
-	int rc;
-
-	if (pin_of_cert(x, pin) != RC_OK)
-		return RC_FAIL;
-	if ((rc = store_ca_find_pin(ctx->st, pin, &known)) == RC_OK) {
-		*id_out = known.id;
-		ca_record_clear(&known);
-		return RC_OK;
-	}
-	if (rc == RC_FAIL)
-		return RC_FAIL;
-	if ((rc = key_type_of(X509_get0_pubkey(x), "the root's key", &type)) != RC_OK)
-		return rc;
-	if (ca_record_from_cert(&r, x, role, "active", type, NULL, 0) != RC_OK)
-		return RC_FAIL;
-	rc = store_ca_insert(ctx->st, &r);
-	*id_out = r.id;
-	ca_record_clear(&r);
-	return rc;
-}
-
-int
-cmd_ca_import(int argc, char **argv)
-{
-	const char *flag_dir = NULL, *path = NULL, *arg;
-	char pin[PIN_LEN];
-	struct ca_context ctx = { 0 };
-	struct ca_record pending = { 0 }, rec = { 0 }, old = { 0 }, issuer = { 0 };
-	STACK_OF(X509) *certs = NULL;
-	X509 *inter, *signer_root = NULL;
-	enum key_type type;
-	int64_t root_ids[2] = { 0, 0 }, issuer_id = 0;
-	json_t *objs = NULL;
-	int id, rc = RC_FAIL, json = 0, force = 0, nroots = 0, have_old;
-	struct opts o;
-
-	opts_init(&o, argc, argv, &import_help);
-	while ((id = opts_next(&o, &arg)) != 0) {
-		switch (id) {
-		case OPT_DIR: flag_dir = arg; break;
-		case OPT_CERT: path = arg; break;
-		case OPT_JSON: json = 1; break;
-		case OPT_FORCE: force = 1; break;
-		}
-	}
-	if (path == NULL)
-		return rc_exit(opts_usage_error(&import_help, "--cert FILE is required"));
-	if ((certs = certs_load_file(path)) == NULL)
-		return PINCA_EXIT_FAIL;
-	inter = sk_X509_value(certs, 0);
-	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
-		goto out;
-	rc = RC_FAIL;
-	if (pin_of_cert(inter, pin) != RC_OK)
-		goto out;
-	if (store_ca_find_pin(ctx.st, pin, &pending) != RC_OK || strcmp(pending.state, "pending") != 0) {
-		pinca_warnx("%s: its first certificate does not match a key waiting for import here "
-		    "(run 'pinca ca csr' in this directory first)", path);
-		goto out;
-	}
-	if (X509_check_ca(inter) <= 0 || is_self_signed_ca(inter)) {
-		pinca_warnx("%s: the first certificate is not an intermediate CA certificate", path);
-		goto out;
-	}
-	if (sk_X509_num(certs) < 2) {
-		pinca_warnx("%s holds no root: import the whole file 'pinca ca sign' wrote", path);
-		goto out;
-	}
-	for (int i = 1; i < sk_X509_num(certs); i++) {
-		X509 *r = sk_X509_value(certs, i);
-		if (!is_self_signed_ca(r)) {
-			pinca_warnx("%s: certificate %d is not a self-signed root", path, i + 1);
-			goto out;
-		}
-		if (X509_check_issued(r, inter) == X509_V_OK && X509_verify(inter, X509_get0_pubkey(r)) == 1)
-			signer_root = r;
-	}
-	if (signer_root == NULL) {
-		pinca_warnx("%s: no root in the file signed the intermediate", path);
-		goto out;
-	}
-	if ((rc = key_type_of(X509_get0_pubkey(inter), "the intermediate's key", &type)) != RC_OK)
-		goto out;
-	rc = RC_FAIL;
-	if (store_begin(ctx.st) != RC_OK)
-		goto out;
-	for (int i = 1; i < sk_X509_num(certs) && nroots < 2; i++) {
-		X509 *r = sk_X509_value(certs, i);
-		if ((rc = learn_root(&ctx, r, nroots == 0 ? "root" : "standby", &root_ids[nroots])) != RC_OK)
-			goto rollback;
-		if (r == signer_root)
-			issuer_id = root_ids[nroots];
-		nroots++;
-	}
-	rc = RC_FAIL;
-	if (store_ca_get(ctx.st, issuer_id, &issuer) != RC_OK)
-		goto rollback;
-	if ((rc = guard_check_root(&ctx, &issuer, force)) != RC_OK)
-		goto rollback;
-	rc = RC_FAIL;
-	if (ca_record_from_cert(&rec, inter, "intermediate", "active", type, pending.key_path,
-	    issuer_id) != RC_OK)
-		goto rollback;
-	rec.id = pending.id;
-	have_old = store_ca_find_held(ctx.st, "intermediate", &old) == RC_OK;
-	if ((have_old && store_ca_set_state(ctx.st, old.id, "retired") != RC_OK) ||
-	    store_ca_activate(ctx.st, &rec) != RC_OK)
-		goto rollback;
-	objs = json_pack("{s:o,s:s,s:s?,s:b}", "intermediate", ca_record_json(&rec), "issuer",
-	    issuer.serial, "retired", have_old ? old.serial : NULL, "forced", force);
-	if (store_audit(ctx.st, "ca.import", objs) != RC_OK)
-		goto rollback;
-	if (store_commit(ctx.st) != RC_OK)
-		goto out;
-	if (json)
-		rc = json_print(ca_record_json(&rec));
-	else {
-		printf("intermediate %s is active\n  serial %s\n  pin    %s\n  issued by '%s'\n", rec.cn,
-		    rec.serial, rec.pin, issuer.cn);
-		rc = RC_OK;
-	}
-	goto out;
-rollback:
-	store_rollback(ctx.st);
-out:
-	json_decref(objs);
-	ca_record_clear(&pending);
-	ca_record_clear(&rec);
-	ca_record_clear(&old);
-	ca_record_clear(&issuer);
-	sk_X509_pop_free(certs, X509_free);
 	ca_context_close(&ctx);
 	return rc_exit(rc);
 }

@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 
 static const struct opt_spec list_opts[] = { OPT_SPEC_DIR, OPT_SPEC_JSON, OPT_END_SPEC };
 static const struct cmd_help list_help = {
@@ -26,14 +27,14 @@ static int
 list_one(const struct ca_record *r, void *arg)
 {
 	struct list_state *ls = arg;
-	char na[32] = "-";
+	char na[32] = "-", cn[TEXT_SAFE_NAME];
 
 	if (ls->json)
 		return json_array_append_new(ls->arr, ca_record_json(r)) == 0 ? 0 : RC_FAIL;
 	if (r->not_after)
 		time_rfc3339(r->not_after, na, sizeof(na));
 	printf("%-12s %-8s %-4s %-20s %-32s %s\n", r->role, r->state, r->key_path ? "key" : "-",
-	    na, r->serial ? r->serial : "(pending)", r->cn);
+	    na, r->serial ? r->serial : "(pending)", text_safe(r->cn, cn, sizeof(cn)));
 	printf("%57s pin %s\n", "", r->pin);
 	return 0;
 }
@@ -93,8 +94,9 @@ cmd_ca_show(int argc, char **argv)
 	struct ca_context ctx;
 	struct ca_record r = { 0 };
 	struct opts o;
-	char **rest, nb[32], na[32];
-	int id, rc, json = 0, pem = 0;
+	char **rest, nb[32], na[32], cn[TEXT_SAFE_NAME], reason[16], when[32];
+	int id, rc, json = 0, pem = 0, have_retirement = 0;
+	int64_t at;
 
 	opts_init(&o, argc, argv, &show_help);
 	while ((id = opts_next(&o, &arg)) != 0) {
@@ -115,6 +117,12 @@ cmd_ca_show(int argc, char **argv)
 		rc = rc == STORE_NOT_FOUND ? RC_FAIL : rc;
 		goto out;
 	}
+	/* A root retired by `ca retire`: why and when. */
+	if (strcmp(r.role, "intermediate") != 0 && strcmp(r.state, "retired") == 0 &&
+	    store_ca_retirement(ctx.st, r.id, reason, sizeof(reason), &at) == RC_OK) {
+		time_rfc3339(at, when, sizeof(when));
+		have_retirement = 1;
+	}
 	if (pem) {
 		X509 *x = r.der ? cert_from_der(r.der, r.der_len) : NULL;
 		char *text = x ? cert_to_pem(x) : NULL;
@@ -131,16 +139,24 @@ cmd_ca_show(int argc, char **argv)
 		free(text);
 		X509_free(x);
 	} else if (json) {
-		rc = json_print(ca_record_json(&r));
+		json_t *doc = ca_record_json(&r);
+		if (doc && have_retirement) {
+			json_object_set_new(doc, "retired_reason", json_string(reason));
+			json_object_set_new(doc, "retired_at", json_string(when));
+		}
+		rc = json_print(doc);
 	} else {
 		time_rfc3339(r.not_before, nb, sizeof(nb));
 		time_rfc3339(r.not_after, na, sizeof(na));
 		printf("role         %s\nstate        %s\ncn           %s\nkey type     %s\n"
 		    "key          %s\nserial       %s\nnot before   %s\nnot after    %s\n"
-		    "pin          %s\nsha256       %s\n", r.role, r.state, r.cn, r.key_type,
+		    "pin          %s\nsha256       %s\n", r.role, r.state, text_safe(r.cn, cn, sizeof(cn)),
+		    r.key_type,
 		    r.key_path ? r.key_path : "(not held here)", r.serial ? r.serial : "(pending)",
 		    r.not_before ? nb : "-", r.not_after ? na : "-", r.pin,
 		    r.sha256_fingerprint ? r.sha256_fingerprint : "-");
+		if (have_retirement)
+			printf("retired      %s, %s (not pinned, not trusted)\n", reason, when);
 	}
 out:
 	ca_record_clear(&r);

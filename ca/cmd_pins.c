@@ -227,7 +227,9 @@ pins_of_roots(struct ca_context *ctx, struct ca_record roots[2], int *nroots, st
 	}
 	ca_record_clear(&inter);
 	if (*nroots == 0) {
-		pinca_warnx("no root known in %s: run 'pinca ca root' or 'pinca ca import' first", ctx->dir);
+		if (!ca_root_retired_note(ctx, "root"))
+			pinca_warnx("no root known in %s: run 'pinca ca root' or 'pinca ca import' first",
+			    ctx->dir);
 		return RC_FAIL;
 	}
 	return RC_OK;

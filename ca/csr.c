@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "ca/authority.h"
 #include "ca/cert.h"
 #include "ca/csr.h"
 #include "common/err.h"
@@ -74,5 +75,38 @@ csr_load(const char *path, X509_REQ **req, EVP_PKEY **pub, enum key_type *type)
 		return RC_FAIL;
 	rc = csr_parse(data, len, path, req, pub, type);
 	free(data);
+	return rc;
+}
+
+int
+csr_common_name(X509_REQ *req, const char *what, char *cn, size_t size)
+{
+	X509_NAME *subj = X509_REQ_get_subject_name(req);
+	int idx = X509_NAME_get_index_by_NID(subj, NID_commonName, -1), n, rc;
+	unsigned char *utf8 = NULL;
+
+	if (idx < 0) {
+		pinca_warnx("%s: the CSR has no common name to give the intermediate", what);
+		return RC_FAIL;
+	}
+	if (X509_NAME_get_index_by_NID(subj, NID_commonName, idx) >= 0) {
+		pinca_warnx("lint ca-name: %s: the CSR has more than one common name", what);
+		return RC_POLICY;
+	}
+	/* The whole value, in UTF-8 whatever its string type: a NUL inside is
+	 * seen here, where a C string copy would silently cut the name. */
+	if ((n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj,
+	    idx)))) < 0) {
+		pinca_warn_ssl("%s: the CSR's common name cannot be decoded", what);
+		return RC_FAIL;
+	}
+	if ((rc = ca_name_check("the CSR's common name", (const char *)utf8, (size_t)n)) == RC_OK &&
+	    (size_t)n >= size) {
+		pinca_warnx("%s: the CSR's common name is too long", what);
+		rc = RC_FAIL;
+	}
+	if (rc == RC_OK)
+		memcpy(cn, utf8, (size_t)n + 1);
+	OPENSSL_free(utf8);
 	return rc;
 }

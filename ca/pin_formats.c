@@ -10,6 +10,7 @@
 #include "ca/pin_formats.h"
 #include "common/err.h"
 #include "common/output.h"
+#include "common/text.h"
 
 static const char *const format_names[] = {
 	"text", "json", "android", "ios", "okhttp", "trustkit", "curl", "hpkp",
@@ -73,7 +74,7 @@ static void
 comment_text(FILE *out, const char *s)
 {
 	for (; *s; s++) {
-		if ((unsigned char)*s < 0x20)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			fputc('?', out);
 		else if (*s == '-' && s[1] == '-')
 			fputs("- ", out);
@@ -326,8 +327,11 @@ fail:
 static int
 write_text(FILE *out, const struct pin_set *ps)
 {
+	char cn[TEXT_SAFE_NAME];
+
 	for (size_t i = 0; i < ps->npins; i++)
-		fprintf(out, "%s\t%s\t%s\n", ps->pins[i].pin, ps->pins[i].role, ps->pins[i].cn);
+		fprintf(out, "%s\t%s\t%s\n", ps->pins[i].pin, ps->pins[i].role,
+		    text_safe(ps->pins[i].cn, cn, sizeof(cn)));
 	return RC_OK;
 }
 

@@ -15,6 +15,7 @@
 #include "ca/verify.h"
 #include "common/err.h"
 #include "common/output.h"
+#include "common/text.h"
 
 struct findings {
 	int checks, failures;
@@ -33,8 +34,10 @@ finding(struct findings *f, const char *kind, const char *fmt, ...)
 		f->failures++;
 	va_start(ap, fmt);
 	if (f->json) {
-		char msg[1024], *colon;
-		vsnprintf(msg, sizeof(msg), fmt, ap);
+		char raw[1024], safe[2048], msg[2048], *colon;
+		/* jansson refuses malformed UTF-8: a hostile name would drop the finding. */
+		vsnprintf(raw, sizeof(raw), fmt, ap);
+		snprintf(msg, sizeof(msg), "%s", text_safe(raw, safe, sizeof(safe)));
 		/* "check: message" becomes {"check", "status", "message"}. */
 		colon = strchr(msg, ':');
 		if (colon)
@@ -43,9 +46,10 @@ finding(struct findings *f, const char *kind, const char *fmt, ...)
 		    strcmp(kind, "FAIL") == 0 ? "fail" : kind, "message",
 		    colon ? colon + (colon[1] == ' ' ? 2 : 1) : ""));
 	} else {
-		printf("%-4s ", kind);
-		vprintf(fmt, ap);
-		putchar('\n');
+		char msg[1024], safe[2048];
+		/* Names in the chain come from outside: shown escaped, on one line. */
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		printf("%-4s %s\n", kind, text_safe(msg, safe, sizeof(safe)));
 	}
 	va_end(ap);
 }
@@ -103,6 +107,64 @@ add_anchor(const struct ca_record *r, void *arg)
 	return ok ? 0 : RC_FAIL;
 }
 
+/* What a failed path looks for: a retired root that signed a served
+ * certificate (or is one). */
+struct retired_search {
+	STACK_OF(X509) *served;
+	struct ca_record found;
+	int have;
+};
+
+/* store_ca_each callback: stops at the first retired root under which the
+ * served chain ends. */
+static int
+find_retired_anchor(const struct ca_record *r, void *arg)
+{
+	struct retired_search *s = arg;
+	X509 *x;
+	int hit = 0;
+
+	if (strcmp(r->role, "intermediate") == 0 || strcmp(r->state, "retired") != 0 || r->der == NULL)
+		return 0;
+	if ((x = cert_from_der(r->der, r->der_len)) == NULL)
+		return 0;
+	for (int i = 0; !hit && i < sk_X509_num(s->served); i++) {
+		X509 *c = sk_X509_value(s->served, i);
+		hit = X509_cmp(x, c) == 0 || (X509_check_issued(x, c) == X509_V_OK &&
+		    X509_verify(c, X509_get0_pubkey(x)) == 1);
+	}
+	X509_free(x);
+	ERR_clear_error();
+	if (!hit)
+		return 0;
+	s->found.id = r->id;
+	snprintf(s->found.role, sizeof(s->found.role), "%s", r->role);
+	s->found.cn = strdup(r->cn);
+	s->have = s->found.cn != NULL;
+	return 1;
+}
+
+/* After a failed path: a chain to a root retired here (ca retire) is named
+ * as such, with why and when. Returns 1 when it printed that finding. */
+static int
+check_retired_anchor(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *served)
+{
+	struct retired_search s = { served, { 0 }, 0 };
+	char reason[16] = "retired", when[32] = "?";
+	int64_t at;
+
+	if (store_ca_each(ctx->st, find_retired_anchor, &s) < 0 || !s.have) {
+		ca_record_clear(&s.found);
+		return 0;
+	}
+	if (store_ca_retirement(ctx->st, s.found.id, reason, sizeof(reason), &at) == RC_OK)
+		time_rfc3339(at, when, sizeof(when));
+	finding(f, "FAIL", "path: the chain leads to %s root '%s', retired as %s on %s: not trusted",
+	    strcmp(s.found.role, "root") == 0 ? "primary" : "standby", s.found.cn, reason, when);
+	ca_record_clear(&s.found);
+	return 1;
+}
+
 /* Builds the path; returns the verified chain (leaf to root) or NULL. */
 static STACK_OF(X509) *
 check_path(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *served,
@@ -146,7 +208,7 @@ check_path(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *served,
 		err = X509_STORE_CTX_get_error(sc);
 		if (crl_check)
 			finding(f, "FAIL", "revocation: %s", X509_verify_cert_error_string(err));
-		else
+		else if (!check_retired_anchor(f, ctx, served))
 			finding(f, "FAIL", "path: %s at depth %d", X509_verify_cert_error_string(err),
 			    X509_STORE_CTX_get_error_depth(sc));
 	}

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 
 #include "common/err.h"
+#include "common/text.h"
 
 int
 rc_exit(int rc)
@@ -39,13 +40,13 @@ pinca_err_capture(char *buf, unsigned long size)
 static void
 warn_line(const char *suffix, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char raw[1024], safe[2048];
+	const char *msg;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* One line, always: a message built from outside data must not break it. */
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* One line, always: a message built from outside data (a name from a
+	 * CSR, a row of the database) must not break it or drive the terminal. */
+	msg = text_safe(raw, safe, sizeof(safe));
 	if (capture_buf) {
 		if (capture_buf[0] == '\0')
 			snprintf(capture_buf, capture_size, "%s%s%s", msg, suffix && *suffix ? ": " : "",

@@ -14,6 +14,7 @@
 #include "common/opts.h"
 #include "common/output.h"
 #include "common/subcommand.h"
+#include "common/text.h"
 #include "db/cmd.h"
 #include "db/list_row.h"
 #include "issue/certjson.h"
@@ -117,7 +118,8 @@ list_one(const struct cert_record *r, void *arg)
 {
 	struct list_state *ls = arg;
 	const char *status = certificate_status(r, ls->now);
-	char na[32], names[LIST_NAMES_MAX], row[4096];
+	char na[32], names[LIST_NAMES_MAX], row[4096], serial[TEXT_SAFE_NAME], name[TEXT_SAFE_NAME];
+	char names_safe[LIST_NAMES_MAX * 4];
 	size_t len;
 
 	/* JSON is made by jansson only (SPEC: never by hand). */
@@ -127,8 +129,9 @@ list_one(const struct cert_record *r, void *arg)
 		return list_write(row, len);
 	time_rfc3339(r->not_after, na, sizeof(na));
 	names_text(r, names, sizeof(names));
-	if (printf("%-32s  %-7s  %-20s  %-16s  %s\n", r->serial, status, na,
-	    r->name ? r->name : "-", names) < 0) {
+	if (printf("%-32s  %-7s  %-20s  %-16s  %s\n", text_safe(r->serial, serial, sizeof(serial)),
+	    status, na, r->name ? text_safe(r->name, name, sizeof(name)) : "-",
+	    text_safe(names, names_safe, sizeof(names_safe))) < 0) {
 		pinca_warnx("cannot write to standard output");
 		return RC_FAIL;
 	}
@@ -232,7 +235,7 @@ static int
 show_leaf(struct ca_context *ctx, const struct cert_record *r, int json, int pem)
 {
 	struct ca_record issuer = { 0 };
-	char nb[32], na[32], ia[32], names[1024];
+	char nb[32], na[32], ia[32], names[1024], safe[4][TEXT_SAFE_NAME], names_safe[4096];
 	int64_t now = (int64_t)time(NULL);
 	int rc;
 
@@ -257,8 +260,11 @@ show_leaf(struct ca_context *ctx, const struct cert_record *r, int json, int pem
 		printf("serial       %s\nname         %s\nstatus       %s\nprofile      %s\n"
 		    "subject      %s\nnames        %s\nnot before   %s\nnot after    %s\n"
 		    "issued at    %s\npin          %s\nsha256       %s\nissuer       %s (%s)\n",
-		    r->serial, r->name ? r->name : "-", certificate_status(r, now), r->profile,
-		    r->subject, names, nb, na, ia, r->pin, r->sha256_fingerprint, issuer.cn,
+		    text_safe(r->serial, safe[0], sizeof(safe[0])),
+		    r->name ? text_safe(r->name, safe[1], sizeof(safe[1])) : "-",
+		    certificate_status(r, now), r->profile, text_safe(r->subject, safe[2], sizeof(safe[2])),
+		    text_safe(names, names_safe, sizeof(names_safe)), nb, na, ia, r->pin,
+		    r->sha256_fingerprint, text_safe(issuer.cn, safe[3], sizeof(safe[3])),
 		    issuer.serial ? issuer.serial : "pending");
 		if (r->revoked) {
 			time_rfc3339(r->revoked_at, ia, sizeof(ia));
@@ -274,7 +280,7 @@ show_leaf(struct ca_context *ctx, const struct cert_record *r, int json, int pem
 static int
 show_ca(const struct ca_record *r, int json, int pem)
 {
-	char nb[32] = "-", na[32] = "-";
+	char nb[32] = "-", na[32] = "-", cn[TEXT_SAFE_NAME];
 
 	if (pem)
 		return print_pem(r->der, r->der_len, r->cn);
@@ -287,7 +293,8 @@ show_ca(const struct ca_record *r, int json, int pem)
 	printf("serial       %s\nrole         %s\nstate        %s\ncn           %s\n"
 	    "key type     %s\nkey          %s\nnot before   %s\nnot after    %s\n"
 	    "pin          %s\nsha256       %s\n", r->serial ? r->serial : "(pending)", r->role,
-	    r->state, r->cn, r->key_type, r->key_path ? r->key_path : "(not held here)", nb, na,
+	    r->state, text_safe(r->cn, cn, sizeof(cn)), r->key_type,
+	    r->key_path ? r->key_path : "(not held here)", nb, na,
 	    r->pin, r->sha256_fingerprint ? r->sha256_fingerprint : "-");
 	return RC_OK;
 }

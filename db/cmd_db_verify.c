@@ -10,6 +10,7 @@
 #include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 #include "db/check.h"
 #include "db/cmd.h"
 
@@ -36,6 +37,11 @@ check_report(const char *line, void *arg)
 {
 	struct check_output *out = arg;
 
+	char safe[2048];
+
+	/* A problem line quotes stored data: escaped, and never malformed UTF-8
+	 * (jansson would drop it). */
+	line = text_safe(line, safe, sizeof(safe));
 	if (out->json)
 		json_array_append_new(out->problems, json_string(line));
 	else
@@ -150,7 +156,7 @@ static int
 audit_one(const struct audit_record *r, int ok, void *arg)
 {
 	struct audit_output *out = arg;
-	char at[32];
+	char at[32], user[TEXT_SAFE_NAME], host[TEXT_SAFE_NAME], action[TEXT_SAFE_NAME];
 
 	out->records++;
 	if (!ok && out->broken++ == 0)
@@ -161,9 +167,16 @@ audit_one(const struct audit_record *r, int ok, void *arg)
 	if (out->json)
 		return db_json_stream_item(&out->js, audit_json(r, ok));
 	time_rfc3339(r->at, at, sizeof(at));
-	printf("%6lld  %s  %s@%s  %-15s  %s\n        %s\n", (long long)r->seq, at,
-	    r->user ? r->user : "?", r->host ? r->host : "?", r->action ? r->action : "?",
-	    r->command ? r->command : "?", r->objects ? r->objects : "");
+	/* Every column is stored text, some of it from outside (a command line,
+	 * names from a CSR): escaped, so a record cannot fake another. */
+	printf("%6lld  %s  %s@%s  %-15s  ", (long long)r->seq, at,
+	    r->user ? text_safe(r->user, user, sizeof(user)) : "?",
+	    r->host ? text_safe(r->host, host, sizeof(host)) : "?",
+	    r->action ? text_safe(r->action, action, sizeof(action)) : "?");
+	text_fputs(r->command ? r->command : "?", stdout);
+	fputs("\n        ", stdout);
+	text_fputs(r->objects ? r->objects : "", stdout);
+	putchar('\n');
 	if (!ok)
 		printf("        ^ the hash chain breaks here: record %lld was edited, inserted or "
 		    "follows a removed record\n", (long long)r->seq);

@@ -118,6 +118,18 @@ put_names(struct out *o, const char *j, size_t start)
 	}
 }
 
+/* Whether s is printable ASCII without spaces or backslashes, as the
+ * serials and lineage names pinca writes are; anything else (a row edited
+ * behind pinca's back) takes the general path, which escapes it. */
+static int
+plain_word(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e || *s == '\\')
+			return 0;
+	return 1;
+}
+
 int
 list_row_text(const struct cert_record *r, const char *status, char *buf, size_t size, size_t *len)
 {
@@ -125,7 +137,8 @@ list_row_text(const struct cert_record *r, const char *status, char *buf, size_t
 	char na[21];
 	size_t from, names;
 
-	if (rfc3339(r->not_after, na) != 0 || !plain_array(r->dns_json) || !plain_array(r->ip_json))
+	if (rfc3339(r->not_after, na) != 0 || !plain_array(r->dns_json) || !plain_array(r->ip_json) ||
+	    !plain_word(r->serial) || (r->name && !plain_word(r->name)))
 		return LIST_ROW_SLOW;
 	from = o.n;
 	put_str(&o, r->serial);

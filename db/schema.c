@@ -166,12 +166,23 @@ static const char schema_v3[] =
     "DROP INDEX certificates_issuer;"
     "CREATE INDEX lineages_id_name ON lineages(id, name);";
 
+/* Version 4 (ceremony): why a root was retired. `ca retire root --lost|
+ * --compromised` sets the root's state to 'retired' and records here when
+ * and why, so pins, app add, verify, ca sign and ca import can say so. */
+static const char schema_v4_ceremony[] =
+    "CREATE TABLE root_retirements ("
+    "  ca_id INTEGER PRIMARY KEY REFERENCES cas(id),"
+    "  reason TEXT NOT NULL CHECK (reason IN ('lost','compromised')),"
+    "  retired_at INTEGER NOT NULL"
+    ");";
+
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4_ceremony,
 };
 
 int

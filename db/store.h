@@ -82,6 +82,12 @@ int store_ca_find(struct store *st, const char *role, const char *state, struct 
 int store_ca_find_held(struct store *st, const char *role, struct ca_record *out);
 int store_ca_find_serial(struct store *st, const char *serial, struct ca_record *out);
 int store_ca_find_pin(struct store *st, const char *pin, struct ca_record *out);
+/* Retires a root for a reason ("lost" or "compromised") at time at: its
+ * state becomes 'retired' and the reason is recorded. Inside a transaction. */
+int store_ca_retire_root(struct store *st, int64_t id, const char *reason, int64_t at);
+/* Why and when root id was retired: reason (at least 16 bytes) and *at.
+ * STORE_NOT_FOUND when it was not. */
+int store_ca_retirement(struct store *st, int64_t id, char *reason, size_t size, int64_t *at);
 /* Calls fn for every CA, oldest first; a non-zero return from fn stops and is returned. */
 int store_ca_each(struct store *st, int (*fn)(const struct ca_record *, void *), void *arg);
 
@@ -210,6 +216,10 @@ int store_app_each(struct store *st, int supported_only,
 
 int store_transcript_insert(struct store *st, int64_t ca_id, const char *kind, const char *path,
     const char *document, const unsigned char *sig, size_t sig_len);
+/* The oldest transcript of this kind recorded for a CA: the document as
+ * signed and its signature (new buffers, caller frees). STORE_NOT_FOUND if none. */
+int store_transcript_find(struct store *st, int64_t ca_id, const char *kind, char **document,
+    unsigned char **sig, size_t *sig_len);
 
 /* --- audit log --- */
 

@@ -242,3 +242,83 @@ store_transcript_insert(struct store *st, int64_t ca_id, const char *kind, const
 	sqlite3_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
+
+int
+store_transcript_find(struct store *st, int64_t ca_id, const char *kind, char **document,
+    unsigned char **sig, size_t *sig_len)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*document = NULL;
+	*sig = NULL;
+	*sig_len = 0;
+	if (store_prepare(st, &s, "SELECT document, signature FROM transcripts WHERE ca_id = ? "
+	    "AND kind = ? ORDER BY id LIMIT 1") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, ca_id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*document = store_col_text(s, 0);
+		rc = *document && store_col_blob(s, 1, sig, sig_len) == RC_OK && *sig ? RC_OK : RC_FAIL;
+		if (rc != RC_OK) {
+			free(*document);
+			free(*sig);
+			*document = NULL;
+			*sig = NULL;
+			pinca_warnx("out of memory reading a transcript");
+		}
+	} else if (rc == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else {
+		rc = store_fail(st, "cannot read the transcripts");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_ca_retire_root(struct store *st, int64_t id, const char *reason, int64_t at)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_ca_set_state(st, id, "retired") != RC_OK)
+		return RC_FAIL;
+	if (store_prepare(st, &s, "INSERT INTO root_retirements(ca_id, reason, retired_at) "
+	    "VALUES (?, ?, ?)") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, at);
+	rc = store_step_write(st, s, "cannot record the root's retirement");
+	sqlite3_finalize(s);
+	return rc == RC_OK ? RC_OK : RC_FAIL;
+}
+
+int
+store_ca_retirement(struct store *st, int64_t id, char *reason, size_t size, int64_t *at)
+{
+	sqlite3_stmt *s;
+	const unsigned char *t;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT reason, retired_at FROM root_retirements WHERE ca_id = ?")
+	    != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		t = sqlite3_column_text(s, 0);
+		snprintf(reason, size, "%s", t ? (const char *)t : "?");
+		*at = sqlite3_column_int64(s, 1);
+		rc = RC_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else {
+		rc = store_fail(st, "cannot read the root retirements");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

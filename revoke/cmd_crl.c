@@ -15,6 +15,7 @@
 #include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 #include "revoke/cmd.h"
 #include "revoke/crl.h"
 
@@ -145,7 +146,7 @@ static int
 crl_output(const struct crl_args *a, const struct ca_record *ca, const struct crl_request *req,
     const struct crl *c)
 {
-	char next[32];
+	char next[32], cn[TEXT_SAFE_NAME];
 
 	/* --out /dev/stdout is standard output: the CRL alone, as without --out. */
 	if (a->out == NULL || file_is_stdout(a->out)) {
@@ -164,7 +165,8 @@ crl_output(const struct crl_args *a, const struct ca_record *ca, const struct cr
 		    "entries", (json_int_t)c->entries, "next_update", next, "sha256", c->sha256,
 		    "path", a->out));
 	printf("CRL %lld of %s '%s': %lld entries, next update %s, written to %s\n",
-	    (long long)req->number, ca->role, ca->cn, (long long)c->entries, next, a->out);
+	    (long long)req->number, ca->role, text_safe(ca->cn, cn, sizeof(cn)),
+	    (long long)c->entries, next, a->out);
 	return RC_OK;
 }
 

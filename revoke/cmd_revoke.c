@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "common/opts.h"
 #include "common/output.h"
+#include "common/text.h"
 #include "revoke/cmd.h"
 #include "revoke/crl.h"
 
@@ -114,7 +115,7 @@ revoke_record(struct ca_context *ctx, const struct revocation_target *t, int rea
 static int
 revoke_print(const struct revocation_target *t, const struct revocation_record *rec, int json)
 {
-	char when[32];
+	char when[32], name[TEXT_SAFE_NAME];
 
 	time_rfc3339(rec->revoked_at, when, sizeof(when));
 	if (json)
@@ -122,7 +123,8 @@ revoke_print(const struct revocation_target *t, const struct revocation_record *
 		    t->kind, "name", t->name, "reason", crl_reason_name(rec->reason), "revoked_at",
 		    when));
 	printf("revoked %s %s%s%s%s at %s (reason %s); publish it with 'pinca crl'\n", t->kind,
-	    t->serial, t->name ? " (" : "", t->name ? t->name : "", t->name ? ")" : "", when,
+	    t->serial, t->name ? " (" : "", t->name ? text_safe(t->name, name, sizeof(name)) : "",
+	    t->name ? ")" : "", when,
 	    crl_reason_name(rec->reason));
 	return RC_OK;
 }

@@ -80,15 +80,15 @@ ROOTDIR=$PINCA_DIR ONLINE=$T/online
 "$PINCA" init --dir "$ONLINE" >/dev/null
 check "online host: first intermediate CSR" "$PINCA" ca csr --dir "$ONLINE" --cn "Online CA 1" --out "$T/on1.csr" "${PASS[@]}"
 check "root host signs it with the primary" "$PINCA" ca sign --dir "$ROOTDIR" --csr "$T/on1.csr" --out "$T/on1.pem" "${PASS[@]}"
-check "online host imports it" "$PINCA" ca import --dir "$ONLINE" --cert "$T/on1.pem"
+check "online host imports it" "$PINCA" ca import --dir "$ONLINE" --cert "$T/on1.pem" --root-pin "sha256/$R1"
 check "online host: release pins only the primary" "$PINCA" app add --dir "$ONLINE" primary-only --pin "sha256/$R1"
 check "online host: second CSR" "$PINCA" ca csr --dir "$ONLINE" --cn "Online CA 2" --out "$T/on2.csr" "${PASS[@]}"
 check "root host signs it with the standby" "$PINCA" ca sign --dir "$ROOTDIR" --root standby --csr "$T/on2.csr" --out "$T/on2.pem" "${PASS[@]}"
 before=$(PINCA_DIR=$ONLINE state_of)
-refuse "importing the standby-signed intermediate is refused" 3 "release 'primary-only'" "$PINCA" ca import --dir "$ONLINE" --cert "$T/on2.pem"
+refuse "importing the standby-signed intermediate is refused" 3 "release 'primary-only'" "$PINCA" ca import --dir "$ONLINE" --cert "$T/on2.pem" --root-pin "sha256/$R1"
 check "the refused import changed nothing" test "$before" = "$(PINCA_DIR=$ONLINE state_of)"
 check "retire the release on the online host" "$PINCA" app retire --dir "$ONLINE" primary-only
-check "now the import goes through" "$PINCA" ca import --dir "$ONLINE" --cert "$T/on2.pem"
+check "now the import goes through" "$PINCA" ca import --dir "$ONLINE" --cert "$T/on2.pem" --root-pin "sha256/$R1"
 check "the online host issues under the standby (openssl)" sh -c "'$PINCA' ca show --dir '$ONLINE' intermediate --pem | openssl verify -CAfile '$T/standby.pem' /dev/stdin"
 
 refuse "ca activate needs 'standby'" 2 "say what to activate" "$PINCA" ca activate primary

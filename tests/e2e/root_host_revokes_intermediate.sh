@@ -10,9 +10,10 @@ check "root host: init + ceremony" sh -c "'$PINCA' init --dir '$ROOTDIR' >/dev/n
   '$PINCA' ca root --dir '$ROOTDIR' --cn 'Test Root R1' --standby-cn 'Test Root R2' --pass-file '$T/pass' >/dev/null"
 check "issuing host: init + csr" sh -c "'$PINCA' init --dir '$ONLINE' >/dev/null &&
   '$PINCA' ca csr --dir '$ONLINE' --cn 'Online Issuing CA' --out '$T/int.csr' --pass-file '$T/pass' >/dev/null"
-check "root host signs, issuing host imports" sh -c "'$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/int.csr' --out '$T/signed.pem' --pass-file '$T/pass' >/dev/null &&
-  '$PINCA' ca import --dir '$ONLINE' --cert '$T/signed.pem' >/dev/null"
 "$PINCA" ca show root --dir "$ROOTDIR" --pem >"$T/root.pem"
+ROOT_PIN=sha256/$(spki_pin "$T/root.pem")
+check "root host signs, issuing host imports" sh -c "'$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/int.csr' --out '$T/signed.pem' --pass-file '$T/pass' >/dev/null &&
+  '$PINCA' ca import --dir '$ONLINE' --cert '$T/signed.pem' --root-pin '$ROOT_PIN' >/dev/null"
 "$PINCA" ca show intermediate --dir "$ONLINE" --pem >"$T/int.pem"
 INT=$(openssl x509 -in "$T/int.pem" -noout -serial | cut -d= -f2)
 
