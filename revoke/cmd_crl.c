@@ -38,9 +38,10 @@ static const struct opt_spec crl_opts[] = {
 static const struct cmd_help crl_help = {
 	"crl", "[--days N] [--out FILE] [--der] [--ca WHICH] [--if-due HOURS] [--pass-file FILE]",
 	"Makes a CRL v2 (RFC 5280) of every certificate the CA revoked, signed with its\n"
-	"key (the passphrase is read if the key is encrypted), with a cRLNumber one\n"
-	"higher than the last, the AKI, thisUpdate/nextUpdate and each entry's\n"
-	"revocationDate and reasonCode. Expired certificates stay listed. With --out\n"
+	"key (the passphrase is read if the key is encrypted), with a cRLNumber above\n"
+	"the last and at least the time in microseconds since 1970 (so a copy restored\n"
+	"from a backup still numbers above its original), the AKI, thisUpdate/nextUpdate\n"
+	"and each entry's revocationDate and reasonCode. Expired certificates stay listed. With --out\n"
 	"it prints one summary line (--json: an object); with --if-due and nothing due\n"
 	"it prints nothing and exits 0.",
 	crl_opts,
@@ -117,7 +118,7 @@ crl_make(struct ca_context *ctx, struct signer *sg, struct crl_request *req, str
 
 	if (store_begin(ctx->st) != RC_OK)
 		return RC_FAIL;
-	if (store_crl_next_number(ctx->st, ca_id, &req->number) != RC_OK ||
+	if (crl_number_next(ctx->st, ca_id, &req->number) != RC_OK ||
 	    crl_build_streaming(ctx->st, sg, req, c) != RC_OK ||
 	    store_crl_record(ctx->st, ca_id, req->number, req->this_update, req->next_update,
 	    c->entries, c->sha256) != RC_OK)
@@ -172,7 +173,7 @@ cmd_crl(int argc, char **argv)
 	struct crl_args a;
 	struct ca_context ctx;
 	struct ca_record ca = { 0 };
-	struct crl_request req = { 0, 0, 0 };
+	struct crl_request req = { 0 };
 	struct crl c = { 0 };
 	struct signer *sg = NULL;
 	int rc;
@@ -203,6 +204,7 @@ cmd_crl(int argc, char **argv)
 	if (a.days == 0)
 		a.days = strcmp(ca.role, "intermediate") == 0 ? CRL_DAYS_INTERMEDIATE : CRL_DAYS_ROOT;
 	req.next_update = req.this_update + (int64_t)a.days * 86400;
+	req.only_ca_certs = strcmp(ca.role, "intermediate") != 0;
 	/* No promise past the issuer's own notAfter: after it, nothing the CA
 	 * signed is valid to revoke, and a CRL's issuer should be valid for as
 	 * long as the CRL says it is current. */
