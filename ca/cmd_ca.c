@@ -352,6 +352,8 @@ static const struct subcommand ca_commands[] = {
 	{ "activate", cmd_ca_activate, "move issuance under the standby root (guarded)" },
 	{ "list", cmd_ca_list, "list the CAs this directory knows" },
 	{ "show", cmd_ca_show, "show one CA (root, standby, intermediate or SERIAL)" },
+	{ "backup", cmd_ca_backup, "root keys encrypted, the secret split into shares" },
+	{ "restore", cmd_ca_restore, "root keys back from a backup and enough shares" },
 	{ NULL, NULL, NULL },
 };
 

@@ -189,6 +189,11 @@ int store_revocation_target(struct store *st, const char *serial, struct revocat
 int store_revocation_target_lineage(struct store *st, const char *lineage,
     struct revocation_target *out);
 
+/* --- backups and pre-signed CRLs (db/store_backup.c) --- */
+
+/* Sets (or with NULL clears) where a CA's key is held: `ca restore`. */
+int store_ca_set_key_path(struct store *st, int64_t id, const char *key_path);
+
 /* --- app releases --- */
 
 struct app_release {
