@@ -166,12 +166,28 @@ static const char schema_v3[] =
     "DROP INDEX certificates_issuer;"
     "CREATE INDEX lineages_id_name ON lineages(id, name);";
 
+/* Version 4 (backup helper): the root CRLs made in advance (`crl --presign`).
+ * (IF NOT EXISTS: the tests fake an older schema by lowering user_version.)
+ * Each is also a row of crls (number, dates, entries, hash); this table adds
+ * the file it was written to and when it was made, so a later `crl` of that
+ * CA can say which of them a revocation since has made void. */
+static const char schema_v4_backup[] =
+    "CREATE TABLE IF NOT EXISTS presigned_crls ("
+    "  issuer_id INTEGER NOT NULL,"
+    "  number INTEGER NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  made_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (issuer_id, number),"
+    "  FOREIGN KEY (issuer_id, number) REFERENCES crls(issuer_id, number)"
+    ") WITHOUT ROWID;";
+
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4_backup,
 };
 
 int
