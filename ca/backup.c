@@ -97,8 +97,8 @@ backup_parse_header(const char *text, size_t len, struct backup_header *h, char 
     size_t err_size)
 {
 	const char *p = text, *end = text + len;
-	char line[160], extra[2];
-	int seen = 0;
+	char line[160], extra[2], id[SHARES_ID_HEX + 1], hash[65];
+	int seen = 0, count, threshold;
 
 	memset(h, 0, sizeof(*h));
 	while (p < end && seen != 7) {
@@ -106,18 +106,24 @@ backup_parse_header(const char *text, size_t len, struct backup_header *h, char 
 		size_t n = (size_t)((e ? e : end) - p);
 		if (n >= 10 && strncmp(p, "-----BEGIN", 10) == 0)
 			break;
+		/* Each field is taken from the first line that is whole and right. */
 		if (n < sizeof(line)) {
 			memcpy(line, p, n);
 			line[n] = '\0';
-			if (sscanf(line, "pinca backup %12[0-9a-f] %1s", h->id, extra) == 1 &&
-			    strlen(h->id) == SHARES_ID_HEX)
+			if (!(seen & 1) && sscanf(line, "pinca backup %12[0-9a-f] %1s", id, extra) == 1 &&
+			    strlen(id) == SHARES_ID_HEX) {
+				memcpy(h->id, id, sizeof(h->id));
 				seen |= 1;
-			else if (sscanf(line, "shares %d threshold %d %1s", &h->count, &h->threshold,
-			    extra) == 2)
+			} else if (!(seen & 2) && sscanf(line, "shares %d threshold %d %1s", &count,
+			    &threshold, extra) == 2) {
+				h->count = count;
+				h->threshold = threshold;
 				seen |= 2;
-			else if (sscanf(line, "secret-sha256 %64[0-9a-f] %1s", h->secret_sha256,
-			    extra) == 1 && strlen(h->secret_sha256) == 64)
+			} else if (!(seen & 4) && sscanf(line, "secret-sha256 %64[0-9a-f] %1s", hash,
+			    extra) == 1 && strlen(hash) == 64) {
+				memcpy(h->secret_sha256, hash, sizeof(h->secret_sha256));
 				seen |= 4;
+			}
 		}
 		p = e ? e + 1 : end;
 	}
