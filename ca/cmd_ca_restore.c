@@ -173,13 +173,16 @@ restore_check_dir(struct ca_context *ctx, const struct backup_key *keys,
     struct ca_record *existing)
 {
 	struct ca_record other;
-	char pin[PIN_LEN];
+	char pin[PIN_LEN], path[4096];
 
 	for (int i = 0; i < BACKUP_KEYS; i++) {
 		if (pin_of_cert(keys[i].cert, pin) != RC_OK)
 			return RC_FAIL;
 		if (store_ca_find_pin(ctx->st, pin, &existing[i]) == RC_OK) {
-			if (existing[i].key_path != NULL) {
+			/* A database from `db backup` names key files that the
+			 * lost machine held: only a key file that is here counts. */
+			if (existing[i].key_path != NULL && (cadir_path(path, sizeof(path), ctx->dir,
+			    existing[i].key_path) != RC_OK || access(path, F_OK) == 0)) {
 				pinca_warnx("%s already holds the key of the %s root '%s'", ctx->dir,
 				    restore_roles[i], existing[i].cn);
 				return RC_FAIL;

@@ -78,6 +78,18 @@ check "the restored root signs: its CRL verifies against the root certificate" s
 refuse "restoring again is refused (the keys are there)" 1 "already holds the key of the root root" \
   "$PINCA" ca restore --dir "$R" --backup "$B/backup.pem" --share "$B/share-1.txt" --share "$B/share-2.txt" --share "$B/share-3.txt" --pass-file "$T/pass2"
 
+# A directory rebuilt from `db backup` knows the roots (and the names of
+# key files it lost): restore puts the keys back there too.
+D=$T/fromdb; mkdir -p "$D"
+"$PINCA" db backup "$D/pinca.db" >/dev/null
+check "restore into a directory made from a db backup (no keys)" "$PINCA" ca restore --dir "$D" --backup "$B/backup.pem" \
+  --share "$B/share-3.txt" --share "$B/share-1.txt" --share "$B/share-5.txt" --pass-file "$T/pass2"
+check "no CA record was added: the two it knew now have their key files" sh -c "
+  [ \$(sqlite3 '$D/pinca.db' 'SELECT count(*) FROM cas') = 2 ] &&
+  for k in \$(sqlite3 '$D/pinca.db' 'SELECT key_path FROM cas'); do [ -f '$D'/\$k ] || exit 1; done"
+check "the standby root signs there" sh -c "
+  '$PINCA' crl --dir '$D' --ca standby --pass-file '$T/pass2' | openssl crl -noout -CAfile '$T/standby.pem'"
+
 # Bad input to backup changes nothing.
 refuse "threshold above shares" 2 "--threshold 4 is more than the 3 shares" "$PINCA" ca backup --shares 3 --threshold 4 --out-dir "$T/x" "${PASS[@]}"
 refuse "threshold 1" 2 "--threshold" "$PINCA" ca backup --shares 3 --threshold 1 --out-dir "$T/x" "${PASS[@]}"
