@@ -49,10 +49,11 @@ static const struct cmd_help crl_help = {
 	"from a backup still numbers above its original), the AKI, thisUpdate and\n"
 	"nextUpdate, and each entry's revocationDate and reasonCode. Expired\n"
 	"certificates stay listed. With --out it prints one summary line (--json: an\n"
-	"object); with --if-due and nothing due it prints nothing and exits 0. --presign makes a root's CRLs for years ahead\n"
-	"and prints their schedule: publish each only from its thisUpdate on. A root's\n"
-	"revocation voids the pre-signed CRLs not yet published: the next crl of that\n"
-	"root numbers above them and names the void files.",
+	"object); with --if-due and nothing due it prints nothing and exits 0.\n"
+	"--presign makes a root's CRLs for years ahead and prints their schedule:\n"
+	"publish each only from its thisUpdate on. A root's revocation voids the\n"
+	"pre-signed CRLs not yet published: the next crl of that root numbers above\n"
+	"them and names the void files.",
 	crl_opts,
 };
 
