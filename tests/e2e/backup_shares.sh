@@ -55,6 +55,16 @@ refuse "a damaged share is named by its file" 1 "damaged.txt: line 7 is damaged 
 # ssss alone takes the damaged share and silently gives a wrong secret.
 { ssss_lines 1; grep "^pinca$ID-" "$T/damaged.txt" | cut -d' ' -f1; ssss_lines 5; } | ssss-combine -t 3 -x -Q 2>"$T/wrong" >/dev/null
 check "(ssss-combine turns it into a wrong secret, exit 0)" sh -c "[ \$(wc -c <'$T/wrong') = 65 ] && ! cmp -s '$T/wrong' '$T/secret'"
+# A forged line whose check was recomputed passes the line check; the
+# secret's hash in backup.pem still refuses what it recombines to.
+forge() { local line words hex; line=$(grep "^pinca$ID-3-" "$B/share-3.txt"); words=${line% *}
+  hex=$(printf %s "${words: -1}" | tr '0-9a-f' '1-9a-f0'); words="${words%?}$hex"
+  grep -v "^pinca$ID-3-" "$B/share-3.txt"; echo "$words $(printf %s "$words" | sha256sum | cut -c1-8)"; }
+forge >"$T/forged.txt"
+refuse "a forged share with a good line check: the secret's hash refuses it" 1 "do not recombine to the secret of backup $ID" \
+  "$PINCA" ca restore --dir "$R" --backup "$B/backup.pem" --share "$B/share-1.txt" --share "$T/forged.txt" --share "$B/share-5.txt" --pass-file "$T/pass2"
+refuse "a forged fourth share is named: it does not agree with the others" 1 "forged.txt: share 3 does not agree with the others" \
+  "$PINCA" ca restore --dir "$R" --backup "$B/backup.pem" --share "$B/share-1.txt" --share "$B/share-2.txt" --share "$B/share-5.txt" --share "$T/forged.txt" --pass-file "$T/pass2"
 "$PINCA" ca backup --shares 3 --threshold 2 --out-dir "$T/other" "${PASS[@]}" >/dev/null
 refuse "a share of another backup is named by its file" 1 "other/share-2.txt: a share of backup [0-9a-f]{12}, not of this backup \($ID\)" \
   "$PINCA" ca restore --dir "$R" --backup "$B/backup.pem" --share "$B/share-1.txt" --share "$T/other/share-2.txt" --share "$B/share-5.txt" --pass-file "$T/pass2"
