@@ -26,6 +26,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_app(int argc, char **argv);
 int cmd_ca_activate(int argc, char **argv);
 int cmd_ca_retire(int argc, char **argv);
+int cmd_ca_backup(int argc, char **argv);
+int cmd_ca_restore(int argc, char **argv);
 
 /* Shared by the ca commands. */
 int dir_create_keys(const char *dir);

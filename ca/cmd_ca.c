@@ -406,6 +406,8 @@ static const struct subcommand ca_commands[] = {
 	{ "retire", cmd_ca_retire, "retire a lost or compromised root; prints the move" },
 	{ "list", cmd_ca_list, "list the CAs this directory knows" },
 	{ "show", cmd_ca_show, "show one CA (root, standby, intermediate or SERIAL)" },
+	{ "backup", cmd_ca_backup, "root keys encrypted, the secret split into shares" },
+	{ "restore", cmd_ca_restore, "root keys back from a backup and enough shares" },
 	{ NULL, NULL, NULL },
 };
 

@@ -166,7 +166,7 @@ static const char schema_v3[] =
     "DROP INDEX certificates_issuer;"
     "CREATE INDEX lineages_id_name ON lineages(id, name);";
 
-/* Version 4 (ceremony): why a root was retired. `ca retire root --lost|
+/* Version 4: why a root was retired. `ca retire root --lost|
  * --compromised` sets the root's state to 'retired' and records here when
  * and why, so pins, app add, verify, ca sign and ca import can say so. */
 static const char schema_v4_ceremony[] =
@@ -175,6 +175,20 @@ static const char schema_v4_ceremony[] =
     "  reason TEXT NOT NULL CHECK (reason IN ('lost','compromised')),"
     "  retired_at INTEGER NOT NULL"
     ");";
+/* Version 5: the root CRLs made in advance (`crl --presign`).
+ * (IF NOT EXISTS: the tests fake an older schema by lowering user_version.)
+ * Each is also a row of crls (number, dates, entries, hash); this table adds
+ * the file it was written to and when it was made, so a later `crl` of that
+ * CA can say which of them a revocation since has made void. */
+static const char schema_v4_backup[] =
+    "CREATE TABLE IF NOT EXISTS presigned_crls ("
+    "  issuer_id INTEGER NOT NULL,"
+    "  number INTEGER NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  made_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (issuer_id, number),"
+    "  FOREIGN KEY (issuer_id, number) REFERENCES crls(issuer_id, number)"
+    ") WITHOUT ROWID;";
 
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
@@ -183,6 +197,7 @@ static const char *const migrations[] = {
 	schema_v2,
 	schema_v3,
 	schema_v4_ceremony,
+	schema_v4_backup,
 };
 
 int

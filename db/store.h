@@ -195,6 +195,24 @@ int store_revocation_target(struct store *st, const char *serial, struct revocat
 int store_revocation_target_lineage(struct store *st, const char *lineage,
     struct revocation_target *out);
 
+/* --- backups and pre-signed CRLs (db/store_backup.c) --- */
+
+/* Sets (or with NULL clears) where a CA's key is held: `ca restore`. */
+int store_ca_set_key_path(struct store *st, int64_t id, const char *key_path);
+/* A pre-signed CRL, recorded after its crls row (same issuer and number). */
+struct presigned_crl {
+	int64_t number, this_update, next_update, entries, made_at;
+	const char *path;	/* borrowed from SQLite during the callback */
+};
+int store_presigned_insert(struct store *st, int64_t issuer_id, int64_t number, const char *path,
+    int64_t made_at);
+/* Calls fn for each pre-signed CRL of the CA, lowest number first; a
+ * non-zero return from fn stops and is returned. */
+int store_presigned_each(struct store *st, int64_t issuer_id,
+    int (*fn)(const struct presigned_crl *, void *), void *arg);
+/* How many certificates the CA has revoked. */
+int store_revocation_count(struct store *st, int64_t issuer_id, int64_t *count);
+
 /* --- app releases --- */
 
 struct app_release {

@@ -18,8 +18,9 @@
 #include "common/text.h"
 #include "revoke/cmd.h"
 #include "revoke/crl.h"
+#include "revoke/presign.h"
 
-enum { OPT_DAYS = 20, OPT_OUT, OPT_DER, OPT_CA, OPT_IF_DUE };
+enum { OPT_DAYS = 20, OPT_OUT, OPT_DER, OPT_CA, OPT_IF_DUE, OPT_PRESIGN, OPT_OUT_DIR };
 
 static const struct opt_spec crl_opts[] = {
 	OPT_SPEC_DIR,
@@ -31,6 +32,10 @@ static const struct opt_spec crl_opts[] = {
 	    "active intermediate held here, else the root)" },
 	{ "if-due", 1, OPT_IF_DUE, "HOURS", "do nothing unless the latest CRL's nextUpdate is "
 	    "within HOURS (or FILE is missing); for cron" },
+	{ "presign", 1, OPT_PRESIGN, "N", "a root: make N consecutive CRLs now, CRL k valid from "
+	    "now + (k-1)(D-30) days for D = --days (31..365, default 365) days" },
+	{ "out-dir", 1, OPT_OUT_DIR, "DIR", "with --presign: write DIR/root-crl-1.pem ... "
+	    "(standby-crl-K.pem for the standby)" },
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
 	OPT_SPEC_MODULE,
@@ -39,19 +44,25 @@ static const struct opt_spec crl_opts[] = {
 	OPT_END_SPEC,
 };
 static const struct cmd_help crl_help = {
-	"crl", "[--days N] [--out FILE] [--der] [--ca WHICH] [--if-due HOURS] [--pass-file FILE]",
+	"crl", "[--days N] [--out FILE] [--der] [--ca WHICH] [--if-due HOURS] [--pass-file FILE]\n"
+	"       pinca crl --ca root --presign N [--days D] --out-dir DIR [--pass-file FILE]",
 	"Makes a CRL v2 (RFC 5280) of every certificate the CA revoked, signed with its\n"
-	"key (the passphrase is read if the key is encrypted), with a cRLNumber one\n"
-	"higher than the last, the AKI, thisUpdate/nextUpdate and each entry's\n"
-	"revocationDate and reasonCode. Expired certificates stay listed. With --out\n"
-	"it prints one summary line (--json: an object); with --if-due and nothing due\n"
-	"it prints nothing and exits 0.",
+	"key (the passphrase is read if the key is encrypted), with a cRLNumber above\n"
+	"the last and at least the time in microseconds since 1970 (so a copy restored\n"
+	"from a backup still numbers above its original), the AKI, thisUpdate and\n"
+	"nextUpdate, and each entry's revocationDate and reasonCode. Expired\n"
+	"certificates stay listed. With --out it prints one summary line (--json: an\n"
+	"object); with --if-due and nothing due it prints nothing and exits 0.\n"
+	"--presign makes a root's CRLs for years ahead and prints their schedule:\n"
+	"publish each only from its thisUpdate on. A root's revocation voids the\n"
+	"pre-signed CRLs not yet published: the next crl of that root numbers above\n"
+	"them and names the void files.",
 	crl_opts,
 };
 
 struct crl_args {
-	const char *flag_dir, *out, *which;
-	long days, if_due_hours;
+	const char *flag_dir, *out, *which, *out_dir;
+	long days, if_due_hours, presign;
 	int der, json;
 	struct pass_source src;
 };
@@ -85,10 +96,26 @@ crl_parse(int argc, char **argv, struct crl_args *a)
 			if (opts_parse_long(&crl_help, "if-due", arg, 0, 87600, &a->if_due_hours) != RC_OK)
 				return RC_USAGE;
 			break;
+		case OPT_PRESIGN:
+			if (opts_parse_long(&crl_help, "presign", arg, 1, PRESIGN_MAX, &a->presign) != RC_OK)
+				return RC_USAGE;
+			break;
+		case OPT_OUT_DIR: a->out_dir = arg; break;
 		}
 	}
 	if (opts_rest(&o, &rest) != 0)
 		return opts_usage_error(&crl_help, "unexpected argument '%s'", rest[0]);
+	if ((a->presign != 0) != (a->out_dir != NULL))
+		return opts_usage_error(&crl_help, "--presign N and --out-dir DIR go together");
+	if (a->presign && (a->out || a->der || a->if_due_hours >= 0))
+		return opts_usage_error(&crl_help, "--presign writes PEM files into --out-dir: no "
+		    "--out, --der or --if-due");
+	if (a->presign && a->days != 0 && (a->days < PRESIGN_DAYS_MIN || a->days > PRESIGN_DAYS_MAX))
+		return opts_usage_error(&crl_help, "--days with --presign takes %d..%d (windows "
+		    "overlap by %d days; a root's CRL lasts at most a year)", PRESIGN_DAYS_MIN,
+		    PRESIGN_DAYS_MAX, PRESIGN_OVERLAP_DAYS);
+	if (a->presign)
+		return RC_OK;
 	if (a->json && a->out == NULL)
 		return opts_usage_error(&crl_help, "--json describes a CRL written with --out");
 	return RC_OK;
@@ -120,7 +147,7 @@ crl_make(struct ca_context *ctx, struct signer *sg, struct crl_request *req, str
 
 	if (store_begin(ctx->st) != RC_OK)
 		return RC_FAIL;
-	if (store_crl_next_number(ctx->st, ca_id, &req->number) != RC_OK ||
+	if (crl_number_next(ctx->st, ca_id, &req->number) != RC_OK ||
 	    crl_build_streaming(ctx->st, sg, req, c) != RC_OK ||
 	    store_crl_record(ctx->st, ca_id, req->number, req->this_update, req->next_update,
 	    c->entries, c->sha256) != RC_OK)
@@ -141,12 +168,15 @@ fail:
 	return RC_FAIL;
 }
 
-/* Writes the committed CRL where it was asked for and reports it. */
+/* Writes the committed CRL where it was asked for and reports it, with the
+ * pre-signed CRLs of this CA that a revocation has made void (on stderr
+ * when the CRL itself goes to standard output). */
 static int
-crl_output(const struct crl_args *a, const struct ca_record *ca, const struct crl_request *req,
-    const struct crl *c)
+crl_output(struct ca_context *ctx, const struct crl_args *a, const struct ca_record *ca,
+    const struct crl_request *req, const struct crl *c)
 {
 	char next[32], cn[TEXT_SAFE_NAME];
+	json_t *voids;
 
 	/* --out /dev/stdout is standard output: the CRL alone, as without --out. */
 	if (a->out == NULL || file_is_stdout(a->out)) {
@@ -154,20 +184,26 @@ crl_output(const struct crl_args *a, const struct ca_record *ca, const struct cr
 			pinca_warn("cannot write the CRL to standard output");
 			return RC_FAIL;
 		}
-		return RC_OK;
+		return crl_void_report(ctx, ca->id, req->this_update, stderr, NULL);
 	}
 	if (crl_write_file(a->out, c, a->der) != RC_OK)
 		return RC_FAIL;
 	time_rfc3339(req->next_update, next, sizeof(next));
-	if (a->json)
-		return json_print(json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s}", "number",
+	if (a->json) {
+		if ((voids = json_array()) == NULL ||
+		    crl_void_report(ctx, ca->id, req->this_update, NULL, voids) != RC_OK) {
+			json_decref(voids);
+			return RC_FAIL;
+		}
+		return json_print(json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:o}", "number",
 		    (json_int_t)req->number, "issuer", ca->cn, "issuer_serial", ca->serial,
 		    "entries", (json_int_t)c->entries, "next_update", next, "sha256", c->sha256,
-		    "path", a->out));
+		    "path", a->out, "void", voids));
+	}
 	printf("CRL %lld of %s '%s': %lld entries, next update %s, written to %s\n",
 	    (long long)req->number, ca->role, text_safe(ca->cn, cn, sizeof(cn)),
 	    (long long)c->entries, next, a->out);
-	return RC_OK;
+	return crl_void_report(ctx, ca->id, req->this_update, stdout, NULL);
 }
 
 int
@@ -176,7 +212,7 @@ cmd_crl(int argc, char **argv)
 	struct crl_args a;
 	struct ca_context ctx;
 	struct ca_record ca = { 0 };
-	struct crl_request req = { 0, 0, 0 };
+	struct crl_request req = { 0 };
 	struct crl c = { 0 };
 	struct signer *sg = NULL;
 	int rc;
@@ -199,6 +235,10 @@ cmd_crl(int argc, char **argv)
 		    ca.cn);
 		goto out;
 	}
+	if (a.presign) {
+		rc = cmd_crl_presign(&ctx, &ca, &a.src, (int)a.presign, a.days, a.out_dir, a.json);
+		goto out;
+	}
 	req.this_update = (int64_t)time(NULL);
 	if (crl_not_due(&ctx, &a, ca.id, req.this_update)) {
 		rc = RC_OK;
@@ -207,6 +247,7 @@ cmd_crl(int argc, char **argv)
 	if (a.days == 0)
 		a.days = strcmp(ca.role, "intermediate") == 0 ? CRL_DAYS_INTERMEDIATE : CRL_DAYS_ROOT;
 	req.next_update = req.this_update + (int64_t)a.days * 86400;
+	req.only_ca_certs = strcmp(ca.role, "intermediate") != 0;
 	/* No promise past the issuer's own notAfter: after it, nothing the CA
 	 * signed is valid to revoke, and a CRL's issuer should be valid for as
 	 * long as the CRL says it is current. */
@@ -216,7 +257,7 @@ cmd_crl(int argc, char **argv)
 		goto out;
 	if (crl_make(&ctx, sg, &req, &c) != RC_OK)
 		goto out;
-	rc = crl_output(&a, &ca, &req, &c);
+	rc = crl_output(&ctx, &a, &ca, &req, &c);
 out:
 	crl_clear(&c);
 	signer_free(sg);

@@ -66,15 +66,24 @@ crl_add_entry(const struct revocation_record *r, void *arg)
 }
 
 /* crlExtensions [0] EXPLICIT: authorityKeyIdentifier (5.2.1, the issuer's
- * SKI as keyIdentifier) and cRLNumber (5.2.3). */
+ * SKI as keyIdentifier), cRLNumber (5.2.3) and, for a root's CRL, a critical
+ * issuingDistributionPoint saying it lists only CA certificates (5.2.5): a
+ * root signs nothing else, and a relying party then never takes the CRL as
+ * complete for leaves it does not cover. */
 static int
-crl_extensions(X509 *issuer, int64_t number, struct dbuf *out)
+crl_extensions(X509 *issuer, int64_t number, int only_ca_certs, struct dbuf *out)
 {
 	static const unsigned char aki_oid[] = { 0x06, 0x03, 0x55, 0x1d, 0x23 };
 	static const unsigned char number_oid[] = { 0x06, 0x03, 0x55, 0x1d, 0x14 };
+	/* Extension { 2.5.29.28, critical TRUE, OCTET STRING { SEQUENCE {
+	 * onlyContainsCACerts [2] IMPLICIT BOOLEAN TRUE } } } */
+	static const unsigned char idp_ext[] = {
+		0x30, 0x0f, 0x06, 0x03, 0x55, 0x1d, 0x1c, 0x01, 0x01, 0xff, 0x04, 0x05, 0x30,
+		0x03, 0x82, 0x01, 0xff,
+	};
 	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(issuer);
 	unsigned char num[16];
-	size_t num_len, keyid_len, aki_val, aki_ext, num_ext, exts;
+	size_t num_len, keyid_len, aki_val, aki_ext, num_ext, exts, idp_len;
 
 	if (ski == NULL || ASN1_STRING_length(ski) <= 0 || ASN1_STRING_length(ski) > 64) {
 		pinca_warnx("the CA certificate has no subject key identifier for the CRL's AKI");
@@ -85,7 +94,8 @@ crl_extensions(X509 *issuer, int64_t number, struct dbuf *out)
 	aki_val = 2 + keyid_len;		/* [0] keyIdentifier */
 	aki_ext = sizeof(aki_oid) + 2 + 2 + aki_val;	/* oid, OCTET STRING { SEQUENCE { } } */
 	num_ext = sizeof(number_oid) + 2 + num_len;
-	exts = 2 + aki_ext + 2 + num_ext;
+	idp_len = only_ca_certs ? sizeof(idp_ext) : 0;
+	exts = 2 + aki_ext + 2 + num_ext + idp_len;
 	dbuf_header(out, 0xa0, 2 + exts);
 	dbuf_header(out, 0x30, exts);
 	dbuf_header(out, 0x30, aki_ext);
@@ -98,6 +108,7 @@ crl_extensions(X509 *issuer, int64_t number, struct dbuf *out)
 	dbuf_put(out, number_oid, sizeof(number_oid));
 	dbuf_header(out, V_ASN1_OCTET_STRING, num_len);
 	dbuf_put(out, num, num_len);
+	dbuf_put(out, idp_ext, idp_len);
 	return out->failed ? RC_FAIL : RC_OK;
 }
 
@@ -132,6 +143,24 @@ crl_tbs_head(const unsigned char *alg, size_t alg_len, X509 *issuer, const struc
 	dbuf_put(out, rev_hdr, rev_len);
 	OPENSSL_free(name);
 	return out->failed ? RC_FAIL : RC_OK;
+}
+
+int
+crl_number_next(struct store *st, int64_t ca_id, int64_t *number)
+{
+	struct timespec now;
+	int64_t floor_us;
+
+	if (store_crl_next_number(st, ca_id, number) != RC_OK)
+		return RC_FAIL;
+	if (clock_gettime(CLOCK_REALTIME, &now) == -1) {
+		pinca_warn("cannot read the clock for the CRL number");
+		return RC_FAIL;
+	}
+	floor_us = (int64_t)now.tv_sec * 1000000 + (int64_t)(now.tv_nsec / 1000);
+	if (*number < floor_us)
+		*number = floor_us;
+	return RC_OK;
 }
 
 /* SHA-256 of the DER as lowercase hex. */
@@ -183,7 +212,7 @@ crl_build_streaming(struct store *st, struct signer *sg, const struct crl_reques
 	}
 	rc = RC_FAIL;
 	entries_len = cs.buf.len - headroom;
-	if (crl_extensions(issuer, req->number, &ext) != RC_OK ||
+	if (crl_extensions(issuer, req->number, req->only_ca_certs, &ext) != RC_OK ||
 	    crl_tbs_head(alg, alg_len, issuer, req, entries_len, ext.len, &head) != RC_OK)
 		goto out;
 	if (head.len + 6 > headroom) {

@@ -23,7 +23,17 @@ struct crl_request {
 	int64_t number;		/* cRLNumber (RFC 5280 5.2.3), > 0 */
 	int64_t this_update;	/* Unix seconds */
 	int64_t next_update;
+	int only_ca_certs;	/* a root's CRL: a critical issuingDistributionPoint
+				 * with onlyContainsCACerts (RFC 5280 5.2.5) */
 };
+
+/* The number the next CRL of a CA takes: one more than its highest recorded
+ * number, but at least the time now in microseconds since 1970. A database
+ * restored from a backup does not know the numbers its original used after
+ * the backup; the clock does, so a CRL made from the restored copy still
+ * numbers above them (as long as the clock is right). Call it inside the
+ * transaction that records the CRL. RC_OK or RC_FAIL (message printed). */
+int crl_number_next(struct store *st, int64_t ca_id, int64_t *number);
 
 /* A signed CRL. The DER is der_len bytes at der, inside the buffer base. */
 struct crl {

@@ -23,7 +23,7 @@
 static X509_CRL *
 build_and_parse(struct store *st, struct signer *sg, int64_t number, struct crl *c)
 {
-	struct crl_request req = { number, 1700000000, 1700000000 + 7 * 86400 };
+	struct crl_request req = { number, 1700000000, 1700000000 + 7 * 86400, 0 };
 	const unsigned char *p;
 
 	if (crl_build_streaming(st, sg, &req, c) != RC_OK)
