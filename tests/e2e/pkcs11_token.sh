@@ -103,7 +103,7 @@ check "ca csr: the intermediate's key on the token (ec-p384)" \
   "$PINCA" ca csr --cn "Token CSR CA" --key ec-p384 --key-uri "$TOK;object=csr-int" --out "$T/int.csr" "${PIN[@]}"
 check "the CSR's signature verifies (openssl req -verify)" sh -c "openssl req -in '$T/int.csr' -noout -verify 2>&1 | grep -q 'verify OK'"
 check "ca sign: the token root signs it" env PINCA_DIR="$ROOTDIR" "$PINCA" ca sign --csr "$T/int.csr" --out "$T/signed.pem" "${PIN[@]}"
-check "ca import" "$PINCA" ca import --cert "$T/signed.pem"
+check "ca import" "$PINCA" ca import --cert "$T/signed.pem" --root-pin "sha256/$(spki_pin "$T/root.pem")"
 check "issue under the imported token intermediate" \
   "$PINCA" issue --name api --dns api.example.test --key-out "$T/api.key" --cert-out "$T/api.pem" --chain-out "$T/api-chain.pem" "${PIN[@]}"
 check "leaf chains (x509_strict)" openssl verify -x509_strict -CAfile "$T/root.pem" -untrusted "$T/api-chain.pem" "$T/api.pem"
