@@ -210,6 +210,8 @@ static const struct opt_spec intermediate_opts[] = {
 	{ "key", 1, OPT_KEY, "TYPE", "ec-p256 (default), ec-p384, rsa-2048 or rsa-4096" },
 	OPT_SPEC_CA_DAYS,
 	OPT_SPEC_CA_PERMIT_DNS,
+	OPT_SPEC_CA_PERMIT_IP,
+	OPT_SPEC_CA_NO_CONSTRAINTS,
 	OPT_SPEC_CA_ROOT,
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
@@ -221,10 +223,14 @@ static const struct opt_spec intermediate_opts[] = {
 	OPT_END_SPEC,
 };
 static const struct cmd_help intermediate_help = {
-	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]... [--root standby]",
+	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]...\n"
+	"       [--permit-ip CIDR]... [--no-constraints] [--root standby]",
 	"One-machine mode: makes the intermediate key, has the root sign it, and\n"
 	"makes it the CA that issues leaves in this directory. The previous\n"
-	"intermediate, if any, is retired (its certificates stay valid).",
+	"intermediate, if any, is retired (its certificates stay valid), and its\n"
+	"name constraints are carried over unless --permit-dns/--permit-ip give\n"
+	"new ones or --no-constraints drops them. A name type not permitted is\n"
+	"excluded whole: without --permit-ip, every IP address.",
 	intermediate_opts,
 };
 
@@ -243,7 +249,8 @@ cmd_ca_intermediate(int argc, char **argv)
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	char *crl_url = NULL;
-	json_t *objs = NULL, *entries = NULL;
+	struct constraints_choice choice = { 0 };
+	json_t *objs = NULL, *entries = NULL, *signing = NULL;
 	int id, rc, json = 0, force = 0, key_written = 0, have_old, separate_root_pass;
 	int transcript_made = 0;
 	struct opts o;
@@ -272,6 +279,9 @@ cmd_ca_intermediate(int argc, char **argv)
 	}
 	if (p.cn == NULL || *p.cn == '\0')
 		return rc_exit(opts_usage_error(&intermediate_help, "--cn NAME is required"));
+	if (p.no_constraints && p.npermit + p.npermit_ip > 0)
+		return rc_exit(opts_usage_error(&intermediate_help,
+		    "--no-constraints goes without --permit-dns and --permit-ip"));
 	separate_root_pass = root_src.file != NULL || root_src.env != NULL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
@@ -284,6 +294,12 @@ cmd_ca_intermediate(int argc, char **argv)
 	if ((rc = guard_check_root(&ctx, &root, force)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
+	if (constraints_choose(&ctx, p.permit_dns, p.npermit, p.permit_ip, p.npermit_ip,
+	    p.no_constraints, &choice) != RC_OK)
+		goto out;
+	p.nc = choice.nc;
+	if (!json)
+		constraints_choice_show(&choice);
 	/* One passphrase serves both keys unless --root-pass-* says otherwise;
 	 * it is read once (an environment variable is scrubbed after reading). */
 	if (separate_root_pass && (sg = signer_open(ctx.dir, &root, &root_src, NULL, &rc)) == NULL)
@@ -309,11 +325,15 @@ cmd_ca_intermediate(int argc, char **argv)
 		goto rollback;
 	if (store_ca_insert(ctx.st, &rec) != RC_OK)
 		goto rollback;
-	objs = json_pack("{s:o,s:s,s:s?,s:b}", "intermediate", ca_record_json(&rec), "signed_by",
-	    root.serial, "retired", have_old ? old.serial : NULL, "forced", force);
+	signing = json_pack("{s:{s:s,s:s,s:s?,s:s},s:o,s:s?}", "root", "role", which, "cn", root.cn,
+	    "serial", root.serial, "pin", root.pin, "name_constraints",
+	    constraints_choice_json(&choice), "crl_distribution_point", crl_url);
+	objs = json_pack("{s:o,s:s,s:s?,s:b,s:O}", "intermediate", ca_record_json(&rec), "signed_by",
+	    root.serial, "retired", have_old ? old.serial : NULL, "forced", force, "signing", signing);
 	entries = json_pack("[o]", transcript_cert_entry(&rec));
 	if (store_audit(ctx.st, "ca.intermediate", objs) != RC_OK ||
-	    transcript_write(&ctx, sg, rec.id, "sign", entries, transcript, sizeof(transcript)) != RC_OK)
+	    transcript_write_signing(&ctx, sg, rec.id, "sign", entries, signing, transcript,
+	    sizeof(transcript)) != RC_OK)
 		goto rollback;
 	transcript_made = 1;
 	if (store_commit(ctx.st) != RC_OK)
@@ -330,6 +350,8 @@ out:
 		unlink_keys(ctx.dir, rel, NULL);
 	json_decref(entries);
 	json_decref(objs);
+	json_decref(signing);
+	constraints_choice_clear(&choice);
 	free(crl_url);
 	EVP_PKEY_free(key);
 	X509_free(cert);

@@ -162,6 +162,8 @@ static const struct opt_spec sign_opts[] = {
 	{ "out", 1, OPT_OUT, "FILE", "where to write the intermediate and the roots (required)" },
 	OPT_SPEC_CA_DAYS,
 	OPT_SPEC_CA_PERMIT_DNS,
+	OPT_SPEC_CA_PERMIT_IP,
+	OPT_SPEC_CA_NO_CONSTRAINTS,
 	OPT_SPEC_CA_ROOT,
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
@@ -169,12 +171,39 @@ static const struct opt_spec sign_opts[] = {
 	OPT_END_SPEC,
 };
 static const struct cmd_help sign_help = {
-	"ca sign", "--csr FILE --out FILE [--days N] [--permit-dns DOMAIN]... [--root standby]",
+	"ca sign", "--csr FILE --out FILE [--days N] [--permit-dns DOMAIN]... [--permit-ip CIDR]...\n"
+	"       [--no-constraints] [--root standby]",
 	"On the offline root host: checks an intermediate's CSR (signature, key\n"
 	"type), signs its public key (nothing else is taken from the CSR), and\n"
-	"writes FILE with the intermediate, then the primary and standby roots.",
+	"writes FILE with the intermediate, then the primary and standby roots.\n"
+	"Name constraints: those of --permit-dns/--permit-ip (a name type not\n"
+	"permitted is excluded whole: without --permit-ip, every IP address);\n"
+	"without them, those of the newest intermediate signed here, carried over;\n"
+	"--no-constraints drops them. They are shown before signing and recorded,\n"
+	"with the CSR's SHA-256 and the signing root, in the signed transcript.",
 	sign_opts,
 };
+
+/* The transcript's "signing" object of `ca sign`: the root that signed, the
+ * CSR's SHA-256, the name constraints and the CRL distribution point. */
+static json_t *
+sign_details(const char *which, const struct ca_record *root, X509_REQ *req,
+    const struct constraints_choice *choice, const char *crl_url)
+{
+	unsigned char *der = NULL;
+	char csr_hash[65] = "";
+	int n = i2d_X509_REQ(req, &der);
+
+	if (n <= 0 || fingerprint_of_der(der, (size_t)n, csr_hash) != RC_OK) {
+		OPENSSL_free(der);
+		pinca_warn_ssl("cannot hash the CSR");
+		return NULL;
+	}
+	OPENSSL_free(der);
+	return json_pack("{s:{s:s,s:s,s:s?,s:s},s:s,s:o,s:s?}", "root", "role", which, "cn", root->cn,
+	    "serial", root->serial, "pin", root->pin, "csr_sha256", csr_hash, "name_constraints",
+	    constraints_choice_json(choice), "crl_distribution_point", crl_url);
+}
 
 /* Appends the PEM of a stored CA certificate to a growing buffer. */
 static int
@@ -214,7 +243,8 @@ cmd_ca_sign(int argc, char **argv)
 	X509_NAME *subj;
 	char *crl_url = NULL, *bundle = NULL;
 	size_t bundle_len = 0;
-	json_t *entries = NULL;
+	struct constraints_choice choice = { 0 };
+	json_t *entries = NULL, *signing = NULL, *audit = NULL;
 	int id, rc, json = 0, transcript_made = 0;
 	struct opts o;
 
@@ -236,6 +266,9 @@ cmd_ca_sign(int argc, char **argv)
 	}
 	if (csr_path == NULL || out == NULL)
 		return rc_exit(opts_usage_error(&sign_help, "--csr FILE and --out FILE are required"));
+	if (p.no_constraints && p.npermit + p.npermit_ip > 0)
+		return rc_exit(opts_usage_error(&sign_help,
+		    "--no-constraints goes without --permit-dns and --permit-ip"));
 	if (file_check_parent(out) != RC_OK)
 		return PINCA_EXIT_FAIL;
 	if ((rc = csr_load(csr_path, &req, &pub, &type)) != RC_OK)
@@ -261,6 +294,14 @@ cmd_ca_sign(int argc, char **argv)
 	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
 		goto out;
 	p.crl_url = crl_url;
+	if (constraints_choose(&ctx, p.permit_dns, p.npermit, p.permit_ip, p.npermit_ip,
+	    p.no_constraints, &choice) != RC_OK ||
+	    (signing = sign_details(which, &root, req, &choice, crl_url)) == NULL)
+		goto out;
+	p.nc = choice.nc;
+	/* Shown before the root key is opened (and its passphrase asked for). */
+	if (!json)
+		constraints_choice_show(&choice);
 	if ((sg = signer_open(ctx.dir, &root, &src, NULL, &rc)) == NULL)
 		goto out;
 	if ((cert = intermediate_build(sg, pub, &p, serial)) == NULL ||
@@ -273,8 +314,10 @@ cmd_ca_sign(int argc, char **argv)
 	if (store_begin(ctx.st) != RC_OK)
 		goto out;
 	entries = json_pack("[o]", transcript_cert_entry(&rec));
-	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.sign", entries) != RC_OK ||
-	    transcript_write(&ctx, sg, rec.id, "sign", entries, transcript, sizeof(transcript)) != RC_OK) {
+	audit = json_pack("{s:O,s:O}", "certificates", entries, "signing", signing);
+	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.sign", audit) != RC_OK ||
+	    transcript_write_signing(&ctx, sg, rec.id, "sign", entries, signing, transcript,
+	    sizeof(transcript)) != RC_OK) {
 		store_rollback(ctx.st);
 		goto out;
 	}
@@ -285,8 +328,8 @@ cmd_ca_sign(int argc, char **argv)
 	if (file_write_atomic(out, bundle, bundle_len, 0644, 0) != RC_OK)
 		goto out;
 	if (json)
-		rc = json_print(json_pack("{s:o,s:s,s:s}", "certificate", ca_record_json(&rec), "out", out,
-		    "transcript", transcript));
+		rc = json_print(json_pack("{s:o,s:s,s:s,s:O}", "certificate", ca_record_json(&rec), "out",
+		    out, "transcript", transcript, "signing", signing));
 	else {
 		printf("intermediate %s\n  serial %s\n  pin    %s\n  signed by %s root '%s'\n"
 		    "wrote %s (intermediate, then the roots)\ntranscript %s\n", rec.cn, rec.serial,
@@ -297,6 +340,9 @@ out:
 	if (transcript_made)
 		transcript_discard(transcript);
 	json_decref(entries);
+	json_decref(signing);
+	json_decref(audit);
+	constraints_choice_clear(&choice);
 	free(bundle);
 	free(crl_url);
 	X509_free(cert);

@@ -42,6 +42,13 @@ int
 transcript_write(struct ca_context *ctx, struct signer *sg, int64_t ca_id, const char *kind,
     json_t *certs, char *path_out, size_t path_size)
 {
+	return transcript_write_signing(ctx, sg, ca_id, kind, certs, NULL, path_out, path_size);
+}
+
+int
+transcript_write_signing(struct ca_context *ctx, struct signer *sg, int64_t ca_id,
+    const char *kind, json_t *certs, json_t *signing, char *path_out, size_t path_size)
+{
 	char host[256] = "unknown", when[32], stamp[32], name[128], sigpath[4200];
 	struct passwd *pw = getpwuid(geteuid());
 	time_t now = time(NULL);
@@ -60,6 +67,8 @@ transcript_write(struct ca_context *ctx, struct signer *sg, int64_t ca_id, const
 	    "created_at", when, "host", host, "user", pw ? pw->pw_name : "unknown",
 	    "tool", "pinca " PINCA_VERSION, "openssl", OpenSSL_version(OPENSSL_VERSION),
 	    "certificates", certs);
+	if (t != NULL && signing != NULL)
+		json_object_set(t, "signing", signing);
 	if (t == NULL || (doc = json_dumps(t, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
 		pinca_warnx("cannot build the transcript");
 		goto out;
