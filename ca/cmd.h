@@ -24,6 +24,7 @@ int cmd_pins(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_app(int argc, char **argv);
 int cmd_ca_activate(int argc, char **argv);
+int cmd_ca_set_crl_url(int argc, char **argv);
 
 /* Shared by the ca commands. */
 int dir_create_keys(const char *dir);

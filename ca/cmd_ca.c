@@ -7,6 +7,7 @@
 
 #include "ca/authority.h"
 #include "ca/cmd.h"
+#include "ca/crl_url.h"
 #include "common/cadir.h"
 #include "common/err.h"
 #include "common/fileio.h"
@@ -170,7 +171,8 @@ cmd_ca_root(int argc, char **argv)
 		goto out;
 	if (store_begin(ctx.st) != RC_OK)
 		goto out;
-	if (store_ca_insert(ctx.st, &recs[0]) != RC_OK || store_ca_insert(ctx.st, &recs[1]) != RC_OK)
+	if (store_ca_insert(ctx.st, &recs[0]) != RC_OK || store_ca_insert(ctx.st, &recs[1]) != RC_OK ||
+	    ca_crl_url_adopt(&ctx, recs[0].id, NULL, NULL) != RC_OK)
 		goto rollback;
 	entries = json_pack("[o,o]", transcript_cert_entry(&recs[0]), transcript_cert_entry(&recs[1]));
 	if (store_audit(ctx.st, "ca.root", entries) != RC_OK ||
@@ -217,6 +219,7 @@ static const struct opt_spec intermediate_opts[] = {
 	OPT_SPEC_PASS_ENV,
 	{ "root-pass-file", 1, 40, "FILE", "passphrase of the root key, if it differs" },
 	{ "root-pass-env", 1, 41, "VAR", "passphrase of the root key from VAR, if it differs" },
+	{ "crl-url", 1, 42, "URL", "where the new intermediate's CRL is published (into its leaves)" },
 	{ "no-passphrase", 0, OPT_NO_PASSPHRASE, NULL, "store the intermediate key UNENCRYPTED" },
 	{ "force", 0, OPT_FORCE, NULL, "override the pin guard (recorded in the audit log)" },
 	OPT_SPEC_JSON,
@@ -224,13 +227,15 @@ static const struct opt_spec intermediate_opts[] = {
 };
 static const struct cmd_help intermediate_help = {
 	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]...\n"
-	"       [--permit-ip CIDR]... [--no-constraints] [--root standby]",
+	"       [--permit-ip CIDR]... [--no-constraints] [--crl-url URL] [--root standby]",
 	"One-machine mode: makes the intermediate key, has the root sign it, and\n"
 	"makes it the CA that issues leaves in this directory. The previous\n"
 	"intermediate, if any, is retired (its certificates stay valid), and its\n"
 	"name constraints are carried over unless --permit-dns/--permit-ip give\n"
 	"new ones or --no-constraints drops them. A name type not permitted is\n"
-	"excluded whole: without --permit-ip, every IP address.",
+	"excluded whole: without --permit-ip, every IP address. The intermediate's\n"
+	"CRL distribution point is the root's CRL URL ('ca set-crl-url root');\n"
+	"--crl-url sets the new intermediate's own, which goes into its leaves.",
 	intermediate_opts,
 };
 
@@ -248,7 +253,8 @@ cmd_ca_intermediate(int argc, char **argv)
 	enum key_type type = KEY_EC_P256;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
-	char *crl_url = NULL;
+	char *crl_url = NULL, *own_url = NULL;
+	const char *flag_crl_url = NULL, *why;
 	struct constraints_choice choice = { 0 };
 	json_t *objs = NULL, *entries = NULL, *signing = NULL;
 	int id, rc, json = 0, force = 0, key_written = 0, have_old, separate_root_pass;
@@ -271,6 +277,11 @@ cmd_ca_intermediate(int argc, char **argv)
 		case OPT_FORCE: force = 1; break;
 		case 40: root_src.file = arg; break;
 		case 41: root_src.env = arg; break;
+		case 42:
+			if (!crl_url_valid(arg, &why))
+				return rc_exit(opts_usage_error(&intermediate_help, "--crl-url %s", why));
+			flag_crl_url = arg;
+			break;
 		case OPT_KEY:
 			if ((rc = key_type_parse(arg, &type)) != RC_OK)
 				return rc_exit(rc);
@@ -309,7 +320,7 @@ cmd_ca_intermediate(int argc, char **argv)
 	rc = RC_FAIL;
 	if (!separate_root_pass && (sg = signer_open(ctx.dir, &root, &src, pass, &rc)) == NULL)
 		goto out;
-	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
+	if (ca_crl_url_get(&ctx, root.id, &crl_url) != RC_OK)
 		goto out;
 	p.crl_url = crl_url;
 	if ((key = ca_new_key_file(ctx.dir, "intermediate", type, pass, rel, sizeof(rel))) == NULL)
@@ -323,7 +334,8 @@ cmd_ca_intermediate(int argc, char **argv)
 	have_old = store_ca_find_held(ctx.st, "intermediate", &old) == RC_OK;
 	if (have_old && store_ca_set_state(ctx.st, old.id, "retired") != RC_OK)
 		goto rollback;
-	if (store_ca_insert(ctx.st, &rec) != RC_OK)
+	if (store_ca_insert(ctx.st, &rec) != RC_OK ||
+	    ca_crl_url_adopt(&ctx, rec.id, flag_crl_url, &own_url) != RC_OK)
 		goto rollback;
 	signing = json_pack("{s:{s:s,s:s,s:s?,s:s},s:o,s:s?}", "root", "role", which, "cn", root.cn,
 	    "serial", root.serial, "pin", root.pin, "name_constraints",
@@ -340,6 +352,9 @@ cmd_ca_intermediate(int argc, char **argv)
 		goto out;
 	key_written = transcript_made = 0;
 	rc = print_cas(&rec, 1, transcript, json);
+	if (rc == RC_OK && !json)
+		printf("crl url      %s\n", own_url ? own_url : "none: its leaves carry no CRL distribution "
+		    "point (set one with 'pinca ca set-crl-url intermediate URL')");
 	goto out;
 rollback:
 	store_rollback(ctx.st);
@@ -353,6 +368,7 @@ out:
 	json_decref(signing);
 	constraints_choice_clear(&choice);
 	free(crl_url);
+	free(own_url);
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	signer_free(sg);
@@ -374,6 +390,7 @@ static const struct subcommand ca_commands[] = {
 	{ "activate", cmd_ca_activate, "move issuance under the standby root (guarded)" },
 	{ "list", cmd_ca_list, "list the CAs this directory knows" },
 	{ "show", cmd_ca_show, "show one CA (root, standby, intermediate or SERIAL)" },
+	{ "set-crl-url", cmd_ca_set_crl_url, "where a CA's CRL is published (for what it signs next)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -12,6 +12,7 @@
 
 #include "ca/authority.h"
 #include "ca/cmd.h"
+#include "ca/crl_url.h"
 #include "ca/csr.h"
 #include "common/cadir.h"
 #include "common/err.h"
@@ -124,7 +125,8 @@ cmd_ca_csr(int argc, char **argv)
 	if (store_begin(ctx.st) != RC_OK)
 		goto out;
 	objs = json_pack("{s:s,s:s,s:s}", "cn", cn, "pin", pin, "key_file", rel);
-	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.csr", objs) != RC_OK) {
+	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.csr", objs) != RC_OK ||
+	    ca_crl_url_adopt(&ctx, rec.id, NULL, NULL) != RC_OK) {
 		store_rollback(ctx.st);
 		goto out;
 	}
@@ -291,7 +293,7 @@ cmd_ca_sign(int argc, char **argv)
 	if (store_ca_find(ctx.st, "root", "active", &primary) != RC_OK ||
 	    store_ca_find(ctx.st, "standby", "active", &standby) == RC_FAIL)
 		goto out;
-	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
+	if (ca_crl_url_get(&ctx, root.id, &crl_url) != RC_OK)
 		goto out;
 	p.crl_url = crl_url;
 	if (constraints_choose(&ctx, p.permit_dns, p.npermit, p.permit_ip, p.npermit_ip,

@@ -5,6 +5,7 @@
 
 #include "ca/authority.h"
 #include "ca/cmd.h"
+#include "ca/crl_url.h"
 #include "common/err.h"
 #include "common/opts.h"
 #include "common/output.h"
@@ -93,7 +94,7 @@ cmd_ca_show(int argc, char **argv)
 	struct ca_context ctx;
 	struct ca_record r = { 0 };
 	struct opts o;
-	char **rest, nb[32], na[32];
+	char **rest, nb[32], na[32], *crl_url = NULL;
 	int id, rc, json = 0, pem = 0;
 
 	opts_init(&o, argc, argv, &show_help);
@@ -115,6 +116,8 @@ cmd_ca_show(int argc, char **argv)
 		rc = rc == STORE_NOT_FOUND ? RC_FAIL : rc;
 		goto out;
 	}
+	if ((rc = ca_crl_url_get(&ctx, r.id, &crl_url)) != RC_OK)
+		goto out;
 	if (pem) {
 		X509 *x = r.der ? cert_from_der(r.der, r.der_len) : NULL;
 		char *text = x ? cert_to_pem(x) : NULL;
@@ -131,7 +134,10 @@ cmd_ca_show(int argc, char **argv)
 		free(text);
 		X509_free(x);
 	} else if (json) {
-		rc = json_print(ca_record_json(&r));
+		json_t *obj = ca_record_json(&r);
+		if (obj)
+			json_object_set_new(obj, "crl_url", crl_url ? json_string(crl_url) : json_null());
+		rc = json_print(obj);
 	} else {
 		time_rfc3339(r.not_before, nb, sizeof(nb));
 		time_rfc3339(r.not_after, na, sizeof(na));
@@ -141,8 +147,11 @@ cmd_ca_show(int argc, char **argv)
 		    r.key_path ? r.key_path : "(not held here)", r.serial ? r.serial : "(pending)",
 		    r.not_before ? nb : "-", r.not_after ? na : "-", r.pin,
 		    r.sha256_fingerprint ? r.sha256_fingerprint : "-");
+		/* Where this CA's CRL goes: the CDP of what it signs (set-crl-url). */
+		printf("crl url      %s\n", crl_url ? crl_url : "-");
 	}
 out:
+	free(crl_url);
 	ca_record_clear(&r);
 	ca_context_close(&ctx);
 	return rc_exit(rc);

@@ -47,7 +47,8 @@ issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer
 		if (r == RC_FAIL)
 			goto fail;
 	}
-	if (store_setting_get(ctx->st, "crl_url", &is->crl_url) != RC_OK)
+	/* This CA's own CRL URL goes into its leaves (ca/crl_url.c). */
+	if (store_ca_crl_url_get(ctx->st, is->ca.id, &is->crl_url) != RC_OK)
 		goto fail;
 	/* signer_open decodes (and so checks) the stored certificate; the chain
 	 * file is its DER in PEM armour, with no second decode (in OpenSSL 3 a
