@@ -52,6 +52,8 @@ check "the constraints permit 10.0.0.0/8 and exclude ::/0 (openssl)" sh -c "
   openssl x509 -in '$T/int2.pem' -noout -ext nameConstraints >'$T/nc2' &&
   grep -A3 Permitted '$T/nc2' | grep -q 'IP:10.0.0.0/255.0.0.0' && grep -A3 Excluded '$T/nc2' | grep -q 'IP:0:0:0:0:0:0:0:0/0' &&
   ! grep -q 'IP:0.0.0.0/0.0.0.0' '$T/nc2'"
+check "certtool reads the permitted IP range" sh -c "certtool -i --infile '$T/int2.pem' 2>&1 |
+  grep -A6 'Name Constraints (critical)' | grep -q 'IPAddress: 10.0.0.0/8'"
 check "issue an IP-only leaf inside the range" "$PINCA" issue --name ip --ip 10.1.2.3 --key-out "$T/ip.key" \
   --cert-out "$T/ip.pem" --chain-out "$T/ip-chain.pem" "${PASS[@]}"
 check "openssl verify -x509_strict accepts the IP leaf" openssl verify -x509_strict -purpose sslserver \
