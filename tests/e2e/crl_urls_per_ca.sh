@@ -51,6 +51,16 @@ refuse "the root's URL is not set where its key is not" 1 "key of root 'Test Roo
   "$PINCA" ca set-crl-url --dir "$ONLINE" root http://pki.test/other.crl
 check "the refusals changed nothing" test "$S0" = "$(PINCA_DIR=$ONLINE state_of)"
 
+# Rotation on the issuing host: 'next' prepares the new intermediate's URL.
+check "ca set-crl-url next, then ca csr: the new intermediate has its own URL" sh -c "
+  '$PINCA' ca set-crl-url --dir '$ONLINE' next http://pki.test/issuing-2.crl >/dev/null &&
+  '$PINCA' ca csr --dir '$ONLINE' --cn 'Issuing CA 2' --out '$T/i2.csr' --pass-file '$T/pass' >/dev/null &&
+  '$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/i2.csr' --out '$T/i2.pem' --pass-file '$T/pass' >/dev/null &&
+  cp -r '$ONLINE' '$T/rotated' && '$PINCA' ca import --dir '$T/rotated' --cert '$T/i2.pem' >/dev/null &&
+  '$PINCA' issue --dir '$T/rotated' --name r --dns r.example.com --key-out '$T/r.key' --cert-out '$T/r.pem' --pass-file '$T/pass' >/dev/null &&
+  [ \"\$(openssl x509 -in '$T/r.pem' -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')\" = http://pki.test/issuing-2.crl ] &&
+  [ \"\$(openssl x509 -in '$T/i2.pem' -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')\" = http://pki.test/root-r1.crl ]"
+
 # Revocation of the intermediate, seen from the issuing host.
 INT=$(openssl x509 -in "$T/int.pem" -noout -serial | cut -d= -f2)
 check "root host revokes the intermediate and makes its CRL" sh -c "'$PINCA' revoke --dir '$ROOTDIR' '$INT' --reason keyCompromise >/dev/null &&
