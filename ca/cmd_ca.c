@@ -309,8 +309,15 @@ cmd_ca_intermediate(int argc, char **argv)
 	    p.no_constraints, &choice) != RC_OK)
 		goto out;
 	p.nc = choice.nc;
-	if (!json)
+	if (ca_crl_url_get(&ctx, root.id, &crl_url) != RC_OK)
+		goto out;
+	p.crl_url = crl_url;
+	if (!json) {
 		constraints_choice_show(&choice);
+		printf("crl distribution point: %s\n", crl_url ? crl_url :
+		    "none (the root's CRL URL: 'pinca ca set-crl-url root URL')");
+		fflush(stdout);
+	}
 	/* One passphrase serves both keys unless --root-pass-* says otherwise;
 	 * it is read once (an environment variable is scrubbed after reading). */
 	if (separate_root_pass && (sg = signer_open(ctx.dir, &root, &root_src, NULL, &rc)) == NULL)
@@ -320,9 +327,6 @@ cmd_ca_intermediate(int argc, char **argv)
 	rc = RC_FAIL;
 	if (!separate_root_pass && (sg = signer_open(ctx.dir, &root, &src, pass, &rc)) == NULL)
 		goto out;
-	if (ca_crl_url_get(&ctx, root.id, &crl_url) != RC_OK)
-		goto out;
-	p.crl_url = crl_url;
 	if ((key = ca_new_key_file(ctx.dir, "intermediate", type, pass, rel, sizeof(rel))) == NULL)
 		goto out;
 	key_written = 1;

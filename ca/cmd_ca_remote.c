@@ -302,8 +302,12 @@ cmd_ca_sign(int argc, char **argv)
 		goto out;
 	p.nc = choice.nc;
 	/* Shown before the root key is opened (and its passphrase asked for). */
-	if (!json)
+	if (!json) {
 		constraints_choice_show(&choice);
+		printf("crl distribution point: %s\n", crl_url ? crl_url :
+		    "none (the root's CRL URL: 'pinca ca set-crl-url root URL')");
+		fflush(stdout);
+	}
 	if ((sg = signer_open(ctx.dir, &root, &src, NULL, &rc)) == NULL)
 		goto out;
 	if ((cert = intermediate_build(sg, pub, &p, serial)) == NULL ||

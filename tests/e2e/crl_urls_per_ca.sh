@@ -19,7 +19,8 @@ check "root host: ceremony, then the root's CRL URL" sh -c "'$PINCA' init --dir 
 check "issuing host: init --crl-url is the URL of the intermediate made next" sh -c "
   '$PINCA' init --dir '$ONLINE' --crl-url http://pki.test/issuing-1.crl >/dev/null &&
   '$PINCA' ca csr --dir '$ONLINE' --cn 'Issuing CA 1' --out '$T/i1.csr' --pass-file '$T/pass' >/dev/null"
-check "root host signs; issuing host imports" sh -c "'$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/i1.csr' --out '$T/i1.pem' --pass-file '$T/pass' >/dev/null &&
+check "root host signs (showing the CDP first); issuing host imports" sh -c "'$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/i1.csr' --out '$T/i1.pem' --pass-file '$T/pass' >'$T/sign.out' &&
+  grep -qx 'crl distribution point: http://pki.test/root-r1.crl' '$T/sign.out' &&
   '$PINCA' ca import --dir '$ONLINE' --cert '$T/i1.pem' >/dev/null"
 "$PINCA" ca show root --dir "$ROOTDIR" --pem >"$T/root.pem"
 openssl x509 -in "$T/i1.pem" -out "$T/int.pem"

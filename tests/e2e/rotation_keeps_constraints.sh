@@ -25,7 +25,8 @@ check "issuing host: second CSR" "$PINCA" ca csr --dir "$ONLINE" --cn "Issuing C
 check "root host: ca sign without --permit-dns" sh -c "'$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/i2.csr' --out '$T/i2.pem' --pass-file '$T/pass' >'$T/sign2.out'"
 check "the constraints were shown before the intermediate was signed" sh -c "
   head -n 1 '$T/sign2.out' | grep -qx 'name constraints: permitted dns:example.com; excluded ip:0.0.0.0/0, ip:::/0' &&
-  sed -n 2p '$T/sign2.out' | grep -q \"carried from intermediate 'Issuing CA 1'\" && grep -n '^intermediate ' '$T/sign2.out' | grep -q '^3:'"
+  sed -n 2p '$T/sign2.out' | grep -q \"carried from intermediate 'Issuing CA 1'\" && sed -n 3p '$T/sign2.out' | grep -q '^crl distribution point: none' &&
+  grep -n '^intermediate ' '$T/sign2.out' | grep -q '^4:'"
 check "the new intermediate carries example.com and excludes every IP (openssl)" sh -c "
   openssl x509 -in '$T/i2.pem' -noout -ext nameConstraints >'$T/nc2' && grep -q 'critical' '$T/nc2' &&
   grep -A1 Permitted '$T/nc2' | grep -q 'DNS:example.com' && grep -A3 Excluded '$T/nc2' | grep -q 'IP:0.0.0.0/0.0.0.0'"
