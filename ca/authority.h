@@ -71,6 +71,13 @@ int transcript_write(struct ca_context *ctx, struct signer *sg, int64_t ca_id, c
  * the CSR's hash...) recorded beside the certificates; signing may be NULL. */
 int transcript_write_signing(struct ca_context *ctx, struct signer *sg, int64_t ca_id,
     const char *kind, json_t *certs, json_t *signing, char *path_out, size_t path_size);
+/* The "signing" object of a transcript: the root that signed (which:
+ * "root" or "standby", its CN, serial and pin), the SHA-256 of the CSR's
+ * DER (csr NULL in one-machine mode: none), the name constraints chosen and
+ * the CRL distribution point given to the intermediate. NULL with a
+ * message on failure. */
+json_t *transcript_signing_json(const char *which, const struct ca_record *root, X509_REQ *csr,
+    const struct constraints_choice *choice, const char *crl_url);
 /* Removes the files of a transcript whose transaction did not commit. */
 void transcript_discard(const char *path);
 /* A transcript entry for one certificate. */

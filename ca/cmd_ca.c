@@ -341,9 +341,8 @@ cmd_ca_intermediate(int argc, char **argv)
 	if (store_ca_insert(ctx.st, &rec) != RC_OK ||
 	    ca_crl_url_adopt(&ctx, rec.id, flag_crl_url, &own_url) != RC_OK)
 		goto rollback;
-	signing = json_pack("{s:{s:s,s:s,s:s?,s:s},s:o,s:s?}", "root", "role", which, "cn", root.cn,
-	    "serial", root.serial, "pin", root.pin, "name_constraints",
-	    constraints_choice_json(&choice), "crl_distribution_point", crl_url);
+	if ((signing = transcript_signing_json(which, &root, NULL, &choice, crl_url)) == NULL)
+		goto rollback;
 	objs = json_pack("{s:o,s:s,s:s?,s:b,s:O}", "intermediate", ca_record_json(&rec), "signed_by",
 	    root.serial, "retired", have_old ? old.serial : NULL, "forced", force, "signing", signing);
 	entries = json_pack("[o]", transcript_cert_entry(&rec));

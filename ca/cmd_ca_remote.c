@@ -186,27 +186,6 @@ static const struct cmd_help sign_help = {
 	sign_opts,
 };
 
-/* The transcript's "signing" object of `ca sign`: the root that signed, the
- * CSR's SHA-256, the name constraints and the CRL distribution point. */
-static json_t *
-sign_details(const char *which, const struct ca_record *root, X509_REQ *req,
-    const struct constraints_choice *choice, const char *crl_url)
-{
-	unsigned char *der = NULL;
-	char csr_hash[65] = "";
-	int n = i2d_X509_REQ(req, &der);
-
-	if (n <= 0 || fingerprint_of_der(der, (size_t)n, csr_hash) != RC_OK) {
-		OPENSSL_free(der);
-		pinca_warn_ssl("cannot hash the CSR");
-		return NULL;
-	}
-	OPENSSL_free(der);
-	return json_pack("{s:{s:s,s:s,s:s?,s:s},s:s,s:o,s:s?}", "root", "role", which, "cn", root->cn,
-	    "serial", root->serial, "pin", root->pin, "csr_sha256", csr_hash, "name_constraints",
-	    constraints_choice_json(choice), "crl_distribution_point", crl_url);
-}
-
 /* Appends the PEM of a stored CA certificate to a growing buffer. */
 static int
 append_pem(char **buf, size_t *len, const unsigned char *der, size_t der_len)
@@ -298,7 +277,7 @@ cmd_ca_sign(int argc, char **argv)
 	p.crl_url = crl_url;
 	if (constraints_choose(&ctx, p.permit_dns, p.npermit, p.permit_ip, p.npermit_ip,
 	    p.no_constraints, &choice) != RC_OK ||
-	    (signing = sign_details(which, &root, req, &choice, crl_url)) == NULL)
+	    (signing = transcript_signing_json(which, &root, req, &choice, crl_url)) == NULL)
 		goto out;
 	p.nc = choice.nc;
 	/* Shown before the root key is opened (and its passphrase asked for). */

@@ -28,6 +28,32 @@ transcript_cert_entry(const struct ca_record *r)
 	return o;
 }
 
+json_t *
+transcript_signing_json(const char *which, const struct ca_record *root, X509_REQ *csr,
+    const struct constraints_choice *choice, const char *crl_url)
+{
+	unsigned char *der = NULL;
+	char csr_hash[65] = "";
+	json_t *o;
+	int n;
+
+	if (csr != NULL) {
+		if ((n = i2d_X509_REQ(csr, &der)) <= 0 ||
+		    fingerprint_of_der(der, (size_t)n, csr_hash) != RC_OK) {
+			OPENSSL_free(der);
+			pinca_warn_ssl("cannot hash the CSR");
+			return NULL;
+		}
+		OPENSSL_free(der);
+	}
+	o = json_pack("{s:{s:s,s:s,s:s?,s:s},s:s?,s:o,s:s?}", "root", "role", which, "cn", root->cn,
+	    "serial", root->serial, "pin", root->pin, "csr_sha256", csr ? csr_hash : NULL,
+	    "name_constraints", constraints_choice_json(choice), "crl_distribution_point", crl_url);
+	if (o == NULL)
+		pinca_warnx("cannot describe the signing for the transcript");
+	return o;
+}
+
 void
 transcript_discard(const char *path)
 {
