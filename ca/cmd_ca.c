@@ -59,15 +59,17 @@ dir_create_keys(const char *dir)
 	return dir_create(path, 0700, 0);
 }
 
-/* Prints what a ceremony made: text or JSON. */
+/* Prints what a ceremony made: text or JSON (with the signing object of
+ * the transcript, if any). */
 static int
-print_cas(const struct ca_record *recs, int n, const char *transcript, int json)
+print_cas(const struct ca_record *recs, int n, const char *transcript, json_t *signing, int json)
 {
 	if (json) {
 		json_t *arr = json_array(), *o;
 		for (int i = 0; i < n; i++)
 			json_array_append_new(arr, ca_record_json(&recs[i]));
-		o = json_pack("{s:o,s:s?}", "certificates", arr, "transcript", transcript);
+		o = json_pack("{s:o,s:s?,s:O?}", "certificates", arr, "transcript", transcript,
+		    "signing", signing);
 		return json_print(o);
 	}
 	for (int i = 0; i < n; i++)
@@ -185,7 +187,7 @@ cmd_ca_root(int argc, char **argv)
 	if (store_commit(ctx.st) != RC_OK)
 		goto out;
 	keys_written = transcript_made = 0;
-	rc = print_cas(recs, 2, transcript, json);
+	rc = print_cas(recs, 2, transcript, NULL, json);
 	goto out;
 rollback:
 	store_rollback(ctx.st);
@@ -354,7 +356,7 @@ cmd_ca_intermediate(int argc, char **argv)
 	if (store_commit(ctx.st) != RC_OK)
 		goto out;
 	key_written = transcript_made = 0;
-	rc = print_cas(&rec, 1, transcript, json);
+	rc = print_cas(&rec, 1, transcript, signing, json);
 	if (rc == RC_OK && !json)
 		printf("crl url      %s\n", own_url ? own_url : "none: its leaves carry no CRL distribution "
 		    "point (set one with 'pinca ca set-crl-url intermediate URL')");

@@ -80,5 +80,7 @@ check "ca intermediate without flags carries the previous constraints" sh -c "'$
   '$PINCA' ca show intermediate --pem | openssl x509 -noout -ext nameConstraints | grep -q 'DNS:example.com'"
 refuse "and the rotated intermediate refuses www.evil.org" 3 "name-constraints" \
   "$PINCA" issue --name evil --dns www.evil.org --key-out "$T/evil2.key" "${P[@]}"
+check "ca intermediate --json says where the constraints came from" sh -c "'$PINCA' ca intermediate --cn 'Issuing CA C' --json $(printf "'%s' " "${P[@]}") |
+  '$PY' -c 'import json, sys; s = json.load(sys.stdin)[\"signing\"][\"name_constraints\"]; assert s[\"source\"] == \"carried\" and s[\"constraints\"][\"permitted\"] == [\"dns:example.com\"], s'"
 
 finish
