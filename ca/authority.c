@@ -113,6 +113,18 @@ intermediate_option(const struct cmd_help *help, struct intermediate_params *p,
 			return opts_usage_error(help, "at most %d --permit-dns", MAX_PERMIT_DNS);
 		p->permit_dns[p->npermit++] = arg;
 		return 1;
+	case OPT_CA_PERMIT_IP: {
+		const char *why;
+		if (p->npermit_ip == MAX_PERMIT_IP)
+			return opts_usage_error(help, "at most %d --permit-ip", MAX_PERMIT_IP);
+		if (permit_ip_parse(arg, &p->permit_ip[p->npermit_ip], &why) != RC_OK)
+			return opts_usage_error(help, "--permit-ip '%s' %s", arg, why);
+		p->npermit_ip++;
+		return 1;
+	}
+	case OPT_CA_NO_CONSTRAINTS:
+		p->no_constraints = 1;
+		return 1;
 	case OPT_CA_ROOT:
 		if (strcmp(arg, "standby") == 0)
 			*which_root = "standby";
@@ -130,8 +142,7 @@ intermediate_build(struct signer *root, EVP_PKEY *pub, const struct intermediate
 {
 	int64_t now = (int64_t)time(NULL), not_after = now + (int64_t)p->days * 86400;
 	int64_t root_end = asn1_time_unix(X509_get0_notAfter(signer_cert(root)));
-	char nc[4096], when[32];
-	size_t off;
+	char when[32];
 	X509 *x;
 
 	if (not_after > root_end) {
@@ -149,16 +160,8 @@ intermediate_build(struct signer *root, EVP_PKEY *pub, const struct intermediate
 	    cert_add_ext(x, signer_cert(root), NID_subject_key_identifier, "hash") != RC_OK ||
 	    cert_add_ext(x, signer_cert(root), NID_authority_key_identifier, "keyid:always") != RC_OK)
 		goto fail;
-	if (p->npermit > 0) {
-		/* RFC 5280 4.2.1.10: name constraints MUST be critical. */
-		off = (size_t)snprintf(nc, sizeof(nc), "critical");
-		for (int i = 0; i < p->npermit && off < sizeof(nc); i++)
-			off += (size_t)snprintf(nc + off, sizeof(nc) - off, ",permitted;DNS:%s",
-			    p->permit_dns[i]);
-		if (off >= sizeof(nc) || cert_add_ext(x, signer_cert(root), NID_name_constraints,
-		    nc) != RC_OK)
-			goto fail;
-	}
+	if (p->nc != NULL && constraints_add(x, p->nc) != RC_OK)
+		goto fail;
 	if (p->crl_url) {
 		char dp[2048];
 		snprintf(dp, sizeof(dp), "URI:%s", p->crl_url);

@@ -28,6 +28,7 @@ int cmd_ca_activate(int argc, char **argv);
 int cmd_ca_retire(int argc, char **argv);
 int cmd_ca_backup(int argc, char **argv);
 int cmd_ca_restore(int argc, char **argv);
+int cmd_ca_set_crl_url(int argc, char **argv);
 
 /* Shared by the ca commands. */
 int dir_create_keys(const char *dir);

@@ -7,6 +7,7 @@
 
 #include "ca/authority.h"
 #include "ca/cmd.h"
+#include "ca/crl_url.h"
 #include "common/cadir.h"
 #include "common/err.h"
 #include "common/fileio.h"
@@ -74,15 +75,17 @@ dir_create_keys(const char *dir)
 	return dir_create(path, 0700, 0);
 }
 
-/* Prints what a ceremony made: text or JSON. */
+/* Prints what a ceremony made: text or JSON (with the signing object of
+ * the transcript, if any). */
 static int
-print_cas(const struct ca_record *recs, int n, const char *transcript, int json)
+print_cas(const struct ca_record *recs, int n, const char *transcript, json_t *signing, int json)
 {
 	if (json) {
 		json_t *arr = json_array(), *o;
 		for (int i = 0; i < n; i++)
 			json_array_append_new(arr, ca_record_json(&recs[i]));
-		o = json_pack("{s:o,s:s?}", "certificates", arr, "transcript", transcript);
+		o = json_pack("{s:o,s:s?,s:O?}", "certificates", arr, "transcript", transcript,
+		    "signing", signing);
 		return json_print(o);
 	}
 	for (int i = 0; i < n; i++) {
@@ -204,7 +207,8 @@ cmd_ca_root(int argc, char **argv)
 		goto out;
 	if (store_begin(ctx.st) != RC_OK)
 		goto out;
-	if (store_ca_insert(ctx.st, &recs[0]) != RC_OK || store_ca_insert(ctx.st, &recs[1]) != RC_OK)
+	if (store_ca_insert(ctx.st, &recs[0]) != RC_OK || store_ca_insert(ctx.st, &recs[1]) != RC_OK ||
+	    ca_crl_url_adopt(&ctx, recs[0].id, NULL, NULL) != RC_OK)
 		goto rollback;
 	entries = json_pack("[o,o]", transcript_cert_entry(&recs[0]), transcript_cert_entry(&recs[1]));
 	if (token[0])
@@ -219,7 +223,7 @@ cmd_ca_root(int argc, char **argv)
 	if (store_commit(ctx.st) != RC_OK)
 		goto out;
 	keys_written = transcript_made = 0;
-	rc = print_cas(recs, 2, transcript, json);
+	rc = print_cas(recs, 2, transcript, NULL, json);
 	goto out;
 rollback:
 	store_rollback(ctx.st);
@@ -249,11 +253,14 @@ static const struct opt_spec intermediate_opts[] = {
 	{ "key", 1, OPT_KEY, "TYPE", "ec-p256 (default), ec-p384, rsa-2048 or rsa-4096" },
 	OPT_SPEC_CA_DAYS,
 	OPT_SPEC_CA_PERMIT_DNS,
+	OPT_SPEC_CA_PERMIT_IP,
+	OPT_SPEC_CA_NO_CONSTRAINTS,
 	OPT_SPEC_CA_ROOT,
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
 	{ "root-pass-file", 1, 40, "FILE", "passphrase of the root key, if it differs" },
 	{ "root-pass-env", 1, 41, "VAR", "passphrase of the root key from VAR, if it differs" },
+	{ "crl-url", 1, 42, "URL", "where the new intermediate's CRL is published (into its leaves)" },
 	{ "no-passphrase", 0, OPT_NO_PASSPHRASE, NULL, "store the intermediate key UNENCRYPTED" },
 	{ "key-uri", 1, OPT_KEY_URI, "URI", "make the key on a PKCS#11 token (pkcs11:token=L;object=O)" },
 	OPT_SPEC_MODULE,
@@ -263,11 +270,17 @@ static const struct opt_spec intermediate_opts[] = {
 	OPT_END_SPEC,
 };
 static const struct cmd_help intermediate_help = {
-	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]... [--root standby]\n"
-	"    [--key-uri URI] [--module PATH] [--pin-file FILE]",
+	"ca intermediate", "--cn NAME [--key TYPE] [--days N] [--permit-dns DOMAIN]...\n"
+	"       [--permit-ip CIDR]... [--no-constraints] [--crl-url URL] [--root standby]\n"
+	"       [--key-uri URI] [--module PATH] [--pin-file FILE]",
 	"One-machine mode: makes the intermediate key, has the root sign it, and\n"
 	"makes it the CA that issues leaves in this directory. The previous\n"
-	"intermediate, if any, is retired (its certificates stay valid).",
+	"intermediate, if any, is retired (its certificates stay valid), and its\n"
+	"name constraints are carried over unless --permit-dns/--permit-ip give\n"
+	"new ones or --no-constraints drops them. A name type not permitted is\n"
+	"excluded whole: without --permit-ip, every IP address. The intermediate's\n"
+	"CRL distribution point is the root's CRL URL ('ca set-crl-url root');\n"
+	"--crl-url sets the new intermediate's own, which goes into its leaves.",
 	intermediate_opts,
 };
 
@@ -285,8 +298,10 @@ cmd_ca_intermediate(int argc, char **argv)
 	enum key_type type = KEY_EC_P256;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
-	char *crl_url = NULL;
-	json_t *objs = NULL, *entries = NULL;
+	char *crl_url = NULL, *own_url = NULL;
+	const char *flag_crl_url = NULL, *why;
+	struct constraints_choice choice = { 0 };
+	json_t *objs = NULL, *entries = NULL, *signing = NULL;
 	int id, rc, json = 0, force = 0, key_written = 0, have_old, separate_root_pass;
 	int transcript_made = 0;
 	struct opts o;
@@ -308,6 +323,11 @@ cmd_ca_intermediate(int argc, char **argv)
 		case OPT_KEY_URI: uri = arg; break;
 		case 40: root_src.file = arg; break;
 		case 41: root_src.env = arg; break;
+		case 42:
+			if (!crl_url_valid(arg, &why))
+				return rc_exit(opts_usage_error(&intermediate_help, "--crl-url %s", why));
+			flag_crl_url = arg;
+			break;
 		case OPT_KEY:
 			if ((rc = key_type_parse(arg, &type)) != RC_OK)
 				return rc_exit(rc);
@@ -318,6 +338,9 @@ cmd_ca_intermediate(int argc, char **argv)
 		return rc_exit(opts_usage_error(&intermediate_help, "--cn NAME is required"));
 	if ((rc = ca_name_check("--cn", p.cn, strlen(p.cn))) != RC_OK)
 		return rc_exit(rc);
+	if (p.no_constraints && p.npermit + p.npermit_ip > 0)
+		return rc_exit(opts_usage_error(&intermediate_help,
+		    "--no-constraints goes without --permit-dns and --permit-ip"));
 	separate_root_pass = root_src.file != NULL || root_src.env != NULL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
@@ -332,6 +355,19 @@ cmd_ca_intermediate(int argc, char **argv)
 	if ((rc = guard_check_root(&ctx, &root, force)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
+	if (constraints_choose(&ctx, p.permit_dns, p.npermit, p.permit_ip, p.npermit_ip,
+	    p.no_constraints, &choice) != RC_OK)
+		goto out;
+	p.nc = choice.nc;
+	if (ca_crl_url_get(&ctx, root.id, &crl_url) != RC_OK)
+		goto out;
+	p.crl_url = crl_url;
+	if (!json) {
+		constraints_choice_show(&choice);
+		printf("crl distribution point: %s\n", crl_url ? crl_url :
+		    "none (the root's CRL URL: 'pinca ca set-crl-url root URL')");
+		fflush(stdout);
+	}
 	/* One passphrase serves both keys unless --root-pass-* says otherwise;
 	 * it is read once (an environment variable is scrubbed after reading). */
 	if (separate_root_pass && (sg = signer_open(ctx.dir, &root, &root_src, NULL, &rc)) == NULL)
@@ -341,9 +377,6 @@ cmd_ca_intermediate(int argc, char **argv)
 	rc = RC_FAIL;
 	if (!separate_root_pass && (sg = signer_open(ctx.dir, &root, &src, pass, &rc)) == NULL)
 		goto out;
-	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
-		goto out;
-	p.crl_url = crl_url;
 	if ((key = ca_new_key(ctx.dir, "intermediate", type, pass, uri, &src, &token, rel,
 	    sizeof(rel), &rc)) == NULL)
 		goto out;
@@ -357,19 +390,26 @@ cmd_ca_intermediate(int argc, char **argv)
 	have_old = store_ca_find_held(ctx.st, "intermediate", &old) == RC_OK;
 	if (have_old && store_ca_set_state(ctx.st, old.id, "retired") != RC_OK)
 		goto rollback;
-	if (store_ca_insert(ctx.st, &rec) != RC_OK)
+	if (store_ca_insert(ctx.st, &rec) != RC_OK ||
+	    ca_crl_url_adopt(&ctx, rec.id, flag_crl_url, &own_url) != RC_OK)
 		goto rollback;
-	objs = json_pack("{s:o,s:s,s:s?,s:b}", "intermediate", ca_record_json(&rec), "signed_by",
-	    root.serial, "retired", have_old ? old.serial : NULL, "forced", force);
+	if ((signing = transcript_signing_json(which, &root, NULL, &choice, crl_url)) == NULL)
+		goto rollback;
+	objs = json_pack("{s:o,s:s,s:s?,s:b,s:O}", "intermediate", ca_record_json(&rec), "signed_by",
+	    root.serial, "retired", have_old ? old.serial : NULL, "forced", force, "signing", signing);
 	entries = json_pack("[o]", transcript_cert_entry(&rec));
 	if (store_audit(ctx.st, "ca.intermediate", objs) != RC_OK ||
-	    transcript_write(&ctx, sg, rec.id, "sign", entries, transcript, sizeof(transcript)) != RC_OK)
+	    transcript_write_signing(&ctx, sg, rec.id, "sign", entries, signing, transcript,
+	    sizeof(transcript)) != RC_OK)
 		goto rollback;
 	transcript_made = 1;
 	if (store_commit(ctx.st) != RC_OK)
 		goto out;
 	key_written = transcript_made = 0;
-	rc = print_cas(&rec, 1, transcript, json);
+	rc = print_cas(&rec, 1, transcript, signing, json);
+	if (rc == RC_OK && !json)
+		printf("crl url      %s\n", own_url ? own_url : "none: its leaves carry no CRL distribution "
+		    "point (set one with 'pinca ca set-crl-url intermediate URL')");
 	goto out;
 rollback:
 	store_rollback(ctx.st);
@@ -383,7 +423,10 @@ out:
 	signer_free(token);
 	json_decref(entries);
 	json_decref(objs);
+	json_decref(signing);
+	constraints_choice_clear(&choice);
 	free(crl_url);
+	free(own_url);
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	signer_free(sg);
@@ -408,6 +451,7 @@ static const struct subcommand ca_commands[] = {
 	{ "show", cmd_ca_show, "show one CA (root, standby, intermediate or SERIAL)" },
 	{ "backup", cmd_ca_backup, "root keys encrypted, the secret split into shares" },
 	{ "restore", cmd_ca_restore, "root keys back from a backup and enough shares" },
+	{ "set-crl-url", cmd_ca_set_crl_url, "where a CA's CRL is published (for what it signs next)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -13,6 +13,7 @@
 #include "ca/authority.h"
 #include "ca/bundle.h"
 #include "ca/cmd.h"
+#include "ca/crl_url.h"
 #include "ca/csr.h"
 #include "common/cadir.h"
 #include "common/err.h"
@@ -137,7 +138,8 @@ cmd_ca_csr(int argc, char **argv)
 	if (store_begin(ctx.st) != RC_OK)
 		goto out;
 	objs = json_pack("{s:s,s:s,s:s}", "cn", cn, "pin", pin, "key_file", rel);
-	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.csr", objs) != RC_OK) {
+	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.csr", objs) != RC_OK ||
+	    ca_crl_url_adopt(&ctx, rec.id, NULL, NULL) != RC_OK) {
 		store_rollback(ctx.st);
 		goto out;
 	}
@@ -179,6 +181,8 @@ static const struct opt_spec sign_opts[] = {
 	{ "out", 1, OPT_OUT, "FILE", "where to write the intermediate and the roots (required)" },
 	OPT_SPEC_CA_DAYS,
 	OPT_SPEC_CA_PERMIT_DNS,
+	OPT_SPEC_CA_PERMIT_IP,
+	OPT_SPEC_CA_NO_CONSTRAINTS,
 	OPT_SPEC_CA_ROOT,
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
@@ -188,12 +192,18 @@ static const struct opt_spec sign_opts[] = {
 	OPT_END_SPEC,
 };
 static const struct cmd_help sign_help = {
-	"ca sign", "--csr FILE --out FILE [--days N] [--permit-dns DOMAIN]... [--root standby]",
+	"ca sign", "--csr FILE --out FILE [--days N] [--permit-dns DOMAIN]... [--permit-ip CIDR]...\n"
+	"       [--no-constraints] [--root standby]",
 	"On the offline root host: checks an intermediate's CSR (signature, key\n"
 	"type), signs its public key (nothing else is taken from the CSR), and\n"
 	"writes FILE with the intermediate, then the primary and standby roots,\n"
 	"then the root ceremony's transcript signed by the primary root, which\n"
-	"'pinca ca import --root-pin PIN' checks before it learns the roots.",
+	"'pinca ca import --root-pin PIN' checks before it learns the roots.\n"
+	"Name constraints: those of --permit-dns/--permit-ip (a name type not\n"
+	"permitted is excluded whole: without --permit-ip, every IP address);\n"
+	"without them, those of the newest intermediate signed here, carried over;\n"
+	"--no-constraints drops them. They are shown before signing and recorded,\n"
+	"with the CSR's SHA-256 and the signing root, in the signed transcript.",
 	sign_opts,
 };
 
@@ -250,7 +260,8 @@ cmd_ca_sign(int argc, char **argv)
 	char *crl_url = NULL, *bundle = NULL, *doc = NULL;
 	unsigned char *doc_sig = NULL;
 	size_t bundle_len = 0, doc_sig_len = 0;
-	json_t *entries = NULL;
+	struct constraints_choice choice = { 0 };
+	json_t *entries = NULL, *signing = NULL, *audit = NULL;
 	int id, rc, json = 0, transcript_made = 0;
 	struct opts o;
 
@@ -272,6 +283,9 @@ cmd_ca_sign(int argc, char **argv)
 	}
 	if (csr_path == NULL || out == NULL)
 		return rc_exit(opts_usage_error(&sign_help, "--csr FILE and --out FILE are required"));
+	if (p.no_constraints && p.npermit + p.npermit_ip > 0)
+		return rc_exit(opts_usage_error(&sign_help,
+		    "--no-constraints goes without --permit-dns and --permit-ip"));
 	if (file_check_parent(out) != RC_OK)
 		return PINCA_EXIT_FAIL;
 	if ((rc = csr_load(csr_path, &req, &pub, &type)) != RC_OK)
@@ -295,9 +309,21 @@ cmd_ca_sign(int argc, char **argv)
 		goto out;
 	if (ceremony_transcript(&ctx, &primary, &doc, &doc_sig, &doc_sig_len) != RC_OK)
 		goto out;
-	if (store_setting_get(ctx.st, "crl_url", &crl_url) != RC_OK)
+	if (ca_crl_url_get(&ctx, root.id, &crl_url) != RC_OK)
 		goto out;
 	p.crl_url = crl_url;
+	if (constraints_choose(&ctx, p.permit_dns, p.npermit, p.permit_ip, p.npermit_ip,
+	    p.no_constraints, &choice) != RC_OK ||
+	    (signing = transcript_signing_json(which, &root, req, &choice, crl_url)) == NULL)
+		goto out;
+	p.nc = choice.nc;
+	/* Shown before the root key is opened (and its passphrase asked for). */
+	if (!json) {
+		constraints_choice_show(&choice);
+		printf("crl distribution point: %s\n", crl_url ? crl_url :
+		    "none (the root's CRL URL: 'pinca ca set-crl-url root URL')");
+		fflush(stdout);
+	}
 	if ((sg = signer_open(ctx.dir, &root, &src, NULL, &rc)) == NULL)
 		goto out;
 	if ((cert = intermediate_build(sg, pub, &p, serial)) == NULL ||
@@ -311,8 +337,10 @@ cmd_ca_sign(int argc, char **argv)
 	if (store_begin(ctx.st) != RC_OK)
 		goto out;
 	entries = json_pack("[o]", transcript_cert_entry(&rec));
-	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.sign", entries) != RC_OK ||
-	    transcript_write(&ctx, sg, rec.id, "sign", entries, transcript, sizeof(transcript)) != RC_OK) {
+	audit = json_pack("{s:O,s:O}", "certificates", entries, "signing", signing);
+	if (store_ca_insert(ctx.st, &rec) != RC_OK || store_audit(ctx.st, "ca.sign", audit) != RC_OK ||
+	    transcript_write_signing(&ctx, sg, rec.id, "sign", entries, signing, transcript,
+	    sizeof(transcript)) != RC_OK) {
 		store_rollback(ctx.st);
 		goto out;
 	}
@@ -323,8 +351,8 @@ cmd_ca_sign(int argc, char **argv)
 	if (file_write_atomic(out, bundle, bundle_len, 0644, 0) != RC_OK)
 		goto out;
 	if (json)
-		rc = json_print(json_pack("{s:o,s:s,s:s}", "certificate", ca_record_json(&rec), "out", out,
-		    "transcript", transcript));
+		rc = json_print(json_pack("{s:o,s:s,s:s,s:O}", "certificate", ca_record_json(&rec), "out",
+		    out, "transcript", transcript, "signing", signing));
 	else {
 		char cn1[TEXT_SAFE_NAME], cn2[TEXT_SAFE_NAME];
 		printf("intermediate %s\n  serial %s\n  pin    %s\n  signed by %s root '%s'\n"
@@ -338,6 +366,9 @@ out:
 	if (transcript_made)
 		transcript_discard(transcript);
 	json_decref(entries);
+	json_decref(signing);
+	json_decref(audit);
+	constraints_choice_clear(&choice);
 	free(bundle);
 	free(doc);
 	free(doc_sig);

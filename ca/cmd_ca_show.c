@@ -5,6 +5,7 @@
 
 #include "ca/authority.h"
 #include "ca/cmd.h"
+#include "ca/crl_url.h"
 #include "common/err.h"
 #include "common/opts.h"
 #include "common/output.h"
@@ -94,7 +95,7 @@ cmd_ca_show(int argc, char **argv)
 	struct ca_context ctx;
 	struct ca_record r = { 0 };
 	struct opts o;
-	char **rest, nb[32], na[32], cn[TEXT_SAFE_NAME], reason[16], when[32];
+	char **rest, nb[32], na[32], cn[TEXT_SAFE_NAME], reason[16], when[32], *crl_url = NULL;
 	int id, rc, json = 0, pem = 0, have_retirement = 0;
 	int64_t at;
 
@@ -123,6 +124,8 @@ cmd_ca_show(int argc, char **argv)
 		time_rfc3339(at, when, sizeof(when));
 		have_retirement = 1;
 	}
+	if ((rc = ca_crl_url_get(&ctx, r.id, &crl_url)) != RC_OK)
+		goto out;
 	if (pem) {
 		X509 *x = r.der ? cert_from_der(r.der, r.der_len) : NULL;
 		char *text = x ? cert_to_pem(x) : NULL;
@@ -144,6 +147,8 @@ cmd_ca_show(int argc, char **argv)
 			json_object_set_new(doc, "retired_reason", json_string(reason));
 			json_object_set_new(doc, "retired_at", json_string(when));
 		}
+		if (doc)
+			json_object_set_new(doc, "crl_url", crl_url ? json_string(crl_url) : json_null());
 		rc = json_print(doc);
 	} else {
 		time_rfc3339(r.not_before, nb, sizeof(nb));
@@ -157,8 +162,11 @@ cmd_ca_show(int argc, char **argv)
 		    r.sha256_fingerprint ? r.sha256_fingerprint : "-");
 		if (have_retirement)
 			printf("retired      %s, %s (not pinned, not trusted)\n", reason, when);
+		/* Where this CA's CRL goes: the CDP of what it signs (set-crl-url). */
+		printf("crl url      %s\n", crl_url ? crl_url : "-");
 	}
 out:
+	free(crl_url);
 	ca_record_clear(&r);
 	ca_context_close(&ctx);
 	return rc_exit(rc);

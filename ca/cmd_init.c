@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ca/cmd.h"
+#include "ca/crl_url.h"
 #include "common/cadir.h"
 #include "common/err.h"
 #include "common/fileio.h"
@@ -14,20 +15,23 @@
 
 static const struct opt_spec init_opts[] = {
 	OPT_SPEC_DIR,
-	{ "crl-url", 1, 20, "URL", "where this CA's CRL will be published (goes into what it signs)" },
+	{ "crl-url", 1, 20, "URL", "where the CRL of the CA made next here is published (goes into what it signs)" },
 	OPT_END_SPEC,
 };
 static const struct cmd_help init_help = {
 	"init", "[--dir DIR] [--crl-url URL]",
 	"Creates the CA directory: DIR (mode 0700), DIR/keys (0700) and\n"
-	"DIR/pinca.db. An existing CA directory is never touched.",
+	"DIR/pinca.db. An existing CA directory is never touched. --crl-url is the\n"
+	"CRL URL of the first CA made here (the primary root after 'ca root', the\n"
+	"intermediate after 'ca csr' or 'ca intermediate'); 'pinca ca set-crl-url'\n"
+	"sets or changes any CA's later.",
 	init_opts,
 };
 
 int
 cmd_init(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *dir, *crl_url = NULL, *arg;
+	const char *flag_dir = NULL, *dir, *crl_url = NULL, *arg, *why;
 	char db[4096], keys[4096];
 	struct store *st = NULL;
 	struct opts o;
@@ -41,9 +45,8 @@ cmd_init(int argc, char **argv)
 		else if (id == 20)
 			crl_url = arg;
 	}
-	if (crl_url && strncmp(crl_url, "http://", 7) != 0)
-		/* RFC 5280 4.2.1.13 and every relying party fetch CRLs over plain HTTP. */
-		return rc_exit(opts_usage_error(&init_help, "--crl-url must be an http:// URL"));
+	if (crl_url && !crl_url_valid(crl_url, &why))
+		return rc_exit(opts_usage_error(&init_help, "--crl-url %s", why));
 	if ((dir = cadir_resolve(flag_dir)) == NULL)
 		return PINCA_EXIT_USAGE;
 	if (cadir_path(db, sizeof(db), dir, CADIR_DB) != RC_OK ||
@@ -65,7 +68,7 @@ cmd_init(int argc, char **argv)
 	if (store_open(db, 1, &st) != RC_OK)
 		goto fail;
 	if (store_begin(st) != RC_OK ||
-	    (crl_url && store_setting_set(st, "crl_url", crl_url) != RC_OK) ||
+	    (crl_url && store_setting_set(st, CRL_URL_NEXT_SETTING, crl_url) != RC_OK) ||
 	    store_audit(st, "init", NULL) != RC_OK || store_commit(st) != RC_OK)
 		goto fail;
 	store_close(st);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "ca/cmd.h"
@@ -21,56 +22,71 @@ static const struct opt_spec verify_opts[] = {
 	{ "connect", 1, OPT_CONNECT, "HOST:PORT", "fetch the chain from a live TLS server" },
 	{ "servername", 1, OPT_SERVERNAME, "NAME", "SNI name to send (default: HOST)" },
 	{ "host", 1, OPT_HOST, "HOST", "name or address the leaf must cover (default with --connect: the SNI name)" },
-	{ "crl", 1, OPT_CRL, "FILE", "check the leaf against this CRL (PEM or DER)" },
+	{ "crl", 1, OPT_CRL, "FILE", "a CRL (PEM or DER) to check the chain against; repeat it for each level" },
 	{ "timeout", 1, OPT_TIMEOUT, "SECONDS", "give up on --connect after this long (default 10)" },
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help verify_help = {
-	"verify", "(--chain FILE | --connect HOST:PORT [--servername NAME]) [--host HOST] [--crl FILE] [--json]",
+	"verify", "(--chain FILE | --connect HOST:PORT [--servername NAME]) [--host HOST] [--crl FILE]... [--json]",
 	"Checks a served chain: order, path to a root this CA directory knows,\n"
-	"validity, host name, revocation (with --crl), and that every supported\n"
-	"app release finds one of its pins in it. One line per finding; exit 0\n"
-	"only when every check passes, 1 otherwise.",
+	"validity, host name, revocation, and that every supported app release\n"
+	"finds one of its pins in it. Revocation is read from this directory's\n"
+	"records where it holds the issuing CA's key, and from each --crl given:\n"
+	"the intermediate's CRL for the leaf, the root's for the intermediate (on\n"
+	"the issuing host, the root's CRL is the only word on a revoked\n"
+	"intermediate). One line per finding; exit 0 only when every check\n"
+	"passes, 1 otherwise.",
 	verify_opts,
 };
 
-/* Reads one CRL (PEM or DER) into a new stack. */
-static STACK_OF(X509_CRL) *
-crl_load(const char *path)
+/* Appends the CRLs of one file (PEM, one or more; or one DER) to crls. */
+static int
+crl_load(const char *path, STACK_OF(X509_CRL) *crls)
 {
 	unsigned char *data = NULL;
 	const unsigned char *p;
 	size_t len = 0;
-	STACK_OF(X509_CRL) *crls = NULL;
 	X509_CRL *crl = NULL;
+	int n = 0;
 	BIO *b;
 
 	if (file_read_all(path, 64 << 20, &data, &len) != RC_OK)
-		return NULL;
-	if (strstr((char *)data, "-----BEGIN X509 CRL-----") != NULL) {
+		return RC_FAIL;
+	if (memmem(data, len, "-----BEGIN X509 CRL-----", 24) != NULL) {
 		if ((b = BIO_new_mem_buf(data, (int)len)) != NULL)
-			crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
+			while ((crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL)) != NULL) {
+				if (!sk_X509_CRL_push(crls, crl)) {
+					X509_CRL_free(crl);
+					break;
+				}
+				n++;
+			}
 		BIO_free(b);
 	} else {
 		p = data;
-		crl = d2i_X509_CRL(NULL, &p, (long)len);
+		if ((crl = d2i_X509_CRL(NULL, &p, (long)len)) != NULL) {
+			if (sk_X509_CRL_push(crls, crl))
+				n++;
+			else
+				X509_CRL_free(crl);
+		}
 	}
 	free(data);
-	if (crl == NULL || (crls = sk_X509_CRL_new_null()) == NULL || !sk_X509_CRL_push(crls, crl)) {
+	if (n == 0) {
 		pinca_warn_ssl("%s: not a CRL", path);
-		X509_CRL_free(crl);
-		sk_X509_CRL_free(crls);
-		return NULL;
+		return RC_FAIL;
 	}
-	return crls;
+	ERR_clear_error();
+	return RC_OK;
 }
 
 int
 cmd_verify(int argc, char **argv)
 {
 	const char *flag_dir = NULL, *chain_path = NULL, *connect = NULL, *servername = NULL;
-	const char *crl_path = NULL, *arg;
+	const char *crl_paths[16], *arg;
+	int ncrl = 0;
 	struct verify_options vo = { NULL, NULL, 0 };
 	struct ca_context ctx = { 0 };
 	STACK_OF(X509) *served = NULL;
@@ -87,7 +103,11 @@ cmd_verify(int argc, char **argv)
 		case OPT_CONNECT: connect = arg; break;
 		case OPT_SERVERNAME: servername = arg; break;
 		case OPT_HOST: vo.host = arg; break;
-		case OPT_CRL: crl_path = arg; break;
+		case OPT_CRL:
+			if (ncrl == 16)
+				return rc_exit(opts_usage_error(&verify_help, "at most 16 --crl"));
+			crl_paths[ncrl++] = arg;
+			break;
 		case OPT_JSON: vo.json = 1; break;
 		case OPT_TIMEOUT:
 			if (opts_parse_long(&verify_help, "timeout", arg, 1, 300, &timeout) != RC_OK)
@@ -102,8 +122,11 @@ cmd_verify(int argc, char **argv)
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
 	rc = RC_FAIL;
-	if (crl_path && (vo.crls = crl_load(crl_path)) == NULL)
+	if (ncrl > 0 && (vo.crls = sk_X509_CRL_new_null()) == NULL)
 		goto out;
+	for (int i = 0; i < ncrl; i++)
+		if (crl_load(crl_paths[i], vo.crls) != RC_OK)
+			goto out;
 	if (chain_path)
 		served = certs_load_file(chain_path);
 	else if ((served = verify_fetch_chain(connect, servername, (int)timeout, host,

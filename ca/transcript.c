@@ -28,6 +28,32 @@ transcript_cert_entry(const struct ca_record *r)
 	return o;
 }
 
+json_t *
+transcript_signing_json(const char *which, const struct ca_record *root, X509_REQ *csr,
+    const struct constraints_choice *choice, const char *crl_url)
+{
+	unsigned char *der = NULL;
+	char csr_hash[65] = "";
+	json_t *o;
+	int n;
+
+	if (csr != NULL) {
+		if ((n = i2d_X509_REQ(csr, &der)) <= 0 ||
+		    fingerprint_of_der(der, (size_t)n, csr_hash) != RC_OK) {
+			OPENSSL_free(der);
+			pinca_warn_ssl("cannot hash the CSR");
+			return NULL;
+		}
+		OPENSSL_free(der);
+	}
+	o = json_pack("{s:{s:s,s:s,s:s?,s:s},s:s?,s:o,s:s?}", "root", "role", which, "cn", root->cn,
+	    "serial", root->serial, "pin", root->pin, "csr_sha256", csr ? csr_hash : NULL,
+	    "name_constraints", constraints_choice_json(choice), "crl_distribution_point", crl_url);
+	if (o == NULL)
+		pinca_warnx("cannot describe the signing for the transcript");
+	return o;
+}
+
 void
 transcript_discard(const char *path)
 {
@@ -41,6 +67,13 @@ transcript_discard(const char *path)
 int
 transcript_write(struct ca_context *ctx, struct signer *sg, int64_t ca_id, const char *kind,
     json_t *certs, char *path_out, size_t path_size)
+{
+	return transcript_write_signing(ctx, sg, ca_id, kind, certs, NULL, path_out, path_size);
+}
+
+int
+transcript_write_signing(struct ca_context *ctx, struct signer *sg, int64_t ca_id,
+    const char *kind, json_t *certs, json_t *signing, char *path_out, size_t path_size)
 {
 	char host[256] = "unknown", when[32], stamp[32], name[128], sigpath[4200];
 	struct passwd *pw = getpwuid(geteuid());
@@ -60,6 +93,8 @@ transcript_write(struct ca_context *ctx, struct signer *sg, int64_t ca_id, const
 	    "created_at", when, "host", host, "user", pw ? pw->pw_name : "unknown",
 	    "tool", "pinca " PINCA_VERSION, "openssl", OpenSSL_version(OPENSSL_VERSION),
 	    "certificates", certs);
+	if (t != NULL && signing != NULL)
+		json_object_set(t, "signing", signing);
 	if (t == NULL || (doc = json_dumps(t, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
 		pinca_warnx("cannot build the transcript");
 		goto out;

@@ -167,8 +167,7 @@ check_retired_anchor(struct findings *f, struct ca_context *ctx, STACK_OF(X509) 
 
 /* Builds the path; returns the verified chain (leaf to root) or NULL. */
 static STACK_OF(X509) *
-check_path(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *served,
-    STACK_OF(X509_CRL) *crls, int crl_check)
+check_path(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *served)
 {
 	X509_STORE *xs = X509_STORE_new();
 	X509_STORE_CTX *sc = X509_STORE_CTX_new();
@@ -190,25 +189,16 @@ check_path(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *served,
 		goto out;
 	X509_STORE_CTX_set_purpose(sc, X509_PURPOSE_SSL_SERVER);
 	/* Dates are their own finding; the path check ignores the clock. */
-	X509_STORE_CTX_set_flags(sc, X509_V_FLAG_X509_STRICT |
-	    (crl_check ? X509_V_FLAG_CRL_CHECK : X509_V_FLAG_NO_CHECK_TIME));
-	if (crls)
-		X509_STORE_CTX_set0_crls(sc, crls);
+	X509_STORE_CTX_set_flags(sc, X509_V_FLAG_X509_STRICT | X509_V_FLAG_NO_CHECK_TIME);
 	if (X509_verify_cert(sc) == 1) {
 		chain = X509_STORE_CTX_get1_chain(sc);
-		if (crl_check) {
-			finding(f, "ok", "revocation: the leaf is not on its issuer's CRL");
-			goto out;
-		}
 		for (int i = 0; chain && i < sk_X509_num(chain) && used < sizeof(line); i++)
 			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s'%s'", i ? " -> " : "",
 			    cert_label(sk_X509_value(chain, i), i, label, sizeof(label)));
 		finding(f, "ok", "path: %s (a root this CA directory knows)", line);
 	} else {
 		err = X509_STORE_CTX_get_error(sc);
-		if (crl_check)
-			finding(f, "FAIL", "revocation: %s", X509_verify_cert_error_string(err));
-		else if (!check_retired_anchor(f, ctx, served))
+		if (!check_retired_anchor(f, ctx, served))
 			finding(f, "FAIL", "path: %s at depth %d", X509_verify_cert_error_string(err),
 			    X509_STORE_CTX_get_error_depth(sc));
 	}
@@ -217,11 +207,126 @@ out:
 	X509_STORE_CTX_free(sc);
 	X509_STORE_free(xs);
 	sk_X509_free(untrusted);
-	if (crl_check) {
-		sk_X509_pop_free(chain, X509_free);
-		return NULL;
-	}
 	return chain;
+}
+
+/* Is err about revocation (RFC 5280 6.3), not about the path or dates? */
+static int
+is_crl_error(int err)
+{
+	switch (err) {
+	case X509_V_ERR_CERT_REVOKED:
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+	case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+	case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+	case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+	case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+	case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
+	case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+	case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+#define CRL_MAX_DEPTH 8
+/* What the CRL pass saw at each depth: 0, or the revocation error. */
+struct crl_seen {
+	int err[CRL_MAX_DEPTH];
+};
+
+/* Verify callback of the CRL pass: notes each level's revocation error and
+ * goes on, so every level of the chain is reported (the path itself was
+ * judged by check_path). */
+static int
+crl_note(int ok, X509_STORE_CTX *sc)
+{
+	struct crl_seen *seen = X509_STORE_CTX_get_app_data(sc);
+	int err = X509_STORE_CTX_get_error(sc), depth = X509_STORE_CTX_get_error_depth(sc);
+
+	if (!ok && seen && depth >= 0 && depth < CRL_MAX_DEPTH && is_crl_error(err) &&
+	    (seen->err[depth] == 0 || err == X509_V_ERR_CERT_REVOKED))
+		seen->err[depth] = err;
+	return 1;
+}
+
+/* Does one of the CRLs come from the CA that issued x (its issuer name)? */
+static int
+crl_given_for(STACK_OF(X509_CRL) *crls, X509 *issuer)
+{
+	for (int i = 0; i < sk_X509_CRL_num(crls); i++)
+		if (X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(crls, i)),
+		    X509_get_subject_name(issuer)) == 0)
+			return 1;
+	return 0;
+}
+
+/* Checks every level of the verified chain against the CRLs given (the
+ * leaf against its issuer's, the intermediate against the root's), one
+ * finding per level: OpenSSL's verifier with CRL checks at all depths. */
+static void
+check_crls(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *served,
+    STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls)
+{
+	X509_STORE *xs = X509_STORE_new();
+	X509_STORE_CTX *sc = X509_STORE_CTX_new();
+	STACK_OF(X509) *untrusted = sk_X509_dup(served);
+	struct crl_seen seen = { { 0 } };
+	char a[256], b[256], serial[SERIAL_HEX_MAX];
+	int n = sk_X509_num(chain);
+
+	for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
+		int mine = 0;
+		for (int j = 0; j < n; j++)
+			mine |= X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(crls, i)),
+			    X509_get_subject_name(sk_X509_value(chain, j))) == 0;
+		if (!mine)
+			finding(f, "FAIL", "revocation: CRL %d given is from no CA of this chain", i + 1);
+	}
+	if (xs == NULL || sc == NULL || untrusted == NULL) {
+		pinca_warn_ssl("cannot set up the verifier");
+		goto out;
+	}
+	(void)sk_X509_shift(untrusted);
+	if (store_ca_each(ctx->st, add_anchor, xs) != RC_OK ||
+	    !X509_STORE_CTX_init(sc, xs, sk_X509_value(served, 0), untrusted))
+		goto out;
+	X509_STORE_CTX_set_purpose(sc, X509_PURPOSE_SSL_SERVER);
+	X509_STORE_CTX_set_flags(sc, X509_V_FLAG_X509_STRICT | X509_V_FLAG_CRL_CHECK |
+	    X509_V_FLAG_CRL_CHECK_ALL);
+	X509_STORE_CTX_set0_crls(sc, crls);
+	X509_STORE_CTX_set_verify_cb(sc, crl_note);
+	X509_STORE_CTX_set_app_data(sc, &seen);
+	(void)X509_verify_cert(sc);
+	for (int d = 0; d + 1 < n && d < CRL_MAX_DEPTH; d++) {
+		X509 *x = sk_X509_value(chain, d), *issuer = sk_X509_value(chain, d + 1);
+		cert_label(x, d, a, sizeof(a));
+		cert_label(issuer, d + 1, b, sizeof(b));
+		if (seen.err[d] == X509_V_ERR_UNABLE_TO_GET_CRL || (seen.err[d] == 0 &&
+		    !crl_given_for(crls, issuer)))
+			finding(f, "skip", "revocation: no CRL of '%s' given; '%s' not checked against it",
+			    b, a);
+		else if (seen.err[d] == X509_V_ERR_CERT_REVOKED && cert_serial_hex(x, serial) == RC_OK)
+			finding(f, "FAIL", "revocation: certificate revoked: '%s' (serial %s) is on the CRL "
+			    "of '%s'", a, serial, b);
+		else if (seen.err[d] != 0)
+			finding(f, "FAIL", "revocation: %s (the CRL of '%s', for '%s')",
+			    X509_verify_cert_error_string(seen.err[d]), b, a);
+		else if (d == 0)
+			finding(f, "ok", "revocation: the leaf is not on its issuer's CRL");
+		else
+			finding(f, "ok", "revocation: '%s' is not on the CRL of '%s'", a, b);
+	}
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(sc);
+	X509_STORE_free(xs);
+	sk_X509_free(untrusted);
 }
 
 /* Every certificate within its validity now; the leaf's end is reported. */
@@ -276,20 +381,40 @@ check_host(struct findings *f, X509 *leaf, const char *host)
 	ERR_clear_error();
 }
 
+/* Is the CA that issued x held here, so that this directory makes its
+ * CRL and records what it revokes? The record of that CA into *rec. */
+static int
+issuer_held(struct ca_context *ctx, X509 *issuer, struct ca_record *rec)
+{
+	char pin[PIN_LEN];
+	int rc;
+
+	memset(rec, 0, sizeof(*rec));
+	if (pin_of_cert(issuer, pin) != RC_OK)
+		return RC_FAIL;
+	if ((rc = store_ca_find_pin(ctx->st, pin, rec)) == RC_FAIL)
+		return RC_FAIL;
+	return rc == RC_OK && rec->key_path != NULL;
+}
+
 /* Revocation as this CA directory records it (the revocations behind its
  * CRLs, RFC 5280 section 5), and whether the issuer's latest CRL is still
- * current. The root at the end of the chain is not checked. */
+ * current. The records cover a certificate whose issuer's key is here; an
+ * intermediate signed on the root's machine is revoked only there, in the
+ * root's CRL, which --crl gives (a skip line says so when it is missing).
+ * The root at the end of the chain is not checked. */
 static int
-check_revocation_records(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *chain)
+check_revocation_records(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *chain,
+    STACK_OF(X509_CRL) *crls)
 {
 	int64_t now = (int64_t)time(NULL), number, this_update, next_update;
 	struct ca_record issuer = { 0 };
-	char serial[SERIAL_HEX_MAX], label[256], when[32], issuer_pin[PIN_LEN];
-	int revoked = 0, rc, n = sk_X509_num(chain);
+	char serial[SERIAL_HEX_MAX], label[256], ilabel[256], when[32];
+	int revoked = 0, uncovered = 0, rc, held, n = sk_X509_num(chain);
 
 	for (int i = 0; i + 1 < n; i++) {
 		struct revocation_record rev;
-		X509 *x = sk_X509_value(chain, i);
+		X509 *x = sk_X509_value(chain, i), *up = sk_X509_value(chain, i + 1);
 		if (cert_serial_hex(x, serial) != RC_OK)
 			return RC_FAIL;
 		if ((rc = store_revocation_get(ctx->st, serial, &rev)) == RC_FAIL)
@@ -299,14 +424,27 @@ check_revocation_records(struct findings *f, struct ca_context *ctx, STACK_OF(X5
 			finding(f, "FAIL", "revocation: '%s' (serial %s) was revoked at %s, reason %d",
 			    cert_label(x, i, label, sizeof(label)), serial, when, rev.reason);
 			revoked++;
+			continue;
 		}
+		if ((held = issuer_held(ctx, up, &issuer)) == RC_FAIL)
+			return RC_FAIL;
+		ca_record_clear(&issuer);
+		if (held)
+			continue;
+		uncovered++;
+		if (crls == NULL || !crl_given_for(crls, up))
+			finding(f, "skip", "revocation: '%s' is revoked, if at all, in the CRL of '%s', whose "
+			    "key is not in this directory: give that CRL with --crl",
+			    cert_label(x, i, label, sizeof(label)), cert_label(up, i + 1, ilabel,
+			    sizeof(ilabel)));
 	}
-	if (n < 2 || pin_of_cert(sk_X509_value(chain, 1), issuer_pin) != RC_OK)
-		return revoked ? RC_OK : RC_FAIL;
-	if ((rc = store_ca_find_pin(ctx->st, issuer_pin, &issuer)) == RC_FAIL)
+	if (revoked || n < 2)
+		return RC_OK;
+	if ((held = issuer_held(ctx, sk_X509_value(chain, 1), &issuer)) == RC_FAIL)
 		return RC_FAIL;
-	if (rc == RC_OK && (rc = store_crl_latest(ctx->st, issuer.id, &number, &this_update,
-	    &next_update)) == RC_FAIL) {
+	rc = held ? store_crl_latest(ctx->st, issuer.id, &number, &this_update, &next_update) :
+	    STORE_NOT_FOUND;
+	if (rc == RC_FAIL) {
 		ca_record_clear(&issuer);
 		return RC_FAIL;
 	}
@@ -314,11 +452,14 @@ check_revocation_records(struct findings *f, struct ca_context *ctx, STACK_OF(X5
 		time_rfc3339(next_update, when, sizeof(when));
 		finding(f, "FAIL", "revocation: the latest CRL of '%s' (number %lld) expired at %s; "
 		    "publish a new one with 'pinca crl'", issuer.cn, (long long)number, when);
-	} else if (!revoked && rc == RC_OK) {
+	} else if (uncovered) {
+		finding(f, "ok", "revocation: nothing in the chain is revoked in this directory's records, "
+		    "which cover %d of its %d certificates below the root", n - 1 - uncovered, n - 1);
+	} else if (rc == RC_OK) {
 		time_rfc3339(next_update, when, sizeof(when));
 		finding(f, "ok", "revocation: nothing in the chain is revoked; the latest CRL of '%s' "
 		    "(number %lld) is current until %s", issuer.cn, (long long)number, when);
-	} else if (!revoked) {
+	} else {
 		finding(f, "ok", "revocation: nothing in the chain is revoked in this CA's records "
 		    "(no CRL published yet)");
 	}
@@ -381,15 +522,15 @@ verify_served_chain(struct ca_context *ctx, STACK_OF(X509) *served, const struct
 	if (vo->json && (f.json = json_array()) == NULL)
 		return RC_FAIL;
 	check_order(&f, served);
-	chain = check_path(&f, ctx, served, NULL, 0);
+	chain = check_path(&f, ctx, served);
 	check_dates(&f, chain ? chain : served);
 	check_host(&f, sk_X509_value(served, 0), vo->host);
-	if (chain && check_revocation_records(&f, ctx, chain) != RC_OK)
+	if (chain && check_revocation_records(&f, ctx, chain, vo->crls) != RC_OK)
 		rc = RC_FAIL;
 	else if (chain == NULL)
 		finding(&f, "skip", "revocation: no path to a known root, nothing to look up");
 	if (vo->crls && chain)
-		check_path(&f, ctx, served, vo->crls, 1);
+		check_crls(&f, ctx, served, chain, vo->crls);
 	if (check_pins(&f, ctx, chain ? chain : served) != RC_OK)
 		rc = RC_FAIL;
 	sk_X509_pop_free(chain, X509_free);

@@ -189,6 +189,25 @@ static const char schema_v4_backup[] =
     "  PRIMARY KEY (issuer_id, number),"
     "  FOREIGN KEY (issuer_id, number) REFERENCES crls(issuer_id, number)"
     ") WITHOUT ROWID;";
+/* Version 6: each CA's own CRL URL, the one that goes into
+ * the CRL distribution point of what that CA signs (a root's into its
+ * intermediates, an intermediate's into its leaves). Until now one URL,
+ * the `init --crl-url` setting, went into everything: a directory that
+ * holds CA keys gives it to each of them, so nothing it signs changes,
+ * and the setting stays only where no CA exists yet, as the URL of the
+ * CA made next. Idempotent, so a database whose version was set back
+ * migrates again. */
+static const char schema_v4_constraints[] =
+    "CREATE TABLE IF NOT EXISTS ca_crl_urls ("
+    "  ca_id INTEGER PRIMARY KEY REFERENCES cas(id),"
+    "  url TEXT NOT NULL,"
+    "  set_at INTEGER NOT NULL"
+    ");"
+    "INSERT OR IGNORE INTO ca_crl_urls(ca_id, url, set_at) "
+    "  SELECT c.id, s.value, strftime('%s','now') FROM cas c JOIN settings s ON s.key = 'crl_url' "
+    "  WHERE c.key_path IS NOT NULL;"
+    "DELETE FROM settings WHERE key = 'crl_url' AND EXISTS "
+    "  (SELECT 1 FROM cas WHERE key_path IS NOT NULL);";
 
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
@@ -198,6 +217,7 @@ static const char *const migrations[] = {
 	schema_v3,
 	schema_v4_ceremony,
 	schema_v4_backup,
+	schema_v4_constraints,
 };
 
 int

@@ -49,6 +49,8 @@ void store_set_command(int argc, char **argv);
 /* *value is a new string (caller frees) or NULL when the key is not set. */
 int store_setting_get(struct store *st, const char *key, char **value);
 int store_setting_set(struct store *st, const char *key, const char *value);
+/* Removes a setting; nothing happens when it is not set. */
+int store_setting_delete(struct store *st, const char *key);
 
 /* --- certificate authorities --- */
 
@@ -90,6 +92,12 @@ int store_ca_retire_root(struct store *st, int64_t id, const char *reason, int64
 int store_ca_retirement(struct store *st, int64_t id, char *reason, size_t size, int64_t *at);
 /* Calls fn for every CA, oldest first; a non-zero return from fn stops and is returned. */
 int store_ca_each(struct store *st, int (*fn)(const struct ca_record *, void *), void *arg);
+/* Where a CA's CRL is published, the URL that goes into the CRL
+ * distribution point of what it signs: *url is new (caller frees), or NULL
+ * when the CA has none. */
+int store_ca_crl_url_get(struct store *st, int64_t ca_id, char **url);
+/* Sets it for what the CA signs from now on; url NULL removes it. */
+int store_ca_crl_url_set(struct store *st, int64_t ca_id, const char *url);
 
 /* --- lineages --- */
 

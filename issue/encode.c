@@ -17,6 +17,7 @@
 
 
 #include "ca/cert.h"
+#include "ca/constraints.h"
 #include "common/digest.h"
 #include "common/err.h"
 #include "issue/encode.h"
@@ -97,7 +98,9 @@ leaf_template_init(struct leaf_template *t, struct signer *sg, const char *crl_u
 	t->issuer_name = name;
 	t->issuer_name_len = (size_t)n;
 	t->issuer_not_after = asn1_time_unix(X509_get0_notAfter(issuer));
-	t->nc = X509_get_ext_d2i(issuer, NID_name_constraints, NULL, NULL);
+	/* Constraints that cannot be read refuse issuance: never taken for none. */
+	if (constraints_of_cert(issuer, &t->nc) != RC_OK)
+		goto out;
 	if (signer_tbs_alg(sg, t->alg, sizeof(t->alg), &t->alg_len) != RC_OK ||
 	    ext_der(issuer, NID_basic_constraints, "critical,CA:FALSE", &t->bc, &bc) != RC_OK ||
 	    ext_der(issuer, NID_key_usage, "critical,digitalSignature", &t->ku[0], &ku[0]) != RC_OK ||

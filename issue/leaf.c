@@ -47,7 +47,8 @@ issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer
 		if (r == RC_FAIL)
 			goto fail;
 	}
-	if (store_setting_get(ctx->st, "crl_url", &is->crl_url) != RC_OK)
+	/* This CA's own CRL URL goes into its leaves (ca/crl_url.c). */
+	if (store_ca_crl_url_get(ctx->st, is->ca.id, &is->crl_url) != RC_OK)
 		goto fail;
 	/* signer_open decodes (and so checks) the stored certificate; the chain
 	 * file is its DER in PEM armour, with no second decode (in OpenSSL 3 a
@@ -267,14 +268,18 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 {
 	/* An hour of slack for clients whose clocks run behind. */
 	int64_t nb = (int64_t)time(NULL) - 3600, na = nb + (int64_t)req->days * 86400;
-	const char *cn = req->ndns ? req->dns[0] : req->nip ? req->ip[0] : NULL;
+	/* The CN repeats the first DNS name. An address is never put there:
+	 * verifiers read a CN of digits and dots as a DNS name and check it
+	 * against the issuer's DNS constraints (OpenSSL does), so an IP-only
+	 * leaf has an empty subject and a critical SAN. */
+	const char *cn = req->ndns ? req->dns[0] : NULL;
 	unsigned char raw[16];
 	struct lint_leaf_facts facts;
 	struct leaf_fields f;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (cn == NULL) {
+	if (req->ndns + req->nip == 0) {
 		pinca_warnx("lint san-present: a leaf needs at least one --dns or --ip");
 		return RC_POLICY;
 	}
@@ -286,6 +291,7 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 	memset(&facts, 0, sizeof(facts));
 	facts.pub = req->pub;
 	facts.dns = req->dns;
+	facts.ip = req->ip;
 	facts.ndns = req->ndns;
 	facts.nip = req->nip;
 	facts.not_before = nb;
@@ -297,7 +303,7 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 	/* The CN repeats the first name for old clients; SAN is what counts
 	 * (RFC 6125). A name over 64 octets cannot be a CN (RFC 5280
 	 * ub-common-name): the subject is then empty and the SAN critical. */
-	if (strlen(cn) > 64)
+	if (cn != NULL && strlen(cn) > 64)
 		cn = NULL;
 	memset(&f, 0, sizeof(f));
 	f.serial = res->serial;

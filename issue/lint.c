@@ -185,35 +185,104 @@ dns_within(const char *name, const ASN1_IA5STRING *base)
 	return n > b && name[n - b - 1] == '.' && strncasecmp(name + n - b, c, b) == 0;
 }
 
-/* Checks the leaf's DNS names against the issuer's dNSName subtrees. */
+/* Does the excluded dNSName base cover any name a wildcard "*.D" stands
+ * for? Every name it stands for is one label on the left of D. */
 static int
-lint_name_constraints(char *const *dns, int ndns, const NAME_CONSTRAINTS *nc)
+wildcard_meets(const char *d, const ASN1_IA5STRING *base)
 {
-	int rc = RC_OK, has_dns_subtree = 0;
+	size_t n = strlen(d), b = (size_t)ASN1_STRING_length(base);
+	const char *c = (const char *)ASN1_STRING_get0_data(base);
+	const char *dot;
 
-	for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); j++)
-		has_dns_subtree |= sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, j)->base->type == GEN_DNS;
-	for (int i = 0; rc == RC_OK && i < ndns; i++) {
-		int permitted = !has_dns_subtree;
-		/* A wildcard is checked as the names it stands for. */
-		const char *match = strncmp(dns[i], "*.", 2) == 0 ? dns[i] + 2 : dns[i];
-		for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); j++) {
-			GENERAL_SUBTREE *t = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, j);
-			if (t->base->type == GEN_DNS && dns_within(match, t->base->d.dNSName))
-				permitted = 1;
-		}
-		for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); j++) {
-			GENERAL_SUBTREE *t = sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, j);
-			if (t->base->type == GEN_DNS && dns_within(match, t->base->d.dNSName))
-				permitted = 0;
-		}
-		if (!permitted) {
+	if (dns_within(d, base))
+		return 1;
+	/* base = LABEL.D, one label deeper than D. */
+	if (b <= n + 1 || c[b - n - 1] != '.' || strncasecmp(c + b - n, d, n) != 0)
+		return 0;
+	dot = memchr(c, '.', b - n - 1);
+	return dot == NULL && c[0] != '.';
+}
+
+/* Is the address a (alen octets) inside the iPAddress base (address and
+ * mask, RFC 5280 4.2.1.10)? An IPv4 address never matches an IPv6 base. */
+static int
+ip_within(const unsigned char *a, int alen, const ASN1_OCTET_STRING *base)
+{
+	const unsigned char *b = ASN1_STRING_get0_data(base);
+
+	if (ASN1_STRING_length(base) != 2 * alen)
+		return 0;
+	for (int i = 0; i < alen; i++)
+		if ((a[i] & b[alen + i]) != (b[i] & b[alen + i]))
+			return 0;
+	return 1;
+}
+
+/* Does one leaf name fall in a subtree? type is GEN_DNS (name the text,
+ * a wildcard checked as the names it stands for) or GEN_IPADD (ip, iplen). */
+static int
+name_in_subtree(int type, const char *name, const unsigned char *ip, int iplen,
+    const GENERAL_SUBTREE *t, int excluded)
+{
+	if (t->base->type != type)
+		return 0;
+	if (type == GEN_IPADD)
+		return ip_within(ip, iplen, t->base->d.iPAddress);
+	if (strncmp(name, "*.", 2) == 0)
+		return excluded ? wildcard_meets(name + 2, t->base->d.dNSName) :
+		    dns_within(name + 2, t->base->d.dNSName);
+	return dns_within(name, t->base->d.dNSName);
+}
+
+/* Checks one name against the constraints. The issuer's constraints
+ * permit names of some types (DNS, IP): then a name of a type it permits
+ * nothing of is refused too, as pinca excludes such types whole when it
+ * makes an intermediate; an older intermediate made with only --permit-dns
+ * thus issues no IP address. */
+static int
+name_permitted(const NAME_CONSTRAINTS *nc, int type, const char *name, const unsigned char *ip,
+    int iplen)
+{
+	int permits_any = 0, inside = 0;
+
+	for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); j++) {
+		const GENERAL_SUBTREE *t = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, j);
+		permits_any |= t->base->type == GEN_DNS || t->base->type == GEN_IPADD;
+		inside |= name_in_subtree(type, name, ip, iplen, t, 0);
+	}
+	if (permits_any && !inside)
+		return 0;
+	for (int j = 0; j < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); j++)
+		if (name_in_subtree(type, name, ip, iplen,
+		    sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, j), 1))
+			return 0;
+	return 1;
+}
+
+/* Checks the leaf's DNS names and IP addresses against the issuer's
+ * name constraints (RFC 5280 4.2.1.10), before anything is signed. */
+static int
+lint_name_constraints(const struct lint_leaf_facts *f)
+{
+	unsigned char ip[16];
+	int iplen;
+
+	for (int i = 0; i < f->ndns; i++)
+		if (!name_permitted(f->nc, GEN_DNS, f->dns[i], NULL, 0)) {
 			pinca_warnx("lint name-constraints: '%s' is outside the names the intermediate may "
-			    "issue for", dns[i]);
-			rc = RC_POLICY;
+			    "issue for", f->dns[i]);
+			return RC_POLICY;
+		}
+	for (int i = 0; f->ip && i < f->nip; i++) {
+		iplen = inet_pton(AF_INET, f->ip[i], ip) == 1 ? 4 :
+		    inet_pton(AF_INET6, f->ip[i], ip) == 1 ? 16 : 0;
+		if (iplen == 0 || !name_permitted(f->nc, GEN_IPADD, NULL, ip, iplen)) {
+			pinca_warnx("lint name-constraints: IP address %s is outside the names the "
+			    "intermediate may issue for", f->ip[i]);
+			return RC_POLICY;
 		}
 	}
-	return rc;
+	return RC_OK;
 }
 
 int
@@ -245,6 +314,6 @@ lint_leaf_facts(const struct lint_leaf_facts *f)
 		return rc == RC_FAIL ? RC_FAIL : RC_POLICY;
 	/* RFC 5280 4.2.1.10: the intermediate's permitted subtrees bind its leaves. */
 	if (f->nc != NULL)
-		return lint_name_constraints(f->dns, f->ndns, f->nc);
+		return lint_name_constraints(f);
 	return RC_OK;
 }

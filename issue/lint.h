@@ -36,6 +36,7 @@ struct lint_leaf_facts {
 	int64_t not_before, not_after;
 	int64_t issuer_not_after;
 	const NAME_CONSTRAINTS *nc;	/* the issuer's, or NULL */
+	char *const *ip;		/* its nip IP addresses, canonical text (or NULL) */
 };
 /* Checks one leaf before it is encoded: a name present, the key type, the
  * validity length and end, the issuer's name constraints. RC_OK, RC_POLICY

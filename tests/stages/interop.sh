@@ -96,7 +96,7 @@ for ty in $TYPES; do
   export PINCA_DIR=$d/ca
   if ! { "$PINCA" init >/dev/null && "$PINCA" ca root --cn "Interop Root $ty" --standby-cn "Interop Standby $ty" \
         --key "$ty" "${PASS[@]}" >/dev/null &&
-      "$PINCA" ca intermediate --cn "Interop Issuing $ty" --key "$ty" --permit-dns localhost \
+      "$PINCA" ca intermediate --cn "Interop Issuing $ty" --key "$ty" --permit-dns localhost --permit-ip 127.0.0.0/8 \
         --permit-dns example.com "${PASS[@]}" >/dev/null &&
       "$PINCA" ca show root --pem >"$d/root.pem" && "$PINCA" ca show intermediate --pem >"$d/int.pem"; } 2>"$T/out"; then
     bad "$ty: pinca could not build the chain"; continue

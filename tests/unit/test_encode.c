@@ -193,6 +193,23 @@ main(void)
 	f.nip = 1;
 	f.not_after = 2600000000;	/* 2052: GeneralizedTime */
 	check_case("IPv6 only, notAfter after 2049", p256, "SHA256", leaf, &f, NULL);
+	{
+		/* An issuer whose nameConstraints appear twice: the template is
+		 * refused, so its leaves are never issued as if unconstrained. */
+		X509 *issuer = make_issuer(p256, "SHA256");
+		struct signer *sg = signer_from_key(p256, issuer);
+		struct leaf_template t;
+		char sink[512] = "";
+		pinca_err_capture(sink, sizeof(sink));
+		cert_add_ext(issuer, issuer, NID_name_constraints, "critical,permitted;DNS:example.com");
+		cert_add_ext(issuer, issuer, NID_name_constraints, "critical,permitted;DNS:example.org");
+		X509_sign(issuer, p256, EVP_sha256());
+		CHECK(leaf_template_init(&t, sg, NULL) == RC_FAIL && strstr(sink, "name constraints"),
+		    "an issuer with two nameConstraints extensions issues nothing");
+		pinca_err_capture(NULL, 0);
+		signer_free(sg);
+		X509_free(issuer);
+	}
 	EVP_PKEY_free(p256);
 	EVP_PKEY_free(p384);
 	EVP_PKEY_free(leaf);

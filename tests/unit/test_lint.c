@@ -74,7 +74,7 @@ main(void)
 	const EVP_MD *sha256 = EVP_sha256();
 	char *dns[2] = { "www.example.com", "api.other.test" };
 	int64_t now = (int64_t)time(NULL), ca_end = now + 365 * 86400;
-	struct lint_leaf_facts f = { key, dns, 1, 0, now, now + 30 * 86400, ca_end, NULL };
+	struct lint_leaf_facts f = { key, dns, 1, 0, now, now + 30 * 86400, ca_end, NULL, NULL };
 	NAME_CONSTRAINTS *nc;
 	X509V3_CTX ctx;
 	X509_EXTENSION *nce;
@@ -122,6 +122,43 @@ main(void)
 	f.ndns = 2;
 	sink[0] = '\0';
 	CHECK(lint_leaf_facts(&f) == RC_POLICY && strstr(sink, "name-constraints"), "a name outside it is refused");
+	f.ndns = 1;
+	{
+		char *ips[] = { "10.0.0.1", "2001:db8::1" };
+		f.ip = ips;
+		f.nip = 1;
+		sink[0] = '\0';
+		CHECK(lint_leaf_facts(&f) == RC_POLICY && strstr(sink, "IP address 10.0.0.1"),
+		    "DNS-only constraints (an older intermediate) issue no IP address");
+		NAME_CONSTRAINTS_free(nc);
+		X509_EXTENSION_free(nce);
+		nce = X509V3_EXT_conf_nid(NULL, &ctx, NID_name_constraints,
+		    "critical,permitted;DNS:example.com,permitted;IP:10.0.0.0/255.0.0.0");
+		nc = X509V3_EXT_d2i(nce);
+		f.nc = nc;
+		CHECK(lint_leaf_facts(&f) == RC_OK, "an address inside a permitted IP subtree passes");
+		f.ip = ips + 1;
+		sink[0] = '\0';
+		CHECK(lint_leaf_facts(&f) == RC_POLICY && strstr(sink, "2001:db8::1"),
+		    "an IPv6 address outside the IPv4 subtrees is refused");
+		NAME_CONSTRAINTS_free(nc);
+		X509_EXTENSION_free(nce);
+		nce = X509V3_EXT_conf_nid(NULL, &ctx, NID_name_constraints,
+		    "critical,permitted;DNS:example.com,excluded;DNS:bad.example.com");
+		nc = X509V3_EXT_d2i(nce);
+		f.nc = nc;
+		f.nip = 0;
+		f.ip = NULL;
+		{
+			char *wild[] = { "*.example.com" };
+			char *const *keep = f.dns;
+			f.dns = wild;
+			sink[0] = '\0';
+			CHECK(lint_leaf_facts(&f) == RC_POLICY && strstr(sink, "*.example.com"),
+			    "a wildcard that covers an excluded name is refused");
+			f.dns = keep;
+		}
+	}
 	NAME_CONSTRAINTS_free(nc);
 	X509_EXTENSION_free(nce);
 	pinca_err_capture(NULL, 0);

@@ -1,0 +1,78 @@
+/* constraints: the name constraints of an intermediate (RFC 5280 4.2.1.10).
+ * They are built from --permit-dns and --permit-ip, or carried from the
+ * previous intermediate when a new one is signed, and always completed: a
+ * name type the constraints do not permit is excluded whole, since a
+ * nameConstraints extension that lists only dNSName subtrees leaves every
+ * IP address open (and the other way round). Also the text and JSON that
+ * show them to the operator and record them in the transcript. */
+#ifndef PINCA_CONSTRAINTS_H
+#define PINCA_CONSTRAINTS_H
+
+#include <jansson.h>
+#include <openssl/x509v3.h>
+
+#include "ca/context.h"
+
+/* One --permit-ip range: an address and its mask, 4 or 16 octets each. */
+struct permit_ip {
+	unsigned char addr[16], mask[16];
+	int len;
+};
+
+/* Parses ADDRESS/PREFIX (IPv4 or IPv6) or a bare address (one host). The
+ * bits past the prefix must be zero. RC_OK, or RC_USAGE with *why set to a
+ * phrase saying what is wrong. */
+int permit_ip_parse(const char *text, struct permit_ip *out, const char **why);
+
+/* The constraints that permit exactly the names under dns[] and the ranges
+ * ip[], completed (constraints_complete). NULL with no names at all (no
+ * constraint), or on failure with a message (*failed set to 1). Caller
+ * frees with NAME_CONSTRAINTS_free. */
+NAME_CONSTRAINTS *constraints_from_permits(const char *const *dns, int ndns,
+    const struct permit_ip *ip, int nip, int *failed);
+/* Excludes, in place, every name type (DNS, IPv4, IPv6) that nc permits
+ * nothing of and does not exclude whole already: a zero-length dNSName,
+ * 0.0.0.0/0 and ::/0 in excludedSubtrees, as the CA/Browser Forum encodes a
+ * technically constrained CA. RC_OK or RC_FAIL. */
+int constraints_complete(NAME_CONSTRAINTS *nc);
+/* The nameConstraints of x into *out (new, caller frees; NULL when x has
+ * none). RC_OK, or RC_FAIL with a message when the extension is present but
+ * cannot be decoded (it must never be taken for "no constraints"). */
+int constraints_of_cert(X509 *x, NAME_CONSTRAINTS **out);
+/* Adds nc to x as a critical extension (RFC 5280 4.2.1.10: MUST be critical). */
+int constraints_add(X509 *x, NAME_CONSTRAINTS *nc);
+/* {"permitted": [...], "excluded": [...]} with entries "dns:example.com",
+ * "dns:" (every DNS name), "ip:10.0.0.0/8"; JSON null for nc NULL. */
+json_t *constraints_json(const NAME_CONSTRAINTS *nc);
+/* The same as one line for people, e.g. "permitted DNS example.com;
+ * excluded IP 0.0.0.0/0, IP ::/0", or "none". */
+void constraints_text(const NAME_CONSTRAINTS *nc, char *buf, size_t size);
+
+/* Where an intermediate's constraints came from. */
+enum constraints_source {
+	CONSTRAINTS_NONE,	/* no flag and no earlier intermediate */
+	CONSTRAINTS_FLAGS,	/* --permit-dns / --permit-ip */
+	CONSTRAINTS_CARRIED,	/* the previous intermediate's */
+	CONSTRAINTS_DROPPED,	/* --no-constraints */
+};
+struct constraints_choice {
+	NAME_CONSTRAINTS *nc;		/* what the new intermediate gets, or NULL */
+	enum constraints_source source;
+	char previous_serial[48];	/* the previous intermediate, "" if none */
+	char previous_cn[128];
+	NAME_CONSTRAINTS *previous;	/* its constraints, or NULL */
+};
+/* Decides the constraints of the next intermediate signed in this
+ * directory: the flags' when given, none with no_constraints, else those
+ * of the newest intermediate recorded here (carried, so a rotation cannot
+ * drop them by omission). RC_OK or RC_FAIL with a message. */
+int constraints_choose(struct ca_context *ctx, const char *const *dns, int ndns,
+    const struct permit_ip *ip, int nip, int no_constraints, struct constraints_choice *out);
+void constraints_choice_clear(struct constraints_choice *c);
+/* Prints the choice on stdout (flushed) before anything is signed. */
+void constraints_choice_show(const struct constraints_choice *c);
+/* The choice for the transcript and the audit log: source, previous, and
+ * the constraints as constraints_json gives them. */
+json_t *constraints_choice_json(const struct constraints_choice *c);
+
+#endif
