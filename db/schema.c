@@ -170,7 +170,7 @@ static const char schema_v3[] =
  * --compromised` sets the root's state to 'retired' and records here when
  * and why, so pins, app add, verify, ca sign and ca import can say so. */
 static const char schema_v4_ceremony[] =
-    "CREATE TABLE root_retirements ("
+    "CREATE TABLE IF NOT EXISTS root_retirements ("
     "  ca_id INTEGER PRIMARY KEY REFERENCES cas(id),"
     "  reason TEXT NOT NULL CHECK (reason IN ('lost','compromised')),"
     "  retired_at INTEGER NOT NULL"

@@ -9,6 +9,8 @@
 
 ROOTDIR=$T/root ONLINE=$T/online
 P=(--pass-file "$T/pass")
+# The primary root's pin, as the ceremony record gives it to the issuing host.
+rootpin() { "$PINCA" ca show root --dir "$ROOTDIR" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["pin"])'; }
 # cdp FILE: the URIs of a certificate's CRL distribution point, one per line.
 cdp() { openssl x509 -in "$1" -noout -ext crlDistributionPoints 2>/dev/null | sed -n 's/^ *URI://p'; }
 
@@ -21,7 +23,7 @@ check "issuing host: init --crl-url is the URL of the intermediate made next" sh
   '$PINCA' ca csr --dir '$ONLINE' --cn 'Issuing CA 1' --out '$T/i1.csr' --pass-file '$T/pass' >/dev/null"
 check "root host signs (showing the CDP first); issuing host imports" sh -c "'$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/i1.csr' --out '$T/i1.pem' --pass-file '$T/pass' >'$T/sign.out' &&
   grep -qx 'crl distribution point: http://pki.test/root-r1.crl' '$T/sign.out' &&
-  '$PINCA' ca import --dir '$ONLINE' --cert '$T/i1.pem' >/dev/null"
+  '$PINCA' ca import --dir '$ONLINE' --cert '$T/i1.pem' --root-pin "$(rootpin)" >/dev/null"
 "$PINCA" ca show root --dir "$ROOTDIR" --pem >"$T/root.pem"
 openssl x509 -in "$T/i1.pem" -out "$T/int.pem"
 check "the intermediate's CDP is the root's CRL URL (openssl x509)" test "$(cdp "$T/int.pem")" = http://pki.test/root-r1.crl
@@ -57,7 +59,7 @@ check "ca set-crl-url next, then ca csr: the new intermediate has its own URL" s
   '$PINCA' ca set-crl-url --dir '$ONLINE' next http://pki.test/issuing-2.crl >/dev/null &&
   '$PINCA' ca csr --dir '$ONLINE' --cn 'Issuing CA 2' --out '$T/i2.csr' --pass-file '$T/pass' >/dev/null &&
   '$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/i2.csr' --out '$T/i2.pem' --pass-file '$T/pass' >/dev/null &&
-  cp -r '$ONLINE' '$T/rotated' && '$PINCA' ca import --dir '$T/rotated' --cert '$T/i2.pem' >/dev/null &&
+  cp -r '$ONLINE' '$T/rotated' && '$PINCA' ca import --dir '$T/rotated' --cert '$T/i2.pem' --root-pin "$(rootpin)" >/dev/null &&
   '$PINCA' issue --dir '$T/rotated' --name r --dns r.example.com --key-out '$T/r.key' --cert-out '$T/r.pem' --pass-file '$T/pass' >/dev/null &&
   [ \"\$(openssl x509 -in '$T/r.pem' -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')\" = http://pki.test/issuing-2.crl ] &&
   [ \"\$(openssl x509 -in '$T/i2.pem' -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')\" = http://pki.test/root-r1.crl ]"

@@ -9,6 +9,8 @@
 
 ROOTDIR=$T/root ONLINE=$T/online
 P=(--pass-file "$T/pass")
+# The primary root's pin, as the ceremony record gives it to the issuing host.
+rootpin() { "$PINCA" ca show root --dir "$ROOTDIR" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["pin"])'; }
 check "root host: ceremony" sh -c "'$PINCA' init --dir '$ROOTDIR' >/dev/null &&
   '$PINCA' ca root --dir '$ROOTDIR' --cn 'Test Root R1' --standby-cn 'Test Root R2' --pass-file '$T/pass' >/dev/null"
 "$PINCA" ca show root --dir "$ROOTDIR" --pem >"$T/root.pem"
@@ -18,7 +20,7 @@ check "issuing host: first intermediate, signed with --permit-dns example.com" s
   '$PINCA' init --dir '$ONLINE' >/dev/null &&
   '$PINCA' ca csr --dir '$ONLINE' --cn 'Issuing CA 1' --out '$T/i1.csr' --pass-file '$T/pass' >/dev/null &&
   '$PINCA' ca sign --dir '$ROOTDIR' --csr '$T/i1.csr' --out '$T/i1.pem' --permit-dns example.com --pass-file '$T/pass' >/dev/null &&
-  '$PINCA' ca import --dir '$ONLINE' --cert '$T/i1.pem' >/dev/null"
+  '$PINCA' ca import --dir '$ONLINE' --cert '$T/i1.pem' --root-pin "$(rootpin)" >/dev/null"
 
 # Rotation: a new CSR, signed without any constraint flag.
 check "issuing host: second CSR" "$PINCA" ca csr --dir "$ONLINE" --cn "Issuing CA 2" --out "$T/i2.csr" "${P[@]}"
@@ -30,7 +32,7 @@ check "the constraints were shown before the intermediate was signed" sh -c "
 check "the new intermediate carries example.com and excludes every IP (openssl)" sh -c "
   openssl x509 -in '$T/i2.pem' -noout -ext nameConstraints >'$T/nc2' && grep -q 'critical' '$T/nc2' &&
   grep -A1 Permitted '$T/nc2' | grep -q 'DNS:example.com' && grep -A3 Excluded '$T/nc2' | grep -q 'IP:0.0.0.0/0.0.0.0'"
-check "issuing host: import the second intermediate" "$PINCA" ca import --dir "$ONLINE" --cert "$T/i2.pem"
+check "issuing host: import the second intermediate" "$PINCA" ca import --dir "$ONLINE" --cert "$T/i2.pem" --root-pin "$(rootpin)"
 refuse "the new intermediate does not issue www.evil.org" 3 "name-constraints: 'www.evil.org'" \
   "$PINCA" issue --dir "$ONLINE" --name evil --dns www.evil.org --key-out "$T/evil.key" "${P[@]}"
 check "it issues www.example.com" "$PINCA" issue --dir "$ONLINE" --name web --dns www.example.com --key-out "$T/web.key" "${P[@]}"
