@@ -166,12 +166,41 @@ static const char schema_v3[] =
     "DROP INDEX certificates_issuer;"
     "CREATE INDEX lineages_id_name ON lineages(id, name);";
 
+/* Version 4 (appbuild): what a release read from the app build pins, per
+ * domain (`pinca app add --from`). app_pins keeps every pin of a release, so
+ * the guard and `app add --pin` read it as before; a release with rows here
+ * is judged per domain instead. rule 'any': one pin anywhere in the chain
+ * (Android, TrustKit); 'ca-and-leaf': iOS NSPinnedDomains with both CA and
+ * leaf identities, where the chain must match one of each. kind 'anchor' is
+ * an inline trust anchor's key (Android), other_anchors names the system or
+ * user stores a domain also trusts. */
+static const char schema_v4_appbuild[] =
+    "CREATE TABLE app_domains ("
+    "  id INTEGER PRIMARY KEY,"
+    "  release_id INTEGER NOT NULL REFERENCES app_releases(id),"
+    "  domain TEXT NOT NULL,"
+    "  platform TEXT NOT NULL CHECK (platform IN ('android','ios','trustkit')),"
+    "  rule TEXT NOT NULL CHECK (rule IN ('any','ca-and-leaf')),"
+    "  include_subdomains INTEGER NOT NULL,"
+    "  expiration TEXT,"
+    "  other_anchors TEXT"
+    ");"
+    "CREATE INDEX app_domains_release ON app_domains(release_id);"
+    "CREATE TABLE app_domain_pins ("
+    "  domain_id INTEGER NOT NULL REFERENCES app_domains(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('any','ca','leaf','anchor')),"
+    "  pin TEXT NOT NULL,"
+    "  name TEXT,"
+    "  PRIMARY KEY (domain_id, kind, pin)"
+    ") WITHOUT ROWID;";
+
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4_appbuild,
 };
 
 int
