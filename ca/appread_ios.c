@@ -63,6 +63,76 @@ be_uint(const unsigned char *p, unsigned n)
 	return v;
 }
 
+/* Whether no string object of a binary plist holds a NUL character:
+ * libplist 2.2 aborts (an assert) when it hands out such a string or dict
+ * key, so they are refused before it parses the file. Objects outside the
+ * file are left to libplist, which refuses them. */
+static int
+plist_bin_strings_ok(const unsigned char *data, size_t len)
+{
+	const unsigned char *t = data + len - 32;
+	unsigned offsize, width;
+	uint64_t nobj, table;
+
+	if (len < 8 + 32)
+		return 1;
+	offsize = t[6];
+	nobj = be_uint(t + 8, 8);
+	table = be_uint(t + 24, 8);
+	if (offsize < 1 || offsize > 8 || table > len || nobj > (len - table) / offsize)
+		return 1;
+	for (uint64_t i = 0; i < nobj; i++) {
+		uint64_t off = be_uint(data + table + i * offsize, offsize), count;
+		const unsigned char *p = data + off;
+		unsigned type;
+		if (off >= len)
+			continue;
+		type = p[0] >> 4;
+		/* 0x5: ASCII, 0x6: UTF-16BE, 0x7: UTF-8 strings. */
+		if (type < 0x5 || type > 0x7)
+			continue;
+		width = type == 0x6 ? 2 : 1;
+		count = p[0] & 0x0f;
+		p++;
+		if (count == 0x0f) {
+			if (p >= data + len || (p[0] >> 4) != 0x1 || (p[0] & 0x0f) > 3)
+				continue;
+			unsigned nb = 1u << (p[0] & 0x0f);
+			if ((size_t)(data + len - p) < 1 + nb)
+				continue;
+			count = be_uint(p + 1, nb);
+			p += 1 + nb;
+		}
+		if (count > (size_t)(data + len - p) / width)
+			continue;
+		for (uint64_t k = 0; k < count; k++)
+			if (width == 1 ? p[k] == 0 : (p[2 * k] == 0 && p[2 * k + 1] == 0))
+				return 0;
+	}
+	return 1;
+}
+
+/* The same for an XML plist: no NUL byte and no character reference to
+ * NUL (&#0; &#x0; with any leading zeros). */
+static int
+plist_xml_strings_ok(const unsigned char *data, size_t len)
+{
+	if (memchr(data, 0, len) != NULL)
+		return 0;
+	for (size_t i = 0; i + 2 < len; i++) {
+		if (data[i] != '&' || data[i + 1] != '#')
+			continue;
+		size_t j = i + 2;
+		int hex = j < len && (data[j] == 'x' || data[j] == 'X');
+		j += (size_t)hex;
+		while (j < len && data[j] == '0')
+			j++;
+		if (j < len && data[j] == ';' && j > i + 2 + (size_t)hex)
+			return 0;
+	}
+	return 1;
+}
+
 /* The objects a binary plist container refers to: for arrays and sets
  * (0xA_, 0xC_) and dictionaries (0xD_, keys then values). Sets *refs to the
  * first reference and *n to their count; 0 when obj is no container or its
@@ -152,6 +222,24 @@ plist_bin_depth_ok(const unsigned char *data, size_t len, int max, uint64_t max_
 	return 1;
 }
 
+/* A string node's value as a new C string (caller frees); NULL when it is
+ * not a string, or holds a NUL. */
+static char *
+ios_string(plist_t node)
+{
+	uint64_t n = 0;
+	const char *p;
+	char *s;
+
+	if (node == NULL || plist_get_node_type(node) != PLIST_STRING ||
+	    (p = plist_get_string_ptr(node, &n)) == NULL || n > APP_READ_MAX_FILE ||
+	    memchr(p, 0, (size_t)n) != NULL || (s = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	memcpy(s, p, (size_t)n);
+	s[n] = '\0';
+	return s;
+}
+
 /* The SPKI-SHA256-BASE64 of each dictionary in an identities array. */
 static int
 ios_identities(struct app_build *b, struct app_domain *d, plist_t arr, enum app_pin_kind kind)
@@ -176,7 +264,7 @@ ios_identities(struct app_build *b, struct app_domain *d, plist_t arr, enum app_
 			    d->domain);
 			return RC_FAIL;
 		}
-		plist_get_string_val(v, &s);
+		s = ios_string(v);
 		rc = app_build_pin(b, d, s ? s : "", kind, NULL);
 		free(s);
 		if (rc != RC_OK)
@@ -225,7 +313,7 @@ ios_domain(struct app_build *b, const char *name, plist_t cfg, const char *platf
 		char *s = NULL;
 		int y, m, dd;
 		char tail;
-		plist_get_string_val(exp, &s);
+		s = ios_string(exp);
 		int ok = s && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) == 3;
 		if (ok)
 			snprintf(d->expiration, sizeof(d->expiration), "%04d-%02d-%02d", y, m, dd);
@@ -248,7 +336,7 @@ ios_domain(struct app_build *b, const char *name, plist_t cfg, const char *platf
 			pinca_warnx("refused: a TSKPublicKeyHashes entry of %s is not a string", d->domain);
 			return RC_FAIL;
 		}
-		plist_get_string_val(h, &s);
+		s = ios_string(h);
 		rc = app_build_pin(b, d, s ? s : "", APP_PIN_ANY, NULL);
 		free(s);
 		if (rc != RC_OK)
@@ -302,6 +390,10 @@ appread_ios_plist(struct app_build *b, const unsigned char *data, size_t len, co
 	    !plist_xml_depth_ok(data, len, APP_READ_MAX_DEPTH))) {
 		pinca_warnx("%s: refused: the plist nests deeper than %d levels or holds more than "
 		    "%d objects", what, APP_READ_MAX_DEPTH, APP_READ_MAX_NODES);
+		return RC_FAIL;
+	}
+	if (binary ? !plist_bin_strings_ok(data, len) : !plist_xml_strings_ok(data, len)) {
+		pinca_warnx("%s: refused: a string of the plist holds a NUL character", what);
 		return RC_FAIL;
 	}
 	plist_from_memory((const char *)data, (uint32_t)len, &root);

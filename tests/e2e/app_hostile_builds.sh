@@ -159,6 +159,12 @@ bounded "an Info.plist without pinned domains pins nothing" "pins nothing" "$PIN
 import plistlib
 open('$T/str.plist', 'wb').write(plistlib.dumps({'NSAppTransportSecurity': {'NSPinnedDomains': {'api.example.com': {'NSPinnedCAIdentities': ['$R1']}}}}))"
 bounded "an identity that is not a dictionary" "no SPKI-SHA256-BASE64" "$PINCA" app add str --from "$T/str.plist"
+"$PY" -c "
+import plistlib
+open('$T/nulkey.bplist', 'wb').write(plistlib.dumps({'NSAppTransportSecurity': {'NSPinnedDomains': {'api.example.com\0x': {'NSPinnedCAIdentities': [{'SPKI-SHA256-BASE64': '$R1'}]}}}}, fmt=plistlib.FMT_BINARY))"
+bounded "a binary plist key holding a NUL (libplist would abort)" "holds a NUL" "$PINCA" app add nul --from "$T/nulkey.bplist"
+printf '<?xml version="1.0"?><plist version="1.0"><dict><key>TSKConfiguration</key><dict><key>TSKPinnedDomains</key><dict><key>a.example.com</key><dict><key>TSKPublicKeyHashes</key><array><string>%s&#x0000;</string></array></dict></dict></dict></dict></plist>\n' "$R1" >"$T/nulref.plist"
+bounded "an XML plist string with a NUL character reference" "holds a NUL" "$PINCA" app add nul2 --from "$T/nulref.plist"
 head -c 3000 /dev/urandom >"$T/noise.bin"
 bounded "random bytes" "not an Android network security config" "$PINCA" app add noise --from "$T/noise.bin"
 check "every refused build left the database and files as they were" test "$before" = "$(db_state)"
