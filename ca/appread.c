@@ -338,3 +338,57 @@ app_build_read(const char *path, struct app_build *b)
 	free(data);
 	return rc;
 }
+
+/* The pins of b's domains that are not anchors. */
+static size_t
+app_build_pin_count(const struct app_build *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->ndomains; i++)
+		for (size_t j = 0; j < b->domains[i].npins; j++)
+			n += b->domains[i].pins[j].kind != APP_PIN_ANCHOR;
+	return n;
+}
+
+int
+app_build_read_all(char *const *paths, size_t n, struct app_build *b)
+{
+	size_t had = 0, now;
+
+	for (size_t i = 0; i < n; i++) {
+		if (app_build_read(paths[i], b) != RC_OK)
+			return RC_FAIL;
+		if ((now = app_build_pin_count(b)) == had) {
+			pinca_warnx("%s pins nothing (no pin-set, NSPinnedDomains or TrustKit domain with "
+			    "pins): there is no release to protect", paths[i]);
+			return RC_FAIL;
+		}
+		had = now;
+	}
+	return RC_OK;
+}
+
+int
+app_build_release(const struct app_build *b, struct app_release *rel)
+{
+	if ((rel->pins = calloc(app_build_pin_count(b) + 1, sizeof(*rel->pins))) == NULL) {
+		pinca_warnx("out of memory");
+		return RC_FAIL;
+	}
+	rel->npins = 0;
+	for (size_t i = 0; i < b->ndomains; i++)
+		for (size_t j = 0; j < b->domains[i].npins; j++) {
+			char *pin = b->domains[i].pins[j].pin;
+			size_t k;
+			if (b->domains[i].pins[j].kind == APP_PIN_ANCHOR)
+				continue;
+			for (k = 0; k < rel->npins && strcmp(rel->pins[k], pin) != 0; k++)
+				;
+			if (k == rel->npins)
+				rel->pins[rel->npins++] = pin;
+		}
+	rel->domains = b->domains;
+	rel->ndomains = b->ndomains;
+	return RC_OK;
+}

@@ -34,6 +34,12 @@ struct app_build {
  * --from). Returns RC_OK, or RC_FAIL with one line printed. */
 int app_build_read(const char *path, struct app_build *b);
 void app_build_free(struct app_build *b);
+/* Reads each of paths into b; a file that adds no pin is refused ("pins
+ * nothing"). RC_OK or RC_FAIL (message printed). */
+int app_build_read_all(char *const *paths, size_t n, struct app_build *b);
+/* Points rel at b's domains (borrowed) and at every distinct pin that is
+ * not an anchor (rel->pins: a new array the caller frees, strings borrowed). */
+int app_build_release(const struct app_build *b, struct app_release *rel);
 
 /* --- helpers shared by the readers (appread.c) --- */
 

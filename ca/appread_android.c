@@ -376,7 +376,7 @@ apk_config_attr(const struct xml_builder *m)
 
 /* The zip entry of the config: resources.arsc maps the id to the file. */
 static int
-apk_config_entry(struct app_zip *z, const struct xml_attr *a, const unsigned char *arsc,
+apk_config_entry(const struct xml_attr *a, const unsigned char *arsc,
     size_t arsc_len, char *entry, size_t size, const char *what)
 {
 	char *path = a->ref && arsc ? arsc_resolve_string(arsc, arsc_len, a->ref) : NULL;
@@ -391,7 +391,6 @@ apk_config_entry(struct app_zip *z, const struct xml_attr *a, const unsigned cha
 		    "APK", what, a->value);
 		return RC_FAIL;
 	}
-	(void)z;
 	return RC_OK;
 }
 
@@ -419,7 +418,7 @@ appread_android_apk(struct app_build *b, struct app_zip *z, const char *what)
 	}
 	if ((r = app_zip_read(z, "resources.arsc", APK_MAX_ARSC, &arsc, &alen)) == RC_FAIL)
 		goto out;
-	if (apk_config_entry(z, a, arsc, alen, entry, sizeof(entry), what) != RC_OK)
+	if (apk_config_entry(a, arsc, alen, entry, sizeof(entry), what) != RC_OK)
 		goto out;
 	snprintf(label, sizeof(label), "%s: %s", what, entry);
 	if ((r = app_zip_read(z, entry, APP_READ_MAX_FILE, &config, &clen)) != RC_OK) {

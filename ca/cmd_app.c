@@ -174,54 +174,6 @@ release_matches_today(struct ca_context *ctx, const struct app_release *r, int f
 	return RC_POLICY;
 }
 
-/* The pins of b's domains that are not anchors. */
-static size_t
-build_pin_count(const struct app_build *b)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < b->ndomains; i++)
-		for (size_t j = 0; j < b->domains[i].npins; j++)
-			n += b->domains[i].pins[j].kind != APP_PIN_ANCHOR;
-	return n;
-}
-
-/* Reads each --from build into b, and points rel at its domains and at
- * every distinct pin (pins: caller frees the array, not the strings). A
- * build that pins nothing is refused. */
-static int
-app_read_builds(char **from, size_t nfrom, struct app_build *b, struct app_release *rel)
-{
-	size_t had = 0, n;
-
-	for (size_t i = 0; i < nfrom; i++) {
-		if (app_build_read(from[i], b) != RC_OK)
-			return RC_FAIL;
-		if ((n = build_pin_count(b)) == had) {
-			pinca_warnx("%s pins nothing (no pin-set, NSPinnedDomains or TrustKit domain with "
-			    "pins): there is no release to protect", from[i]);
-			return RC_FAIL;
-		}
-		had = n;
-	}
-	if ((rel->pins = calloc(had, sizeof(*rel->pins))) == NULL)
-		return RC_FAIL;
-	for (size_t i = 0; i < b->ndomains; i++)
-		for (size_t j = 0; j < b->domains[i].npins; j++) {
-			char *pin = b->domains[i].pins[j].pin;
-			size_t k;
-			if (b->domains[i].pins[j].kind == APP_PIN_ANCHOR)
-				continue;
-			for (k = 0; k < rel->npins && strcmp(rel->pins[k], pin) != 0; k++)
-				;
-			if (k == rel->npins)
-				rel->pins[rel->npins++] = pin;
-		}
-	rel->domains = b->domains;
-	rel->ndomains = b->ndomains;
-	return RC_OK;
-}
-
 /* The release's pins and domains as JSON (new references in *pins, *doms). */
 static int
 release_json(const struct app_release *rel, json_t **pins, json_t **doms)
@@ -331,7 +283,8 @@ cmd_app_add(int argc, char **argv)
 		rc = RC_FAIL;
 		goto out;
 	}
-	if (nfrom && (rc = app_read_builds(from, nfrom, &build, &rel)) != RC_OK)
+	if (nfrom && ((rc = app_build_read_all(from, nfrom, &build)) != RC_OK ||
+	    (rc = app_build_release(&build, &rel)) != RC_OK))
 		goto out;
 	if (nfrom == 0) {
 		for (size_t i = 0; i < npins; i++)

@@ -15,7 +15,7 @@ for tool in aapt zip sqlite3; do command -v $tool >/dev/null || { echo "FAIL $to
 
 setup_ca || { echo "FAIL setup"; finish; exit 1; }
 R1=sha256/$(spki_pin "$T/root.pem"); R2=sha256/$(spki_pin "$T/standby.pem")
-"$PINCA" issue --name web --dns api.example.com --key-out "$T/web.key" --cert-out "$T/web.pem" "${PASS[@]}" >/dev/null
+"$PINCA" issue --name web --dns api.example.com --key-out "$T/web.key" --cert-out "$T/web.pem" --fullchain-out "$T/web-full.pem" "${PASS[@]}" >/dev/null
 "$PINCA" issue --name cdn --dns cdn.example.com --key-out "$T/cdn.key" --cert-out "$T/cdn.pem" "${PASS[@]}" >/dev/null
 LW=sha256/$(spki_pin "$T/web.pem"); LC=sha256/$(spki_pin "$T/cdn.pem")
 RANDOM_PIN=sha256/$(head -c 32 /dev/urandom | base64)
@@ -155,6 +155,20 @@ d = json.load(sys.stdin)
 v = {(x[\"domain\"], x[\"platform\"]): (x[\"satisfied_today\"], x[\"satisfied_after_rotation\"]) for x in d[\"domains\"]}
 assert v[(\"api.example.com\", \"ios\")] == (True, True), v
 assert v[(\"cdn.example.com\", \"android\")] == (True, True), v'"
+
+# --- verify judges a served chain per domain, by the platform's rule ---
+"$PINCA" verify --chain "$T/web-full.pem" --host api.example.com >"$T/v.out" 2>&1
+check "verify: the iOS build accepts the web chain for api.example.com under ca-and-leaf" \
+  grep -q "^ok   pins: app release 'both-1' (ios) accepts this chain for api.example.com (rule ca-and-leaf)" "$T/v.out"
+check "verify: the Android build of the same release accepts it too" \
+  grep -q "^ok   pins: app release 'both-1' (android) accepts this chain for api.example.com (rule any)" "$T/v.out"
+check "verify: the cdn rules are not judged against the api chain" sh -c "! grep -q \"both-1.*cdn.example.com\" '$T/v.out'"
+"$PINCA" issue --name web2 --dns api.example.com --key-out "$T/web2.key" --cert-out "$T/web2.pem" --fullchain-out "$T/web2-full.pem" "${PASS[@]}" >/dev/null
+"$PINCA" verify --chain "$T/web2-full.pem" --host api.example.com >"$T/v2.out" 2>&1
+check "verify: a chain with another leaf key fails the iOS ca-and-leaf rule though its CA pins match" \
+  grep -q "^FAIL pins: app release 'both-1' (ios) refuses this chain for api.example.com" "$T/v2.out"
+check "verify: ... while the Android any-of rule accepts it" \
+  grep -q "^ok   pins: app release 'both-1' (android) accepts this chain for api.example.com" "$T/v2.out"
 
 # --- the guard, per domain ---
 # The iOS build pins the web leaf AND the roots for api.example.com: a new
