@@ -83,10 +83,11 @@ plist_bin_strings_ok(const unsigned char *data, size_t len)
 		return 1;
 	for (uint64_t i = 0; i < nobj; i++) {
 		uint64_t off = be_uint(data + table + i * offsize, offsize), count;
-		const unsigned char *p = data + off;
+		const unsigned char *p;
 		unsigned type;
 		if (off >= len)
 			continue;
+		p = data + off;
 		type = p[0] >> 4;
 		/* 0x5: ASCII, 0x6: UTF-16BE, 0x7: UTF-8 strings. */
 		if (type < 0x5 || type > 0x7)
@@ -141,12 +142,13 @@ static int
 bplist_refs(const unsigned char *data, size_t len, uint64_t off, unsigned refsize,
     const unsigned char **refs, uint64_t *n)
 {
-	const unsigned char *p = data + off;
+	const unsigned char *p;
 	uint64_t count;
 	unsigned type;
 
 	if (off >= len)
 		return 0;
+	p = data + off;
 	type = p[0] >> 4;
 	if (type != 0xA && type != 0xC && type != 0xD)
 		return 0;
