@@ -313,6 +313,10 @@ app_build_read(const char *path, struct app_build *b)
 	}
 	if (S_ISDIR(sb.st_mode))
 		return app_read_res_dir(b, path);
+	if (!S_ISREG(sb.st_mode)) {
+		pinca_warnx("%s: not a regular file", path);
+		return RC_FAIL;
+	}
 	if (app_read_magic(path, magic) != RC_OK)
 		return RC_FAIL;
 	if (memcmp(magic, "PK\003\004", 4) == 0)

@@ -165,6 +165,7 @@ open('$T/nulkey.bplist', 'wb').write(plistlib.dumps({'NSAppTransportSecurity': {
 bounded "a binary plist key holding a NUL (libplist would abort)" "holds a NUL" "$PINCA" app add nul --from "$T/nulkey.bplist"
 printf '<?xml version="1.0"?><plist version="1.0"><dict><key>TSKConfiguration</key><dict><key>TSKPinnedDomains</key><dict><key>a.example.com</key><dict><key>TSKPublicKeyHashes</key><array><string>%s&#x0000;</string></array></dict></dict></dict></dict></plist>\n' "$R1" >"$T/nulref.plist"
 bounded "an XML plist string with a NUL character reference" "holds a NUL" "$PINCA" app add nul2 --from "$T/nulref.plist"
+bounded "a device instead of a file" "not a regular file" "$PINCA" app add dev --from /dev/zero
 head -c 3000 /dev/urandom >"$T/noise.bin"
 bounded "random bytes" "not an Android network security config" "$PINCA" app add noise --from "$T/noise.bin"
 check "every refused build left the database and files as they were" test "$before" = "$(db_state)"
