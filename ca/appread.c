@@ -328,12 +328,10 @@ app_build_read(const char *path, struct app_build *b)
 	}
 	if (file_read_all(path, APP_READ_MAX_FILE, &data, &len) != RC_OK)
 		return RC_FAIL;
-	if (len >= 8 && memcmp(data, "bplist00", 8) == 0)
+	if ((len >= 8 && memcmp(data, "bplist00", 8) == 0) || xml_root_is(data, len, "plist"))
 		rc = appread_ios_plist(b, data, len, path);
 	else if (len >= 4 && data[0] == 0x03 && data[1] == 0x00 && data[2] == 0x08 && data[3] == 0x00)
 		rc = appread_android_binary_xml(b, data, len, path);
-	else if (xml_root_is(data, len, "plist"))
-		rc = appread_ios_plist(b, data, len, path);
 	else if (xml_root_is(data, len, "network-security-config"))
 		rc = appread_android_xml(b, data, len, app_res_dir_of(path, res, sizeof(res)), path);
 	else
