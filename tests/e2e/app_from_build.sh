@@ -73,6 +73,10 @@ check "the APK's trust anchors are the certificates in res/raw (PEM and DER)" re
 sorted(a['pin'] for a in dom('api.example.com', 'android')['anchors']) == sorted([R1, R2]) and \
 sorted(a['source'] for a in dom('api.example.com', 'android')['anchors']) == ['res/raw/corp_root.pem', 'res/raw/corp_standby.der'] and \
 dom('cdn.example.com', 'android')['anchors'] == dom('api.example.com', 'android')['anchors'] and dom('api.example.com', 'android')['other_anchors'] == ''"
+"$PY" -c "import zipfile; open('$T/compiled.bin', 'wb').write(zipfile.ZipFile('$T/app.apk').read('res/xml/net_config.xml'))"
+check "app add --from the compiled config alone (binary XML out of the APK)" "$PINCA" app add android-bin --from "$T/compiled.bin"
+check "... gives the APK's pins, its anchors unread" release_is android-bin "sorted(dom('api.example.com', 'android')['pins']) == sorted([R1, R2]) and \
+dom('api.example.com', 'android')['other_anchors'] == 'unread' and sorted(dom('cdn.example.com', 'android')['pins']) == sorted([LC, R2])"
 check "app add --from the source XML in res/xml reads res/raw too" "$PINCA" app add android-src --from "$A/res/xml/net_config.xml"
 check "the source gives the same domains as the APK" sh -c "[ \"\$('$PINCA' app list --json | '$PY' -c '
 import sys, json
@@ -181,7 +185,7 @@ check "the refused renewal changed nothing" test "$before" = "$(state_of)"
 # key leaves it with the primary served, which it does not pin.
 refuse "a new key for cdn breaks the APK's cdn.example.com, naming release and domain" 3 \
   "app release 'android-1' for domain cdn.example.com" "$PINCA" renew cdn --new-key "${PASS[@]}"
-check "retire the leaf-pinning releases" sh -c "for r in ios-xml ios-bin both-1 android-1 android-src android-res android-lone; do '$PINCA' app retire \$r >/dev/null || exit 1; done"
+check "retire the leaf-pinning releases" sh -c "for r in ios-xml ios-bin both-1 android-1 android-bin android-src android-res android-lone; do '$PINCA' app retire \$r >/dev/null || exit 1; done"
 check "with them retired, web and cdn rotate their keys" sh -c "'$PINCA' renew web --new-key ${PASS[*]} >/dev/null && '$PINCA' renew cdn --new-key ${PASS[*]} >/dev/null"
 # A build that pins only the primary for one domain blocks the standby move.
 cat >"$T/primary-only.xml" <<EOF
