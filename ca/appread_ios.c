@@ -40,8 +40,11 @@ plist_xml_depth_ok(const unsigned char *data, size_t len, int max)
 			close = memchr(p, '>', (size_t)(end - p));
 		if (close == NULL)
 			return 1;	/* unterminated: libplist refuses it */
-		if (p[1] == '/')
-			depth--;
+		if (p[1] == '/') {
+			/* Never below zero: stray end tags cannot buy depth. */
+			if (depth > 0)
+				depth--;
+		}
 		else if (p[1] != '?' && p[1] != '!' &&
 		    !(close[-1] == '/' && memchr(p, '"', (size_t)(close - p)) == NULL &&
 		    memchr(p, '\'', (size_t)(close - p)) == NULL))
@@ -136,16 +139,19 @@ plist_xml_strings_ok(const unsigned char *data, size_t len)
 
 /* The objects a binary plist container refers to: for arrays and sets
  * (0xA_, 0xC_) and dictionaries (0xD_, keys then values). Sets *refs to the
- * first reference and *n to their count; 0 when obj is no container or its
- * references leave the file. */
+ * first reference and *n to their count. Returns 1 for a container, 0 for
+ * any other object, -1 for a container this walk cannot read (a count of
+ * an unusual width, or references leaving the file): such a file is
+ * refused rather than left to libplist unmeasured. */
 static int
 bplist_refs(const unsigned char *data, size_t len, uint64_t off, unsigned refsize,
     const unsigned char **refs, uint64_t *n)
 {
 	const unsigned char *p;
-	uint64_t count;
+	uint64_t count, per;
 	unsigned type;
 
+	*n = 0;
 	if (off >= len)
 		return 0;
 	p = data + off;
@@ -157,19 +163,18 @@ bplist_refs(const unsigned char *data, size_t len, uint64_t off, unsigned refsiz
 	if (count == 0x0f) {
 		/* An int object follows with the real count: 0x1N, 2^N bytes. */
 		if (p >= data + len || (p[0] >> 4) != 0x1 || (p[0] & 0x0f) > 3)
-			return 0;
+			return -1;
 		unsigned nb = 1u << (p[0] & 0x0f);
 		if ((size_t)(data + len - p) < 1 + nb)
-			return 0;
+			return -1;
 		count = be_uint(p + 1, nb);
 		p += 1 + nb;
 	}
-	if (type == 0xD)
-		count *= 2;
-	if (count > (size_t)(data + len - p) / refsize)
-		return 0;
+	per = type == 0xD ? 2 * (uint64_t)refsize : refsize;
+	if (count > (size_t)(data + len - p) / per)
+		return -1;
 	*refs = p;
-	*n = count;
+	*n = type == 0xD ? count * 2 : count;
 	return 1;
 }
 
@@ -200,9 +205,9 @@ plist_bin_depth_ok(const unsigned char *data, size_t len, int max, uint64_t max_
 	    table > len || nobj > (len - table) / offsize)
 		return 1;	/* malformed: libplist refuses it before recursing */
 	stack[0] = (struct frame){ top, NULL, 0, 0 };
-	stack[0].n = 0;
-	bplist_refs(data, len, be_uint(data + table + top * offsize, offsize), refsize,
-	    &stack[0].refs, &stack[0].n);
+	if (bplist_refs(data, len, be_uint(data + table + top * offsize, offsize), refsize,
+	    &stack[0].refs, &stack[0].n) < 0)
+		return 0;
 	while (depth >= 0) {
 		struct frame *f = &stack[depth];
 		if (f->i >= f->n) {
@@ -216,8 +221,9 @@ plist_bin_depth_ok(const unsigned char *data, size_t len, int max, uint64_t max_
 			return 0;
 		struct frame *c = &stack[depth + 1];
 		*c = (struct frame){ child, NULL, 0, 0 };
-		bplist_refs(data, len, be_uint(data + table + child * offsize, offsize), refsize,
-		    &c->refs, &c->n);
+		if (bplist_refs(data, len, be_uint(data + table + child * offsize, offsize), refsize,
+		    &c->refs, &c->n) < 0)
+			return 0;
 		if (c->n)
 			depth++;
 	}

@@ -129,6 +129,9 @@ x = plistlib.dumps({'NSAppTransportSecurity': {'NSPinnedDomains': {'api.example.
 open('$T/deep.plist', 'wb').write(x.replace(b'</dict>\n</plist>', b'<key>Deep</key>' + b'<array>' * 10000 + b'</array>' * 10000 + b'</dict></plist>'))"
 bounded "a binary plist nested 10,000 deep" "nests deeper than 64" "$PINCA" app add deep --from "$T/deep.bplist"
 bounded "an XML plist nested 10,000 deep" "nests deeper than 64" "$PINCA" app add deep2 --from "$T/deep.plist"
+printf '<?xml version="1.0"?><plist version="1.0"><dict>%s<key>x</key>%s%s</dict></plist>\n' "$(printf '</a>%.0s' $(seq 200))" \
+  "$(printf '<array>%.0s' $(seq 150))" "$(printf '</array>%.0s' $(seq 150))" >"$T/stray.plist"
+bounded "stray end tags do not buy nesting depth" "nests deeper than 64" "$PINCA" app add stray --from "$T/stray.plist"
 "$PY" - "$T/laughs.bplist" <<'EOF'
 import struct, sys
 # 40 arrays, each holding the next one twice: 2^40 paths to the last.
