@@ -8,6 +8,9 @@
 # guard then refuses a rotation that breaks a build, naming the release and
 # the domain.
 . "$(dirname "$0")/lib.sh"
+SERVER_PID=
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
 
 FRAMEWORK=/usr/share/android-framework-res/framework-res.apk
 for tool in aapt zip sqlite3; do command -v $tool >/dev/null || { echo "FAIL $tool is not installed (tools/deps.sh)"; finish; exit 1; }; done
@@ -15,7 +18,8 @@ for tool in aapt zip sqlite3; do command -v $tool >/dev/null || { echo "FAIL $to
 
 setup_ca || { echo "FAIL setup"; finish; exit 1; }
 R1=sha256/$(spki_pin "$T/root.pem"); R2=sha256/$(spki_pin "$T/standby.pem")
-"$PINCA" issue --name web --dns api.example.com --key-out "$T/web.key" --cert-out "$T/web.pem" --fullchain-out "$T/web-full.pem" "${PASS[@]}" >/dev/null
+"$PINCA" issue --name web --dns api.example.com --key-out "$T/web.key" --cert-out "$T/web.pem" --fullchain-out "$T/web-full.pem" \
+  --chain-out "$T/web-chain.pem" "${PASS[@]}" >/dev/null
 "$PINCA" issue --name cdn --dns cdn.example.com --key-out "$T/cdn.key" --cert-out "$T/cdn.pem" "${PASS[@]}" >/dev/null
 LW=sha256/$(spki_pin "$T/web.pem"); LC=sha256/$(spki_pin "$T/cdn.pem")
 RANDOM_PIN=sha256/$(head -c 32 /dev/urandom | base64)
@@ -173,6 +177,30 @@ check "verify: a chain with another leaf key fails the iOS ca-and-leaf rule thou
   grep -q "^FAIL pins: app release 'both-1' (ios) refuses this chain for api.example.com" "$T/v2.out"
 check "verify: ... while the Android any-of rule accepts it" \
   grep -q "^ok   pins: app release 'both-1' (android) accepts this chain for api.example.com" "$T/v2.out"
+
+# --- app show --connect: the chain a live server sends (openssl s_server) ---
+"$PINCA" issue --name web3 --dns api.example.com --key-out "$T/web3.key" --cert-out "$T/web3.pem" --chain-out "$T/web3-chain.pem" "${PASS[@]}" >/dev/null
+PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+serve() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  openssl s_server -accept "127.0.0.1:$PORT" -cert "$1" -key "$2" -cert_chain "$3" -www -quiet >/dev/null 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 50); do "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null && return 0; sleep 0.1; done
+  return 1; }
+check "s_server serves the web chain (leaf + intermediate, no root)" serve "$T/web.pem" "$T/web.key" "$T/web-chain.pem"
+check "app show --connect: the served chain satisfies the iOS and Android rules for api.example.com" sh -c "'$PINCA' app show both-1 --json \
+  --connect 127.0.0.1:$PORT --servername api.example.com | '$PY' -c '
+import sys, json
+v = {(x[\"domain\"], x[\"platform\"]): x[\"satisfied_by_connect\"] for x in json.load(sys.stdin)[\"domains\"]}
+assert v[(\"api.example.com\", \"ios\")] is True and v[(\"api.example.com\", \"android\")] is True, v
+assert v[(\"cdn.example.com\", \"ios\")] is None, v'"
+check "s_server now serves another key for api.example.com" serve "$T/web3.pem" "$T/web3.key" "$T/web3-chain.pem"
+"$PINCA" app show both-1 --connect "127.0.0.1:$PORT" --servername api.example.com >"$T/live.txt"
+check "app show --connect: the iOS ca-and-leaf domain FAILS the live chain, Android still passes" sh -c "
+  grep -A8 '^domain api.example.com' '$T/live.txt' | grep -A7 'platform ios' | grep -q 'served by 127.0.0.1:$PORT (api.example.com) now: FAILS' &&
+  grep -A8 'platform android' '$T/live.txt' | grep -q 'served by 127.0.0.1:$PORT (api.example.com) now: satisfied'"
+kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+refuse "app show --connect to a closed port is one line" 1 "cannot connect" "$PINCA" app show both-1 --connect "127.0.0.1:$PORT"
 
 # --- the guard, per domain ---
 # The iOS build pins the web leaf AND the roots for api.example.com: a new
