@@ -125,10 +125,18 @@ static int
 release_domains_match_today(struct ca_context *ctx, const struct app_release *r, int force)
 {
 	struct app_domain_status *st = calloc(r->ndomains, sizeof(*st));
+	struct served_keys now = { .n = 0 };
 	int has_next, rc = RC_FAIL;
 	size_t i;
 
-	if (st == NULL || app_view_status(ctx, r, st, &has_next) != RC_OK)
+	if (st == NULL || guard_current_keys(ctx, &now) != RC_OK)
+		goto out;
+	rc = RC_OK;
+	/* Nothing served yet: nothing to fail (as for --pin releases). */
+	if (now.n == 0)
+		goto out;
+	rc = RC_FAIL;
+	if (app_view_status(ctx, r, st, &has_next) != RC_OK)
 		goto out;
 	for (i = 0; i < r->ndomains && st[i].today; i++)
 		;

@@ -173,9 +173,11 @@ static const char schema_v3[] =
  * (Android, TrustKit); 'ca-and-leaf': iOS NSPinnedDomains with both CA and
  * leaf identities, where the chain must match one of each. kind 'anchor' is
  * an inline trust anchor's key (Android), other_anchors names the system or
- * user stores a domain also trusts. */
+ * user stores a domain also trusts. IF NOT EXISTS: a database whose
+ * user_version was set back by hand (the migration tests do) migrates
+ * again without failing on tables it has. */
 static const char schema_v4_appbuild[] =
-    "CREATE TABLE app_domains ("
+    "CREATE TABLE IF NOT EXISTS app_domains ("
     "  id INTEGER PRIMARY KEY,"
     "  release_id INTEGER NOT NULL REFERENCES app_releases(id),"
     "  domain TEXT NOT NULL,"
@@ -185,8 +187,8 @@ static const char schema_v4_appbuild[] =
     "  expiration TEXT,"
     "  other_anchors TEXT"
     ");"
-    "CREATE INDEX app_domains_release ON app_domains(release_id);"
-    "CREATE TABLE app_domain_pins ("
+    "CREATE INDEX IF NOT EXISTS app_domains_release ON app_domains(release_id);"
+    "CREATE TABLE IF NOT EXISTS app_domain_pins ("
     "  domain_id INTEGER NOT NULL REFERENCES app_domains(id),"
     "  kind TEXT NOT NULL CHECK (kind IN ('any','ca','leaf','anchor')),"
     "  pin TEXT NOT NULL,"
