@@ -85,13 +85,18 @@ app_domain_covers(const struct app_domain *d, const char *cert_name)
 		if (dot && strcasecmp(dot + 1, cert_name + 2) == 0)
 			return 1;
 		if (d->include_subdomains && cl - 2 >= dl &&
+		    (strcmp(d->platform, "ios") != 0 || cl - 2 == dl) &&
 		    strcasecmp(cert_name + 2 + (cl - 2 - dl), d->domain) == 0 &&
 		    (cl - 2 == dl || cert_name[2 + (cl - 2 - dl) - 1] == '.'))
 			return 1;
 		return 0;
 	}
-	return d->include_subdomains && cl > dl + 1 && cert_name[cl - dl - 1] == '.' &&
-	    strcasecmp(cert_name + cl - dl, d->domain) == 0;
+	if (!d->include_subdomains || cl <= dl + 1 || cert_name[cl - dl - 1] != '.' ||
+	    strcasecmp(cert_name + cl - dl, d->domain) != 0)
+		return 0;
+	/* iOS's NSIncludesSubdomains reaches one extra label; Android's and
+	 * TrustKit's includeSubdomains every depth. */
+	return strcmp(d->platform, "ios") != 0 || memchr(cert_name, '.', cl - dl - 1) == NULL;
 }
 
 const struct app_domain *

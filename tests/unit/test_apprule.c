@@ -101,5 +101,9 @@ main(void)
 	CHECK(app_domain_covers(&d, "x.api.example.com"), "covers: a subdomain with includeSubdomains");
 	CHECK(app_domain_covers(&d, "*.api.example.com"), "covers: a wildcard under it with includeSubdomains");
 	CHECK(!app_domain_covers(&d, "x.xapi.example.com"), "covers: not under a longer label");
+	CHECK(app_domain_covers(&d, "a.b.api.example.com"), "covers: Android reaches every depth");
+	snprintf(d.platform, sizeof(d.platform), "ios");
+	CHECK(app_domain_covers(&d, "b.api.example.com"), "covers: iOS reaches one extra label");
+	CHECK(!app_domain_covers(&d, "a.b.api.example.com"), "covers: iOS not two");
 	return unit_finish();
 }
