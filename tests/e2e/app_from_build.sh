@@ -81,6 +81,43 @@ dom('cdn.example.com', 'android')['anchors'] == dom('api.example.com', 'android'
 check "app add --from the compiled config alone (binary XML out of the APK)" "$PINCA" app add android-bin --from "$T/compiled.bin"
 check "... gives the APK's pins, its anchors unread" release_is android-bin "sorted(dom('api.example.com', 'android')['pins']) == sorted([R1, R2]) and \
 dom('api.example.com', 'android')['other_anchors'] == 'unread' and sorted(dom('cdn.example.com', 'android')['pins']) == sorted([LC, R2])"
+# aapt2 writes UTF-8 string pools where Debian's aapt writes UTF-16: the
+# same compiled config with its pool rewritten as UTF-8 reads the same.
+"$PY" - "$T/compiled.bin" "$T/compiled-utf8.bin" <<'EOF'
+import struct, sys
+# Rewrites the string pool of an Android binary XML file as UTF-8 (the form
+# aapt2 writes), leaving every other chunk as it is.
+d = open(sys.argv[1], 'rb').read()
+t, h, size = struct.unpack('<HHI', d[:8])
+p = h
+pt, ph, ps = struct.unpack('<HHI', d[p:p + 8])
+cnt, scnt, flags, sstart, stystart = struct.unpack('<IIIII', d[p + 8:p + 28])
+offs = struct.unpack('<%dI' % cnt, d[p + ph:p + ph + 4 * cnt])
+strs = []
+for o in offs:
+    q = p + sstart + o
+    n = struct.unpack('<H', d[q:q + 2])[0]
+    strs.append(d[q + 2:q + 2 + 2 * n].decode('utf-16-le'))
+def enc_len(n): return bytes([n]) if n < 0x80 else bytes([0x80 | (n >> 8), n & 0xff])
+data, noffs = b'', []
+for s in strs:
+    b = s.encode('utf-8')
+    noffs.append(len(data))
+    data += enc_len(len(s)) + enc_len(len(b)) + b + b'\0'
+while len(data) % 4: data += b'\0'
+hdr_len = 28 + 4 * cnt
+pool = struct.pack('<HHIIIIII', 1, 28, hdr_len + len(data), cnt, 0, flags | 0x100, hdr_len, 0)
+pool += struct.pack('<%dI' % cnt, *noffs) + data
+rest = d[p + ps:size]
+out = d[:8] + pool + rest
+out = struct.pack('<HHI', t, h, len(out)) + out[8:]
+open(sys.argv[2], 'wb').write(out)
+EOF
+check "app add --from the compiled config with a UTF-8 string pool" "$PINCA" app add android-utf8 --from "$T/compiled-utf8.bin"
+check "... gives the same domains as the UTF-16 one" sh -c "[ \"\$('$PINCA' app list --json | '$PY' -c '
+import sys, json
+rs = {x[\"name\"]: x[\"domains\"] for x in json.load(sys.stdin)}
+print(rs[\"android-utf8\"] == rs[\"android-bin\"])')\" = True ]"
 check "app add --from the source XML in res/xml reads res/raw too" "$PINCA" app add android-src --from "$A/res/xml/net_config.xml"
 check "the source gives the same domains as the APK" sh -c "[ \"\$('$PINCA' app list --json | '$PY' -c '
 import sys, json
@@ -213,7 +250,7 @@ check "the refused renewal changed nothing" test "$before" = "$(state_of)"
 # key leaves it with the primary served, which it does not pin.
 refuse "a new key for cdn breaks the APK's cdn.example.com, naming release and domain" 3 \
   "app release 'android-1' for domain cdn.example.com" "$PINCA" renew cdn --new-key "${PASS[@]}"
-check "retire the leaf-pinning releases" sh -c "for r in ios-xml ios-bin both-1 android-1 android-bin android-src android-res android-lone; do '$PINCA' app retire \$r >/dev/null || exit 1; done"
+check "retire the leaf-pinning releases" sh -c "for r in ios-xml ios-bin both-1 android-1 android-bin android-utf8 android-src android-res android-lone; do '$PINCA' app retire \$r >/dev/null || exit 1; done"
 check "with them retired, web and cdn rotate their keys" sh -c "'$PINCA' renew web --new-key ${PASS[*]} >/dev/null && '$PINCA' renew cdn --new-key ${PASS[*]} >/dev/null"
 # A build that pins only the primary for one domain blocks the standby move.
 cat >"$T/primary-only.xml" <<EOF
