@@ -118,23 +118,25 @@ guard_check_transition(struct ca_context *ctx, const char *const *before, int nb
 	struct transition_guard g = { before, after, (size_t)(nbefore > 0 ? nbefore : 0),
 	    (size_t)(nafter > 0 ? nafter : 0), "", "" };
 	char where[300] = "";
+	const char *why = "the served chain would match none of its pins";
 	int rc = store_app_each(ctx->st, 1, release_survives, &g);
 
 	if (rc < 0)
 		return RC_FAIL;
 	if (g.refused[0] == '\0')
 		return RC_OK;
-	if (g.domain[0])
+	if (g.domain[0]) {
 		snprintf(where, sizeof(where), " for domain %s", g.domain);
+		why = "the served chain would no longer satisfy its pins there";
+	}
 	if (force) {
-		fprintf(stderr, "pinca: warning: --force: %s breaks app release '%s'%s: the served chain "
-		    "matches none of its pins and its users will fail to connect (recorded in the "
-		    "audit log)\n", what, g.refused, where);
+		fprintf(stderr, "pinca: warning: --force: %s breaks app release '%s'%s: %s and its "
+		    "users will fail to connect (recorded in the audit log)\n", what, g.refused, where,
+		    why);
 		return RC_OK;
 	}
-	pinca_warnx("refused by the pin guard: %s would break app release '%s'%s (the served chain "
-	    "would match none of its pins); retire it with 'pinca app retire %s' or pass --force",
-	    what, g.refused, where, g.refused);
+	pinca_warnx("refused by the pin guard: %s would break app release '%s'%s (%s); retire it "
+	    "with 'pinca app retire %s' or pass --force", what, g.refused, where, why, g.refused);
 	return RC_POLICY;
 }
 
