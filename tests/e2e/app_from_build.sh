@@ -252,6 +252,21 @@ refuse "a new key for cdn breaks the APK's cdn.example.com, naming release and d
   "app release 'android-1' for domain cdn.example.com" "$PINCA" renew cdn --new-key "${PASS[@]}"
 check "retire the leaf-pinning releases" sh -c "for r in ios-xml ios-bin both-1 android-1 android-bin android-utf8 android-src android-res android-lone; do '$PINCA' app retire \$r >/dev/null || exit 1; done"
 check "with them retired, web and cdn rotate their keys" sh -c "'$PINCA' renew web --new-key ${PASS[*]} >/dev/null && '$PINCA' renew cdn --new-key ${PASS[*]} >/dev/null"
+# A build that pins both roots but ships only the primary's certificate as
+# its trust anchor: the standby move keeps a pin but loses the anchor.
+B=$T/anchored; mkdir -p "$B/res/xml" "$B/res/raw"; cp "$T/root.pem" "$B/res/raw/only_primary.pem"
+cat >"$B/res/xml/network_security_config.xml" <<EOF
+<network-security-config><domain-config><domain>api.example.com</domain>
+<trust-anchors><certificates src="@raw/only_primary"/></trust-anchors>
+<pin-set><pin digest="SHA-256">${R1#sha256/}</pin><pin digest="SHA-256">${R2#sha256/}</pin></pin-set></domain-config></network-security-config>
+EOF
+check "an Android build whose only trust anchor is the primary" "$PINCA" app add anchored --from "$B/res"
+check "app show: after the standby move its pins still match but its anchor does not" sh -c "'$PINCA' app show anchored | grep -q 'after the next rotation: FAILS'"
+before=$(state_of)
+refuse "the standby move is refused for its anchor, naming release and domain" 3 \
+  "app release 'anchored' for domain api.example.com" "$PINCA" ca activate standby "${PASS[@]}"
+check "the refused move changed nothing" test "$before" = "$(state_of)"
+check "retire it" "$PINCA" app retire anchored
 # A build that pins only the primary for one domain blocks the standby move.
 cat >"$T/primary-only.xml" <<EOF
 <network-security-config><domain-config><domain>api.example.com</domain>
