@@ -3,7 +3,7 @@
 # `make SAN=1` builds with ASan+UBSan into the same ./pinca.
 
 SHELL    := /bin/bash
-PKGS     := libcrypto libssl sqlite3 jansson
+PKGS     := libcrypto libssl sqlite3 jansson libplist-2.0 libzip libxml-2.0
 CC       ?= cc
 PREFIX   ?= /usr/local
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
@@ -11,7 +11,7 @@ HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson -lplist-2.0 -lzip -lxml2)
 # PKCS#11: only p11-kit's pkcs11.h; the token's module is dlopen'd (-ldl).
 CFLAGS   += $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 LDLIBS   += -ldl

@@ -24,6 +24,7 @@ int cmd_ca_show(int argc, char **argv);
 int cmd_pins(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_app(int argc, char **argv);
+int cmd_app_show(int argc, char **argv);
 int cmd_ca_activate(int argc, char **argv);
 int cmd_ca_retire(int argc, char **argv);
 int cmd_ca_backup(int argc, char **argv);
@@ -73,7 +74,10 @@ int guard_check_intermediate(struct ca_context *ctx, const struct ca_record *int
 /* The general form: the served chain's pins go from before[] to after[];
  * a supported release that matches before and not after is broken, and the
  * change is refused (RC_POLICY naming the release and `what`). With an
- * empty before[] (nothing served yet) every release must match after[]. */
+ * empty before[] (nothing served yet) every release must match after[].
+ * before[0] and after[0] are the leaf's key (NULL in both: the change keeps
+ * the leaf), the others CA keys: releases read from an app build are judged
+ * per domain by their platform's rule (ca/apprule.h), which tells them apart. */
 int guard_check_transition(struct ca_context *ctx, const char *const *before, int nbefore,
     const char *const *after, int nafter, int force, const char *what);
 

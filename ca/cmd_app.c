@@ -1,37 +1,50 @@
 /* cmd_app: `pinca app add|list|retire`: the app releases in users' hands
- * and the pins each carries. A supported release is what the pin guard
- * (ca/guard.c) protects; retiring it lifts that protection. */
+ * and the pins each carries, given with --pin or read from the app build
+ * with --from (ca/appread.c). A supported release is what the pin guard
+ * (ca/guard.c) protects; retiring it lifts that protection. `app show` is
+ * in cmd_app_show.c. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "ca/appread.h"
+#include "ca/appview.h"
 #include "ca/cmd.h"
 #include "common/err.h"
 #include "common/opts.h"
 #include "common/output.h"
 #include "common/text.h"
 
-enum { OPT_PIN = 20, OPT_FROM_CURRENT };
+enum { OPT_PIN = 20, OPT_FROM_CURRENT, OPT_FROM };
 
 #define APP_MAX_PINS 16
 #define APP_NAME_MAX 64
+#define APP_MAX_FROM 8
 
 static const struct opt_spec add_opts[] = {
 	OPT_SPEC_DIR,
 	{ "pin", 1, OPT_PIN, "PIN", "a pin the release carries, sha256/BASE64 (repeatable)" },
 	{ "from-current", 0, OPT_FROM_CURRENT, NULL, "add the primary and standby root pins (the default without --pin)" },
+	{ "from", 1, OPT_FROM, "FILE", "read the pins from the app build: network security config XML, res/ directory, .apk, Info.plist (XML or binary) or .ipa (repeatable)" },
 	{ "force", 0, OPT_FORCE, NULL, "record a release that the served chain already fails" },
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help add_help = {
-	"app add", "NAME [--pin PIN]... [--from-current] [--force]",
+	"app add", "NAME ([--pin PIN]... [--from-current] | --from FILE...) [--force]",
 	"Records a shipped app release and its pins (by default the primary and\n"
-	"standby root pins, as 'pinca pins' prints them). From then on the pin guard\n"
-	"refuses any change that would leave the release without a matching key\n"
-	"in the served chain, until 'pinca app retire NAME'.",
+	"standby root pins, as 'pinca pins' prints them). With --from, the pins are\n"
+	"read from the build itself, per domain: an Android network security config\n"
+	"(XML, the res/ directory, or inside an .apk, with the inline trust anchors),\n"
+	"an iOS Info.plist (XML or binary, or inside an .ipa) with NSPinnedDomains or\n"
+	"TrustKit's TSKConfiguration. Give --from twice to combine the Android and\n"
+	"the iOS build of one release. A build that pins nothing is refused.\n"
+	"From then on the pin guard refuses any change that would leave the release\n"
+	"without a matching key in the served chain (per domain, by the platform's\n"
+	"rule: any pin on Android and TrustKit; on iOS a CA and a leaf identity when\n"
+	"both are given), until 'pinca app retire NAME'.",
 	add_opts,
 };
 
@@ -110,7 +123,7 @@ served_today(struct ca_context *ctx, struct served_keys *sk)
 /* Refuses (RC_POLICY) a pin of a root retired as lost or compromised:
  * an app must not trust it any more. */
 static int
-release_refuse_retired_roots(struct ca_context *ctx, char pins[][PIN_LEN], size_t npins)
+release_refuse_retired_roots(struct ca_context *ctx, char *const *pins, size_t npins)
 {
 	for (size_t i = 0; i < npins; i++) {
 		struct ca_record r = { 0 };
@@ -135,6 +148,44 @@ release_refuse_retired_roots(struct ca_context *ctx, char pins[][PIN_LEN], size_
 	return RC_OK;
 }
 
+/* Refuses a release read from a build when the chain served today fails
+ * one of its domains (each judged by its platform's rule). */
+static int
+release_domains_match_today(struct ca_context *ctx, const struct app_release *r, int force)
+{
+	struct app_domain_status *st = calloc(r->ndomains, sizeof(*st));
+	struct served_keys now = { .n = 0 };
+	int has_next, rc = RC_FAIL;
+	size_t i;
+
+	if (st == NULL || guard_current_keys(ctx, &now) != RC_OK)
+		goto out;
+	rc = RC_OK;
+	/* Nothing served yet: nothing to fail (as for --pin releases). */
+	if (now.n == 0)
+		goto out;
+	rc = RC_FAIL;
+	if (app_view_status(ctx, r, st, &has_next) != RC_OK)
+		goto out;
+	for (i = 0; i < r->ndomains && st[i].today; i++)
+		;
+	rc = RC_OK;
+	if (i == r->ndomains)
+		goto out;
+	if (force) {
+		fprintf(stderr, "pinca: warning: --force: release '%s' fails for domain %s with the "
+		    "chain served today\n", r->name, r->domains[i].domain);
+		goto out;
+	}
+	pinca_warnx("refused: release '%s' fails for domain %s with the chain served today "
+	    "(%s rule, %s pins); it would fail now. Check the build or pass --force", r->name,
+	    r->domains[i].domain, app_domain_rule(&r->domains[i]), r->domains[i].platform);
+	rc = RC_POLICY;
+out:
+	free(st);
+	return rc;
+}
+
 /* Refuses a release that the chain served today already fails. */
 static int
 release_matches_today(struct ca_context *ctx, const struct app_release *r, int force)
@@ -142,6 +193,8 @@ release_matches_today(struct ca_context *ctx, const struct app_release *r, int f
 	struct served_keys sk = { .n = 0 };
 	const char *pins[GUARD_MAX_KEYS];
 
+	if (r->ndomains > 0)
+		return release_domains_match_today(ctx, r, force);
 	if (served_today(ctx, &sk) != RC_OK)
 		return RC_FAIL;
 	for (size_t i = 0; i < sk.n; i++)
@@ -158,15 +211,71 @@ release_matches_today(struct ca_context *ctx, const struct app_release *r, int f
 	return RC_POLICY;
 }
 
+/* The release's pins and domains as JSON (new references in *pins, *doms). */
+static int
+release_json(const struct app_release *rel, json_t **pins, json_t **doms)
+{
+	*pins = json_array();
+	*doms = json_array();
+	if (*pins == NULL || *doms == NULL)
+		return RC_FAIL;
+	for (size_t i = 0; i < rel->npins; i++)
+		if (json_array_append_new(*pins, json_string(rel->pins[i])) != 0)
+			return RC_FAIL;
+	for (size_t i = 0; i < rel->ndomains; i++)
+		if (json_array_append_new(*doms, app_view_domain_json(&rel->domains[i], NULL)) != 0)
+			return RC_FAIL;
+	return RC_OK;
+}
+
+/* Records rel with its audit record; prints what was recorded. */
+static int
+app_record(struct ca_context *ctx, struct app_release *rel, int force, int json)
+{
+	json_t *pin_arr = NULL, *doms = NULL, *objs = NULL;
+	int rc = RC_FAIL;
+
+	if (release_json(rel, &pin_arr, &doms) != RC_OK)
+		goto out;
+	objs = json_pack("{s:s,s:O,s:O,s:b}", "release", rel->name, "pins", pin_arr, "domains", doms,
+	    "forced", force);
+	if (objs == NULL || store_begin(ctx->st) != RC_OK)
+		goto out;
+	if (store_app_insert(ctx->st, rel) != RC_OK || store_audit(ctx->st, "app.add", objs) != RC_OK) {
+		store_rollback(ctx->st);
+		goto out;
+	}
+	if (store_commit(ctx->st) != RC_OK)
+		goto out;
+	if (json) {
+		rc = json_print(json_pack("{s:s,s:s,s:O,s:O}", "name", rel->name, "state", "supported",
+		    "pins", pin_arr, "domains", doms));
+		goto out;
+	}
+	printf("app release %s recorded with %zu pin%s", rel->name, rel->npins,
+	    rel->npins == 1 ? "" : "s");
+	if (rel->ndomains)
+		printf(" for %zu domain%s", rel->ndomains, rel->ndomains == 1 ? "" : "s");
+	printf(":\n");
+	for (size_t i = 0; i < rel->npins; i++)
+		printf("  %s\n", rel->pins[i]);
+	rc = RC_OK;
+out:
+	json_decref(pin_arr);
+	json_decref(doms);
+	json_decref(objs);
+	return rc;
+}
+
 static int
 cmd_app_add(int argc, char **argv)
 {
 	const char *flag_dir = NULL, *arg;
-	char pins[APP_MAX_PINS][PIN_LEN], **rest, *pin_ptrs[APP_MAX_PINS];
+	char pins[APP_MAX_PINS][PIN_LEN], **rest, *pin_ptrs[APP_MAX_PINS], *from[APP_MAX_FROM];
 	struct ca_context ctx = { 0 };
 	struct app_release rel = { 0 }, existing = { 0 };
-	json_t *pin_arr = NULL, *objs = NULL;
-	size_t npins = 0;
+	struct app_build build = { 0 };
+	size_t npins = 0, nfrom = 0;
 	int id, rc, from_current = 0, force = 0, json = 0;
 	struct opts o;
 
@@ -177,6 +286,11 @@ cmd_app_add(int argc, char **argv)
 		case OPT_FROM_CURRENT: from_current = 1; break;
 		case OPT_FORCE: force = 1; break;
 		case OPT_JSON: json = 1; break;
+		case OPT_FROM:
+			if (nfrom == APP_MAX_FROM)
+				return rc_exit(opts_usage_error(&add_help, "at most %d --from", APP_MAX_FROM));
+			from[nfrom++] = (char *)arg;
+			break;
 		case OPT_PIN:
 			if (!pin_is_valid(arg))
 				return rc_exit(opts_usage_error(&add_help, "--pin '%s' is not a pin: "
@@ -189,8 +303,11 @@ cmd_app_add(int argc, char **argv)
 	if (opts_rest(&o, &rest) != 1 || !app_name_valid(rest[0]))
 		return rc_exit(opts_usage_error(&add_help, "name one release: 1-%d printable characters, "
 		    "no spaces", APP_NAME_MAX));
+	if (nfrom && (npins || from_current))
+		return rc_exit(opts_usage_error(&add_help, "--from reads the pins from the build: "
+		    "it does not mix with --pin or --from-current"));
 	/* Without --pin the release carries what `pinca pins` hands out. */
-	if (npins == 0)
+	if (npins == 0 && nfrom == 0)
 		from_current = 1;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
@@ -203,41 +320,25 @@ cmd_app_add(int argc, char **argv)
 		rc = RC_FAIL;
 		goto out;
 	}
-	for (size_t i = 0; i < npins; i++)
-		pin_ptrs[i] = pins[i];
+	if (nfrom && ((rc = app_build_read_all(from, nfrom, &build)) != RC_OK ||
+	    (rc = app_build_release(&build, &rel)) != RC_OK))
+		goto out;
+	if (nfrom == 0) {
+		for (size_t i = 0; i < npins; i++)
+			pin_ptrs[i] = pins[i];
+		rel.pins = pin_ptrs;
+		rel.npins = npins;
+	}
 	rel.name = rest[0];
-	rel.pins = pin_ptrs;
-	rel.npins = npins;
 	rel.created_at = (int64_t)time(NULL);
-	if ((rc = release_refuse_retired_roots(&ctx, pins, npins)) != RC_OK ||
+	if ((rc = release_refuse_retired_roots(&ctx, rel.pins, rel.npins)) != RC_OK ||
 	    (rc = release_matches_today(&ctx, &rel, force)) != RC_OK)
 		goto out;
-	rc = RC_FAIL;
-	if ((pin_arr = json_array()) == NULL)
-		goto out;
-	for (size_t i = 0; i < npins; i++)
-		json_array_append_new(pin_arr, json_string(pins[i]));
-	objs = json_pack("{s:s,s:O,s:b}", "release", rel.name, "pins", pin_arr, "forced", force);
-	if (objs == NULL || store_begin(ctx.st) != RC_OK)
-		goto out;
-	if (store_app_insert(ctx.st, &rel) != RC_OK || store_audit(ctx.st, "app.add", objs) != RC_OK) {
-		store_rollback(ctx.st);
-		goto out;
-	}
-	if (store_commit(ctx.st) != RC_OK)
-		goto out;
-	if (json)
-		rc = json_print(json_pack("{s:s,s:s,s:O}", "name", rel.name, "state", "supported",
-		    "pins", pin_arr));
-	else {
-		printf("app release %s recorded with %zu pin%s:\n", rel.name, npins, npins == 1 ? "" : "s");
-		for (size_t i = 0; i < npins; i++)
-			printf("  %s\n", pins[i]);
-		rc = RC_OK;
-	}
+	rc = app_record(&ctx, &rel, force, json);
 out:
-	json_decref(pin_arr);
-	json_decref(objs);
+	if (nfrom)
+		free(rel.pins);
+	app_build_free(&build);
 	app_release_clear(&existing);
 	ca_context_close(&ctx);
 	return rc_exit(rc);
@@ -246,15 +347,39 @@ out:
 static const struct opt_spec list_opts[] = { OPT_SPEC_DIR, OPT_SPEC_JSON, OPT_END_SPEC };
 static const struct cmd_help list_help = {
 	"app list", "[--json]",
-	"Lists the app releases, supported and retired, with their pins and\n"
-	"whether the chain served today still matches them.",
+	"Lists the app releases, supported and retired, with their pins (and for\n"
+	"releases read with --from, their domains) and whether the chain served\n"
+	"today still matches them.",
 	list_opts,
 };
 
 struct app_list_state {
 	json_t *arr;
 	struct served_keys sk;
+	struct ca_context *ctx;
 };
+
+/* A release read from a build: its domains as JSON (with whether the chain
+ * served today satisfies each) into *doms, and whether all are satisfied. */
+static int
+app_list_domains(struct app_list_state *ls, const struct app_release *r, json_t *doms, int *ok)
+{
+	struct app_domain_status *st = calloc(r->ndomains ? r->ndomains : 1, sizeof(*st));
+	int has_next, rc = RC_FAIL;
+
+	*ok = 1;
+	if (st == NULL || app_view_status(ls->ctx, r, st, &has_next) != RC_OK)
+		goto out;
+	for (size_t i = 0; i < r->ndomains; i++) {
+		*ok &= st[i].today;
+		if (doms && json_array_append_new(doms, app_view_domain_json(&r->domains[i], &st[i])) != 0)
+			goto out;
+	}
+	rc = RC_OK;
+out:
+	free(st);
+	return rc;
+}
 
 static int
 app_list_one(const struct app_release *r, void *arg)
@@ -262,27 +387,38 @@ app_list_one(const struct app_release *r, void *arg)
 	struct app_list_state *ls = arg;
 	const char *served[GUARD_MAX_KEYS];
 	char created[32], retired[32], name[TEXT_SAFE_NAME];
-	json_t *pins;
+	json_t *pins, *doms = NULL;
 	int ok;
 
 	for (size_t i = 0; i < ls->sk.n; i++)
 		served[i] = ls->sk.pins[i];
 	ok = release_pins_any(r, served, ls->sk.n);
+	if (ls->arr && (doms = json_array()) == NULL)
+		return RC_FAIL;
+	if (r->ndomains && app_list_domains(ls, r, doms, &ok) != RC_OK) {
+		json_decref(doms);
+		return RC_FAIL;
+	}
 	time_rfc3339(r->created_at, created, sizeof(created));
 	if (r->retired_at)
 		time_rfc3339(r->retired_at, retired, sizeof(retired));
 	if (ls->arr) {
-		if ((pins = json_array()) == NULL)
+		if ((pins = json_array()) == NULL) {
+			json_decref(doms);
 			return RC_FAIL;
+		}
 		for (size_t i = 0; i < r->npins; i++)
 			json_array_append_new(pins, json_string(r->pins[i]));
-		return json_array_append_new(ls->arr, json_pack("{s:s,s:s,s:s,s:s?,s:o,s:b}", "name",
+		return json_array_append_new(ls->arr, json_pack("{s:s,s:s,s:s,s:s?,s:o,s:o,s:b}", "name",
 		    r->name, "state", r->state, "created_at", created, "retired_at",
-		    r->retired_at ? retired : NULL, "pins", pins, "matches_served_chain", ok)) == 0 ?
-		    0 : RC_FAIL;
+		    r->retired_at ? retired : NULL, "pins", pins, "domains", doms,
+		    "matches_served_chain", ok)) == 0 ? 0 : RC_FAIL;
 	}
 	printf("%-24s %-10s %-20s %s\n", text_safe(r->name, name, sizeof(name)), r->state, created,
 	    ok ? "matches the served chain" : "MISSES the served chain");
+	for (size_t i = 0; i < r->ndomains; i++)
+		printf("  domain %s (%s, %s)\n", r->domains[i].domain, r->domains[i].platform,
+		    app_domain_rule(&r->domains[i]));
 	for (size_t i = 0; i < r->npins; i++)
 		printf("  %s\n", r->pins[i]);
 	return 0;
@@ -306,6 +442,7 @@ cmd_app_list(int argc, char **argv)
 	}
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
+	ls.ctx = &ctx;
 	rc = RC_FAIL;
 	if (served_today(&ctx, &ls.sk) != RC_OK || (json && (ls.arr = json_array()) == NULL))
 		goto out;
@@ -383,6 +520,7 @@ out:
 static const struct subcommand app_commands[] = {
 	{ "add", cmd_app_add, "record an app release and its pins" },
 	{ "list", cmd_app_list, "list app releases and whether they match the served chain" },
+	{ "show", cmd_app_show, "what a release pins per domain, today and after the next rotation" },
 	{ "retire", cmd_app_retire, "stop protecting a release's pins" },
 	{ NULL, NULL, NULL },
 };

@@ -8,10 +8,15 @@
  * presents go from before[] (leaf, intermediate, root) to after[]; a
  * supported release that finds one of its pins in before[] and none in
  * after[] would break. When nothing is served yet (before[] is empty) every
- * supported release must find a pin in after[]. */
+ * supported release must find a pin in after[]. before[0] and after[0] are
+ * the leaf's key (NULL when the change keeps the leaf), the rest CA keys.
+ * A release read from an app build is judged domain by domain, by its
+ * platform's rule (ca/apprule.c), and the refusal names the domain. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "ca/apprule.h"
 #include "ca/cmd.h"
 #include "common/err.h"
 
@@ -65,14 +70,38 @@ struct transition_guard {
 	const char *const *before, *const *after;
 	size_t nbefore, nafter;
 	char refused[256];
+	char domain[256];	/* the domain that breaks (releases read from a build) */
 };
+
+/* The chain a transition array describes: [0] the leaf (or NULL), then CAs. */
+static struct app_chain
+transition_chain(const char *const *keys, size_t n, int leaf_unchanged)
+{
+	struct app_chain c = { n ? keys[0] : NULL, n ? keys + 1 : NULL, n ? n - 1 : 0,
+	    leaf_unchanged };
+	return c;
+}
 
 /* store_app_each callback: stops at the first release the change breaks. */
 static int
 release_survives(const struct app_release *r, void *arg)
 {
 	struct transition_guard *g = arg;
-	int before = g->nbefore == 0 || release_pins_any(r, g->before, g->nbefore);
+	int before;
+
+	if (r->ndomains > 0) {
+		int same_leaf = g->nbefore && g->nafter && g->before[0] == NULL && g->after[0] == NULL;
+		struct app_chain b = transition_chain(g->before, g->nbefore, same_leaf);
+		struct app_chain a = transition_chain(g->after, g->nafter, same_leaf);
+		const struct app_domain *d = app_release_broken_domain(r, g->nbefore ? &b : NULL, &a,
+		    time(NULL));
+		if (d == NULL)
+			return 0;
+		snprintf(g->refused, sizeof(g->refused), "%s", r->name);
+		snprintf(g->domain, sizeof(g->domain), "%s", d->domain);
+		return 1;
+	}
+	before = g->nbefore == 0 || release_pins_any(r, g->before, g->nbefore);
 
 	/* Only a release that connects today can be broken by the change. */
 	if (before && !release_pins_any(r, g->after, g->nafter)) {
@@ -87,22 +116,27 @@ guard_check_transition(struct ca_context *ctx, const char *const *before, int nb
     const char *const *after, int nafter, int force, const char *what)
 {
 	struct transition_guard g = { before, after, (size_t)(nbefore > 0 ? nbefore : 0),
-	    (size_t)(nafter > 0 ? nafter : 0), "" };
+	    (size_t)(nafter > 0 ? nafter : 0), "", "" };
+	char where[300] = "";
+	const char *why = "the served chain would match none of its pins";
 	int rc = store_app_each(ctx->st, 1, release_survives, &g);
 
 	if (rc < 0)
 		return RC_FAIL;
 	if (g.refused[0] == '\0')
 		return RC_OK;
+	if (g.domain[0]) {
+		snprintf(where, sizeof(where), " for domain %s", g.domain);
+		why = "the served chain would no longer satisfy its pins there";
+	}
 	if (force) {
-		fprintf(stderr, "pinca: warning: --force: %s breaks app release '%s': the served chain "
-		    "matches none of its pins and its users will fail to connect (recorded in the "
-		    "audit log)\n", what, g.refused);
+		fprintf(stderr, "pinca: warning: --force: %s breaks app release '%s'%s: %s and its "
+		    "users will fail to connect (recorded in the audit log)\n", what, g.refused, where,
+		    why);
 		return RC_OK;
 	}
-	pinca_warnx("refused by the pin guard: %s would break app release '%s' (the served chain "
-	    "would match none of its pins); retire it with 'pinca app retire %s' or pass --force",
-	    what, g.refused, g.refused);
+	pinca_warnx("refused by the pin guard: %s would break app release '%s'%s (%s); retire it "
+	    "with 'pinca app retire %s' or pass --force", what, g.refused, where, why, g.refused);
 	return RC_POLICY;
 }
 
@@ -112,15 +146,18 @@ guard_from_current(struct ca_context *ctx, const struct served_keys *after, int 
     const char *what)
 {
 	struct served_keys now = { .n = 0 };
-	const char *b[GUARD_MAX_KEYS], *a[GUARD_MAX_KEYS];
+	const char *b[GUARD_MAX_KEYS + 1], *a[GUARD_MAX_KEYS + 1];
 
 	if (guard_current_keys(ctx, &now) != RC_OK)
 		return RC_FAIL;
+	/* [0]: the leaf, which a change of intermediate or root keeps. */
+	b[0] = a[0] = NULL;
 	for (size_t i = 0; i < now.n; i++)
-		b[i] = now.pins[i];
+		b[i + 1] = now.pins[i];
 	for (size_t i = 0; i < after->n; i++)
-		a[i] = after->pins[i];
-	return guard_check_transition(ctx, b, (int)now.n, a, (int)after->n, force, what);
+		a[i + 1] = after->pins[i];
+	return guard_check_transition(ctx, b, now.n ? (int)now.n + 1 : 0, a, (int)after->n + 1,
+	    force, what);
 }
 
 int

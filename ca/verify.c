@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "ca/apprule.h"
 #include "ca/cert.h"
 #include "ca/verify.h"
 #include "common/err.h"
@@ -473,7 +474,39 @@ struct pin_check {
 	const char *labels[16];
 	char label_buf[16][128];
 	int n, releases;
+	const char *host;	/* the name the chain was checked for, or NULL */
 };
+
+/* A release read from an app build: each domain in force that the host
+ * reaches (all of them without a host) judged by its platform's rule, the
+ * leaf being the chain's first certificate. */
+static int
+check_release_domains(const struct app_release *r, struct pin_check *pc)
+{
+	const char *cas[16];
+	struct app_chain c = { pc->n ? pc->pins[0] : NULL, cas, 0, 0 };
+	int judged = 0;
+
+	for (int i = 1; i < pc->n; i++)
+		cas[c.ncas++] = pc->pins[i];
+	for (size_t i = 0; i < r->ndomains; i++) {
+		const struct app_domain *d = &r->domains[i];
+		if ((pc->host && !app_domain_covers(d, pc->host)) || !app_domain_in_force(d, time(NULL)))
+			continue;
+		judged++;
+		if (app_domain_satisfied(d, &c))
+			finding(pc->f, "ok", "pins: app release '%s' (%s) accepts this chain for %s (rule %s)",
+			    r->name, d->platform, d->domain, app_domain_rule(d));
+		else
+			finding(pc->f, "FAIL", "pins: app release '%s' (%s) refuses this chain for %s (rule "
+			    "%s); its users cannot connect", r->name, d->platform, d->domain,
+			    app_domain_rule(d));
+	}
+	if (judged == 0)
+		finding(pc->f, "skip", "pins: app release '%s' pins nothing in force for %s", r->name,
+		    pc->host ? pc->host : "this chain");
+	return 0;
+}
 
 /* store_app_each callback: one finding per supported release. */
 static int
@@ -482,6 +515,8 @@ check_release(const struct app_release *r, void *arg)
 	struct pin_check *pc = arg;
 
 	pc->releases++;
+	if (r->ndomains > 0)
+		return check_release_domains(r, pc);
 	for (size_t i = 0; i < r->npins; i++)
 		for (int j = 0; j < pc->n; j++)
 			if (strcmp(r->pins[i], pc->pins[j]) == 0) {
@@ -494,9 +529,9 @@ check_release(const struct app_release *r, void *arg)
 }
 
 static int
-check_pins(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *certs)
+check_pins(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *certs, const char *host)
 {
-	struct pin_check pc = { .f = f };
+	struct pin_check pc = { .f = f, .host = host };
 
 	for (int i = 0; i < sk_X509_num(certs) && pc.n < 16; i++) {
 		X509 *x = sk_X509_value(certs, i);
@@ -531,7 +566,7 @@ verify_served_chain(struct ca_context *ctx, STACK_OF(X509) *served, const struct
 		finding(&f, "skip", "revocation: no path to a known root, nothing to look up");
 	if (vo->crls && chain)
 		check_crls(&f, ctx, served, chain, vo->crls);
-	if (check_pins(&f, ctx, chain ? chain : served) != RC_OK)
+	if (check_pins(&f, ctx, chain ? chain : served, vo->host) != RC_OK)
 		rc = RC_FAIL;
 	sk_X509_pop_free(chain, X509_free);
 	if (f.json) {

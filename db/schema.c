@@ -208,6 +208,35 @@ static const char schema_v4_constraints[] =
     "  WHERE c.key_path IS NOT NULL;"
     "DELETE FROM settings WHERE key = 'crl_url' AND EXISTS "
     "  (SELECT 1 FROM cas WHERE key_path IS NOT NULL);";
+/* Version 7: what a release read from the app build pins, per
+ * domain (`pinca app add --from`). app_pins keeps every pin of a release, so
+ * the guard and `app add --pin` read it as before; a release with rows here
+ * is judged per domain instead. rule 'any': one pin anywhere in the chain
+ * (Android, TrustKit); 'ca-and-leaf': iOS NSPinnedDomains with both CA and
+ * leaf identities, where the chain must match one of each. kind 'anchor' is
+ * an inline trust anchor's key (Android), other_anchors names the system or
+ * user stores a domain also trusts. IF NOT EXISTS: a database whose
+ * user_version was set back by hand (the migration tests do) migrates
+ * again without failing on tables it has. */
+static const char schema_v4_appbuild[] =
+    "CREATE TABLE IF NOT EXISTS app_domains ("
+    "  id INTEGER PRIMARY KEY,"
+    "  release_id INTEGER NOT NULL REFERENCES app_releases(id),"
+    "  domain TEXT NOT NULL,"
+    "  platform TEXT NOT NULL CHECK (platform IN ('android','ios','trustkit')),"
+    "  rule TEXT NOT NULL CHECK (rule IN ('any','ca-and-leaf')),"
+    "  include_subdomains INTEGER NOT NULL,"
+    "  expiration TEXT,"
+    "  other_anchors TEXT"
+    ");"
+    "CREATE INDEX IF NOT EXISTS app_domains_release ON app_domains(release_id);"
+    "CREATE TABLE IF NOT EXISTS app_domain_pins ("
+    "  domain_id INTEGER NOT NULL REFERENCES app_domains(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('any','ca','leaf','anchor')),"
+    "  pin TEXT NOT NULL,"
+    "  name TEXT,"
+    "  PRIMARY KEY (domain_id, kind, pin)"
+    ") WITHOUT ROWID;";
 
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
@@ -218,6 +247,7 @@ static const char *const migrations[] = {
 	schema_v4_ceremony,
 	schema_v4_backup,
 	schema_v4_constraints,
+	schema_v4_appbuild,
 };
 
 int

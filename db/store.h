@@ -223,12 +223,35 @@ int store_revocation_count(struct store *st, int64_t issuer_id, int64_t *count);
 
 /* --- app releases --- */
 
+/* A pin a release carries for one domain (what pinca app add --from read). */
+enum app_pin_kind { APP_PIN_ANY, APP_PIN_CA, APP_PIN_LEAF, APP_PIN_ANCHOR };
+struct app_pin {
+	char pin[52];		/* sha256/BASE64 */
+	enum app_pin_kind kind;
+	char *name;		/* anchor: where the certificate came from (or NULL) */
+};
+/* One domain's pinning rule in one platform's configuration. */
+struct app_domain {
+	char *domain;
+	int include_subdomains;
+	char platform[16];	/* android | ios | trustkit */
+	char expiration[16];	/* YYYY-MM-DD or "" */
+	char other_anchors[32];	/* "system", "user", "system,user" or "" */
+	struct app_pin *pins; size_t npins;
+};
+/* "ca-and-leaf" (iOS with both CA and leaf identities) or "any". */
+const char *app_domain_rule(const struct app_domain *d);
+const char *app_pin_kind_name(enum app_pin_kind k);
+void app_domain_clear(struct app_domain *d);
+
 struct app_release {
 	int64_t id;
 	char *name;
 	char state[16];		/* supported | retired */
 	int64_t created_at, retired_at;
-	char **pins; size_t npins;
+	char **pins; size_t npins;	/* every pin (not anchors) */
+	/* Per-domain rules (releases read from a build); none for --pin ones. */
+	struct app_domain *domains; size_t ndomains;
 };
 void app_release_clear(struct app_release *r);
 int store_app_insert(struct store *st, struct app_release *r);

@@ -1,4 +1,6 @@
-/* store_app: app releases and the pins each one carries. */
+/* store_app: app releases and the pins each one carries, and for releases
+ * read from an app build, each domain's rule and pins. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,89 @@ app_release_clear(struct app_release *r)
 	for (size_t i = 0; i < r->npins; i++)
 		free(r->pins[i]);
 	free(r->pins);
+	for (size_t i = 0; i < r->ndomains; i++)
+		app_domain_clear(&r->domains[i]);
+	free(r->domains);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+app_domain_clear(struct app_domain *d)
+{
+	if (d == NULL)
+		return;
+	free(d->domain);
+	for (size_t i = 0; i < d->npins; i++)
+		free(d->pins[i].name);
+	free(d->pins);
+	memset(d, 0, sizeof(*d));
+}
+
+static const char *const app_pin_kinds[] = { "any", "ca", "leaf", "anchor" };
+
+const char *
+app_pin_kind_name(enum app_pin_kind k)
+{
+	return (unsigned)k < 4 ? app_pin_kinds[k] : "any";
+}
+
+const char *
+app_domain_rule(const struct app_domain *d)
+{
+	int ca = 0, leaf = 0;
+
+	if (strcmp(d->platform, "ios") != 0)
+		return "any";
+	for (size_t i = 0; i < d->npins; i++) {
+		ca |= d->pins[i].kind == APP_PIN_CA;
+		leaf |= d->pins[i].kind == APP_PIN_LEAF;
+	}
+	return ca && leaf ? "ca-and-leaf" : "any";
+}
+
+/* Inserts the domains of release r->id and their pins. */
+static int
+app_insert_domains(struct store *st, const struct app_release *r)
+{
+	sqlite3_stmt *s = NULL, *p = NULL;
+	int rc = RC_FAIL;
+
+	if (store_prepare(st, &s, "INSERT INTO app_domains(release_id, domain, platform, rule, "
+	    "include_subdomains, expiration, other_anchors) VALUES (?, ?, ?, ?, ?, ?, ?)") != RC_OK ||
+	    store_prepare(st, &p, "INSERT OR IGNORE INTO app_domain_pins(domain_id, kind, pin, name) "
+	    "VALUES (?, ?, ?, ?)") != RC_OK)
+		goto out;
+	for (size_t i = 0; i < r->ndomains; i++) {
+		const struct app_domain *d = &r->domains[i];
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, r->id);
+		sqlite3_bind_text(s, 2, d->domain, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, d->platform, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, app_domain_rule(d), -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 5, d->include_subdomains);
+		if (d->expiration[0])
+			sqlite3_bind_text(s, 6, d->expiration, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 6);
+		sqlite3_bind_text(s, 7, d->other_anchors, -1, SQLITE_STATIC);
+		if (store_step_write(st, s, "cannot record a domain of the app release") != RC_OK)
+			goto out;
+		int64_t domain_id = sqlite3_last_insert_rowid(st->db);
+		for (size_t j = 0; j < d->npins; j++) {
+			sqlite3_reset(p);
+			sqlite3_bind_int64(p, 1, domain_id);
+			sqlite3_bind_text(p, 2, app_pin_kind_name(d->pins[j].kind), -1, SQLITE_STATIC);
+			sqlite3_bind_text(p, 3, d->pins[j].pin, -1, SQLITE_STATIC);
+			sqlite3_bind_text(p, 4, d->pins[j].name, -1, SQLITE_STATIC);
+			if (store_step_write(st, p, "cannot record a pin of the app release") != RC_OK)
+				goto out;
+		}
+	}
+	rc = RC_OK;
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(p);
+	return rc;
 }
 
 int
@@ -44,7 +128,9 @@ store_app_insert(struct store *st, struct app_release *r)
 			break;
 	}
 	sqlite3_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	if (rc != RC_OK)
+		return RC_FAIL;
+	return app_insert_domains(st, r);
 }
 
 int
@@ -90,6 +176,81 @@ app_load_pins(struct store *st, struct app_release *r)
 	return rc;
 }
 
+/* Reads the pins of domain d (row domain_id). */
+static int
+app_load_domain_pins(struct store *st, int64_t domain_id, struct app_domain *d)
+{
+	sqlite3_stmt *s;
+	int step, rc = RC_OK;
+
+	if (store_prepare(st, &s, "SELECT kind, pin, name FROM app_domain_pins WHERE domain_id = ? "
+	    "ORDER BY kind, pin") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, domain_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct app_pin *np = realloc(d->pins, (d->npins + 1) * sizeof(*np));
+		const char *kind = (const char *)sqlite3_column_text(s, 0);
+		const char *pin = (const char *)sqlite3_column_text(s, 1);
+		if (np == NULL) {
+			rc = RC_FAIL;
+			break;
+		}
+		d->pins = np;
+		memset(&np[d->npins], 0, sizeof(*np));
+		for (int k = 0; kind && k < 4; k++)
+			if (strcmp(kind, app_pin_kinds[k]) == 0)
+				np[d->npins].kind = (enum app_pin_kind)k;
+		snprintf(np[d->npins].pin, sizeof(np[d->npins].pin), "%s", pin ? pin : "");
+		np[d->npins].name = store_col_text(s, 2);
+		d->npins++;
+	}
+	if (rc == RC_OK && step != SQLITE_DONE)
+		rc = store_fail(st, "cannot read the pins of an app release");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Reads the per-domain rules of release r->id into r. */
+static int
+app_load_domains(struct store *st, struct app_release *r)
+{
+	sqlite3_stmt *s;
+	int step, rc = RC_OK;
+
+	if (store_prepare(st, &s, "SELECT id, domain, platform, include_subdomains, expiration, "
+	    "other_anchors FROM app_domains WHERE release_id = ? ORDER BY id") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, r->id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct app_domain *nd = realloc(r->domains, (r->ndomains + 1) * sizeof(*nd));
+		const unsigned char *t;
+		if (nd == NULL) {
+			rc = RC_FAIL;
+			break;
+		}
+		r->domains = nd;
+		nd = &r->domains[r->ndomains++];
+		memset(nd, 0, sizeof(*nd));
+		nd->domain = store_col_text(s, 1);
+		if ((t = sqlite3_column_text(s, 2)) != NULL)
+			snprintf(nd->platform, sizeof(nd->platform), "%s", (const char *)t);
+		nd->include_subdomains = sqlite3_column_int(s, 3);
+		if ((t = sqlite3_column_text(s, 4)) != NULL)
+			snprintf(nd->expiration, sizeof(nd->expiration), "%s", (const char *)t);
+		if ((t = sqlite3_column_text(s, 5)) != NULL)
+			snprintf(nd->other_anchors, sizeof(nd->other_anchors), "%s", (const char *)t);
+		if (nd->domain == NULL ||
+		    app_load_domain_pins(st, sqlite3_column_int64(s, 0), nd) != RC_OK) {
+			rc = RC_FAIL;
+			break;
+		}
+	}
+	if (rc == RC_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = store_fail(st, "cannot read the domains of an app release");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static int
 app_from_row(struct store *st, sqlite3_stmt *s, struct app_release *r)
 {
@@ -102,7 +263,7 @@ app_from_row(struct store *st, sqlite3_stmt *s, struct app_release *r)
 		snprintf(r->state, sizeof(r->state), "%s", (const char *)t);
 	r->created_at = sqlite3_column_int64(s, 3);
 	r->retired_at = sqlite3_column_int64(s, 4);
-	if (r->name == NULL || app_load_pins(st, r) != RC_OK) {
+	if (r->name == NULL || app_load_pins(st, r) != RC_OK || app_load_domains(st, r) != RC_OK) {
 		app_release_clear(r);
 		return RC_FAIL;
 	}

@@ -5,7 +5,8 @@ set -e
 need="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev openssl sqlite3
 python3 python3-cryptography gnutls-bin libnss3-tools curl clang man-db groff-base faketime
 valgrind cppcheck clang-tidy binutils ssss
-libp11-kit-dev softhsm2 opensc"
+libp11-kit-dev softhsm2 opensc
+libplist-dev libzip-dev libxml2-dev aapt android-framework-res zip"
 missing=""
 for p in $need; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
