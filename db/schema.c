@@ -166,12 +166,28 @@ static const char schema_v3[] =
     "DROP INDEX certificates_issuer;"
     "CREATE INDEX lineages_id_name ON lineages(id, name);";
 
+/* Version 4 (renewal): what a lineage has deployed. deployed_serial is the
+ * certificate whose files were last written in full (the one `revoke --name`
+ * revokes); deploy_pending is set in the transaction that records a new
+ * certificate and cleared once its files are on disk, so a lineage whose
+ * files could not be written stays due; hook_pending is set when a renewal
+ * ran with --exec and cleared when a deploy hook succeeded for it, so a failed
+ * hook runs again on the next run. Existing lineages count their newest
+ * certificate as deployed. */
+static const char schema_v4_renewal[] =
+    "ALTER TABLE lineages ADD COLUMN deployed_serial TEXT;"
+    "ALTER TABLE lineages ADD COLUMN deploy_pending INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE lineages ADD COLUMN hook_pending INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE lineages SET deployed_serial = (SELECT serial FROM certificates "
+    "WHERE lineage_id = lineages.id ORDER BY issued_at DESC, not_after DESC LIMIT 1);";
+
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4_renewal,
 };
 
 int

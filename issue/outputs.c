@@ -1,0 +1,193 @@
+/* outputs: checks the files a command will write before it signs anything
+ * (see outputs.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/fileio.h"
+#include "issue/outputs.h"
+
+int
+out_set_init(struct out_set *s, const char *ca_dir)
+{
+	char db[PATH_MAX + 16];
+	struct stat sb;
+
+	memset(s, 0, sizeof(*s));
+	if (ca_dir == NULL || realpath(ca_dir, s->cadir) == NULL)
+		s->cadir[0] = '\0';
+	snprintf(db, sizeof(db), "%s/pinca.db", s->cadir);
+	if (s->cadir[0] && stat(db, &sb) == 0) {
+		s->db_dev = sb.st_dev;
+		s->db_ino = sb.st_ino;
+		s->have_db = 1;
+	}
+	return RC_OK;
+}
+
+void
+out_set_clear(struct out_set *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->slot[i]);
+	free(s->slot);
+	memset(s, 0, sizeof(*s));
+}
+
+/* FNV-1a of a key, for the set's slots. */
+static size_t
+out_hash(const char *k)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* Adds key to s; returns 1 if it was there already, 0 if added, -1 on
+ * out of memory. */
+static int
+out_add(struct out_set *s, const char *key)
+{
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		char **nt = calloc(cap, sizeof(*nt));
+		if (nt == NULL)
+			return -1;
+		for (size_t j = 0; j < s->cap; j++) {
+			if (s->slot[j] == NULL)
+				continue;
+			for (i = out_hash(s->slot[j]) & (cap - 1); nt[i]; i = (i + 1) & (cap - 1))
+				;
+			nt[i] = s->slot[j];
+		}
+		free(s->slot);
+		s->slot = nt;
+		s->cap = cap;
+	}
+	for (i = out_hash(key) & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (strcmp(s->slot[i], key) == 0)
+			return 1;
+	if ((s->slot[i] = strdup(key)) == NULL)
+		return -1;
+	s->n++;
+	return 0;
+}
+
+/* Whether the regular file at path holds a PEM private key (any label
+ * ending in PRIVATE KEY, encrypted or not) in its first 64 KiB. */
+static int
+out_holds_key(const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), found;
+
+	if (fd == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	found = n > 0 && memmem(buf, (size_t)n, "PRIVATE KEY-----", 16) != NULL;
+	return found;
+}
+
+/* The CA directory's own files: everything under keys/, the database and
+ * its journals, and any file already in the directory (transcripts,
+ * settings). NULL if abs is none of them, else a word for the message. */
+static const char *
+out_ca_file(const struct out_set *s, const char *abs, int exists)
+{
+	size_t n = strlen(s->cadir);
+	const char *rest;
+
+	if (n == 0 || strncmp(abs, s->cadir, n) != 0 || abs[n] != '/')
+		return NULL;
+	rest = abs + n + 1;
+	if (strncmp(rest, "keys/", 5) == 0 || strcmp(rest, "keys") == 0)
+		return "its keys";
+	if (strncmp(rest, "pinca.db", 8) == 0)
+		return "its database";
+	return exists || strchr(rest, '/') == NULL ? "its own files" : NULL;
+}
+
+int
+out_claim(struct out_set *s, const char *path, const char *abs, enum out_kind kind)
+{
+	struct stat lsb, sb;
+	const char *base = strrchr(abs, '/'), *ca;
+	char key[64];
+	int exists, seen;
+
+	if (file_is_special_resolved(abs))
+		return RC_OK;	/* written in place: /dev/null, a FIFO, a terminal */
+	base = base ? base + 1 : abs;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		pinca_warnx("cannot write %s: it names a directory", path);
+		return RC_FAIL;
+	}
+	exists = lstat(abs, &lsb) == 0;
+	/* A symbolic link is replaced, not written through, but it must not
+	 * make one file look like two: its target counts as well. */
+	if (exists && S_ISLNK(lsb.st_mode) && stat(abs, &sb) == 0)
+		lsb = sb;
+	if (exists && S_ISDIR(lsb.st_mode)) {
+		pinca_warnx("cannot write %s: it is a directory", path);
+		return RC_FAIL;
+	}
+	if ((ca = out_ca_file(s, abs, exists)) != NULL ||
+	    (exists && s->have_db && lsb.st_dev == s->db_dev && lsb.st_ino == s->db_ino)) {
+		pinca_warnx("refusing to write %s: it is one of the CA directory's files (%s)", path,
+		    ca ? ca : "its database");
+		return RC_FAIL;
+	}
+	if (exists && kind == OUT_NEW_KEY) {
+		pinca_warnx("%s already exists; refusing to overwrite a key", path);
+		return RC_FAIL;
+	}
+	if (exists && kind == OUT_FILE && S_ISREG(lsb.st_mode) && out_holds_key(abs)) {
+		pinca_warnx("refusing to write %s: it holds a private key", path);
+		return RC_FAIL;
+	}
+	seen = out_add(s, abs);
+	if (seen == 0 && exists) {
+		snprintf(key, sizeof(key), "\001%llu:%llu", (unsigned long long)lsb.st_dev,
+		    (unsigned long long)lsb.st_ino);
+		seen = out_add(s, key);
+	}
+	if (seen < 0) {
+		pinca_warnx("out of memory");
+		return RC_FAIL;
+	}
+	if (seen) {
+		pinca_warnx("refusing to write %s twice: it is also another output of this %s", path,
+		    kind == OUT_OWN_KEY ? "run" : "command");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int
+out_probe_dir(const char *path)
+{
+	char tmp[PATH_MAX + 64];
+	int fd;
+
+	if (file_check_parent(path) != RC_OK)
+		return RC_FAIL;
+	if ((fd = file_temp_open(path, 0600, tmp, sizeof(tmp))) == -1) {
+		pinca_warn("cannot write %s", path);
+		return RC_FAIL;
+	}
+	close(fd);
+	unlink(tmp);
+	return RC_OK;
+}
