@@ -193,6 +193,8 @@ anchors_collect(const struct pins_request *rq, struct ca_record *roots, int nroo
 		free(pem);
 		if (rc != RC_OK)
 			return rc;
+		if (rq->out)	/* stdout is free: say what was written */
+			printf("wrote %s\n", path);
 	}
 	return RC_OK;
 }
@@ -302,9 +304,12 @@ pins_emit(const struct pins_request *rq, const struct pin_set *ps)
 		rc = RC_FAIL;
 	}
 	if (rc == RC_OK) {
-		if (rq->out)
+		if (rq->out) {
 			rc = file_write_atomic(rq->out, buf, len, 0644, 0);
-		else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+			if (rc == RC_OK)	/* stdout is free: say what was written */
+				printf("wrote %s (%zu pin%s)\n", rq->out, ps->npins,
+				    ps->npins == 1 ? "" : "s");
+		} else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
 			pinca_warn("cannot write the pins");
 			rc = RC_FAIL;
 		}

@@ -119,7 +119,8 @@ int store_lineage_each_due(struct store *st, int64_t before,
  * expiry first; fn's non-zero return stops and is returned. */
 int store_lineage_each_renewable(struct store *st, int64_t now, int64_t before, int all,
     int (*fn)(const struct lineage_record *, void *), void *arg);
-/* Lineages that are owed a deploy hook (hook_pending), by name. */
+/* Lineages that are owed a deploy hook (hook_pending) and whose files are
+ * in place, by name. */
 int store_lineage_each_hook_pending(struct store *st,
     int (*fn)(const struct lineage_record *, void *), void *arg);
 /* In the current transaction: a new certificate of lineage id is recorded

@@ -65,7 +65,7 @@ store_lineage_each_hook_pending(struct store *st,
 	sqlite3_stmt *s;
 
 	if (store_prepare(st, &s, "SELECT " LINEAGE_COLUMNS ", 0, 0 FROM lineages "
-	    "WHERE hook_pending ORDER BY name") != RC_OK)
+	    "WHERE hook_pending AND NOT deploy_pending ORDER BY name") != RC_OK)
 		return RC_FAIL;
 	return lineage_rows(st, s, fn, arg);
 }

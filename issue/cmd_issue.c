@@ -46,8 +46,15 @@ static const struct cmd_help issue_help = {
 	issue_opts,
 };
 
-/* Says on stderr which files were written (stdout keeps the serial alone,
- * for scripts). */
+/* The files written, as a JSON object (key, cert, chain, fullchain). */
+static json_t *
+written_json(const struct issue_job *job)
+{
+	return json_pack("{s:s?,s:s?,s:s?,s:s?}", "key", job->resume ? NULL : job->abs_key, "cert",
+	    job->abs_cert, "chain", job->abs_chain, "fullchain", job->abs_fullchain);
+}
+
+/* Says which files were written: "wrote key F, certificate F..." */
 static void
 print_written(const struct issue_job *job)
 {
@@ -62,26 +69,34 @@ print_written(const struct issue_job *job)
 	fprintf(stderr, n ? "\n" : "wrote no file (no --cert-out)\n");
 }
 
-/* Prints the issued certificate as text or JSON, and the files written. */
+/* Prints the issued certificate as text or JSON, with the files written:
+ * on a terminal, a line each on stderr (stdout keeps the serial alone, for
+ * scripts, and stderr stays empty for cron); in JSON, a "files" member. */
 static int
 print_issued(struct issuer *is, struct issue_job *job, int json)
 {
 	struct cert_record r;
+	json_t *o;
 	char na[32];
 	int rc;
 
-	time_rfc3339(job->res.not_after, na, sizeof(na));
-	fprintf(stderr, "%s %s for '%s' until %s, pin %s\n",
-	    job->resume ? "finished writing the files of" : "issued", job->res.serial,
-	    job->req.name, na, job->res.pin);
-	print_written(job);
 	if (!json) {
+		time_rfc3339(job->res.not_after, na, sizeof(na));
 		printf("%s\n", job->res.serial);
+		if (isatty(STDERR_FILENO)) {
+			fprintf(stderr, "%s %s for '%s' until %s, pin %s\n",
+			    job->resume ? "finished writing the files of" : "issued",
+			    job->res.serial, job->req.name, na, job->res.pin);
+			print_written(job);
+		}
 		return RC_OK;
 	}
 	if ((rc = store_cert_get(is->ctx->st, job->res.serial, &r)) != RC_OK)
 		return RC_FAIL;
-	rc = json_print(certificate_json(&r, (int64_t)time(NULL)));
+	o = certificate_json(&r, (int64_t)time(NULL));
+	if (o)
+		json_object_set_new(o, "files", written_json(job));
+	rc = json_print(o);
 	cert_record_clear(&r);
 	return rc;
 }
