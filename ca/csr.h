@@ -13,6 +13,9 @@
  * RC_FAIL (unreadable, malformed, bad signature) or RC_POLICY (key type). */
 int csr_load(const char *path, X509_REQ **req, EVP_PKEY **pub, enum key_type *type);
 /* The same from memory. */
+/* Whether what is left to read in memory BIO bio (after a PEM block) is
+ * only blank space: a CSR file holds one CSR and nothing after it. */
+int csr_rest_blank(BIO *bio);
 int csr_parse(const unsigned char *data, size_t len, const char *what, X509_REQ **req,
     EVP_PKEY **pub, enum key_type *type);
 
