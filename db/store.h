@@ -129,6 +129,8 @@ int store_lineage_deploy_begin(struct store *st, int64_t id, int hook);
 /* serial's files are on disk: it is the deployed certificate of lineage id
  * (its own transaction unless one is open). */
 int store_lineage_deployed(struct store *st, int64_t id, const char *serial);
+/* The serial of lineage id's newest certificate (STORE_NOT_FOUND: none). */
+int store_lineage_newest_serial(struct store *st, int64_t id, char *serial, size_t size);
 /* A deploy hook succeeded for lineage id. */
 int store_lineage_hook_done(struct store *st, int64_t id);
 

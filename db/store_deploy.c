@@ -2,6 +2,7 @@
  * deployed: the certificate whose files were last written in full, whether
  * the newest one's files are still to be written, and whether a deploy hook
  * is owed (schema_v4_renewal). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,4 +114,27 @@ store_lineage_hook_done(struct store *st, int64_t id)
 {
 	return lineage_set(st, "UPDATE lineages SET hook_pending = 0 WHERE id = ?1 AND ?2 = 0 "
 	    "AND ?3 IS NULL", id, 0, NULL);
+}
+
+int
+store_lineage_newest_serial(struct store *st, int64_t id, char *serial, size_t size)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT serial FROM certificates WHERE lineage_id = ? "
+	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(serial, size, "%s", (const char *)sqlite3_column_text(s, 0));
+		rc = RC_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else {
+		rc = store_fail(st, "cannot read the lineage's certificates");
+	}
+	sqlite3_finalize(s);
+	return rc;
 }

@@ -134,7 +134,7 @@ same_path(const char *a, const char *b)
 static int
 job_existing(struct issuer *is, struct issue_job *job, struct lineage_record *l)
 {
-	struct revocation_target t;
+	char serial[SERIAL_HEX_MAX];
 	struct cert_record r;
 	int rc;
 
@@ -151,8 +151,8 @@ job_existing(struct issuer *is, struct issue_job *job, struct lineage_record *l)
 		    job->key_out);
 		return RC_FAIL;
 	}
-	if ((rc = store_revocation_target_lineage(is->ctx->st, l->name, &t)) != RC_OK ||
-	    (rc = store_cert_get(is->ctx->st, t.serial, &r)) != RC_OK) {
+	if ((rc = store_lineage_newest_serial(is->ctx->st, l->id, serial, sizeof(serial))) != RC_OK ||
+	    (rc = store_cert_get(is->ctx->st, serial, &r)) != RC_OK) {
 		if (rc == STORE_NOT_FOUND)
 			pinca_warnx("lineage '%s' has no certificate", l->name);
 		return RC_FAIL;

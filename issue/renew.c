@@ -217,7 +217,7 @@ renew_deploy(struct renew_run *run, const struct lineage_record *l, const struct
 static int
 renew_redeploy(struct renew_run *run, const struct lineage_record *l)
 {
-	struct revocation_target t;
+	char serial[SERIAL_HEX_MAX];
 	struct cert_record r;
 	struct leaf_result res;
 	int rc;
@@ -225,8 +225,11 @@ renew_redeploy(struct renew_run *run, const struct lineage_record *l)
 	memset(&res, 0, sizeof(res));
 	if ((rc = renew_check_outputs(run, l, 0)) != RC_OK)
 		return rc;
-	if ((rc = store_revocation_target_lineage(run->is->ctx->st, l->name, &t)) != RC_OK ||
-	    (rc = store_cert_get(run->is->ctx->st, t.serial, &r)) != RC_OK) {
+	/* With --exec, the hook is owed for these files too. */
+	if (run->hook && store_lineage_deploy_begin(run->is->ctx->st, l->id, 1) != RC_OK)
+		return RC_FAIL;
+	if ((rc = store_lineage_newest_serial(run->is->ctx->st, l->id, serial, sizeof(serial))) != RC_OK ||
+	    (rc = store_cert_get(run->is->ctx->st, serial, &r)) != RC_OK) {
 		if (rc == STORE_NOT_FOUND)
 			pinca_warnx("lineage '%s' has no certificate", l->name);
 		return RC_FAIL;
