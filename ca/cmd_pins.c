@@ -341,6 +341,13 @@ cmd_pins(int argc, char **argv)
 		ps.max_age = until;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
+	if (rq.out) {
+		/* Never over the database, a key or the CA directory's files. */
+		struct file_guard g;
+		file_guard_init(&g, ctx.dir);
+		if ((rc = file_guard_check(&g, rq.out, NULL, 0)) != RC_OK)
+			goto out;
+	}
 	if ((rc = pins_of_roots(&ctx, roots, &nroots, &ps)) != RC_OK)
 		goto out;
 	if (rq.leaf && (rc = pins_of_leaf(&ctx, rq.leaf, &ps, leaf_name, sizeof(leaf_name))) != RC_OK)

@@ -16,18 +16,8 @@
 int
 out_set_init(struct out_set *s, const char *ca_dir)
 {
-	char db[PATH_MAX + 16];
-	struct stat sb;
-
 	memset(s, 0, sizeof(*s));
-	if (ca_dir == NULL || realpath(ca_dir, s->cadir) == NULL)
-		s->cadir[0] = '\0';
-	snprintf(db, sizeof(db), "%s/pinca.db", s->cadir);
-	if (s->cadir[0] && stat(db, &sb) == 0) {
-		s->db_dev = sb.st_dev;
-		s->db_ino = sb.st_ino;
-		s->have_db = 1;
-	}
+	file_guard_init(&s->guard, ca_dir);
 	return RC_OK;
 }
 
@@ -83,47 +73,11 @@ out_add(struct out_set *s, const char *key)
 	return 0;
 }
 
-/* Whether the regular file at path holds a PEM private key (any label
- * ending in PRIVATE KEY, encrypted or not) in its first 64 KiB. */
-static int
-out_holds_key(const char *path)
-{
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), found;
-
-	if (fd == -1)
-		return 0;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	found = n > 0 && memmem(buf, (size_t)n, "PRIVATE KEY-----", 16) != NULL;
-	return found;
-}
-
-/* The CA directory's own files: everything under keys/, the database and
- * its journals, and any file already in the directory (transcripts,
- * settings). NULL if abs is none of them, else a word for the message. */
-static const char *
-out_ca_file(const struct out_set *s, const char *abs, int exists)
-{
-	size_t n = strlen(s->cadir);
-	const char *rest;
-
-	if (n == 0 || strncmp(abs, s->cadir, n) != 0 || abs[n] != '/')
-		return NULL;
-	rest = abs + n + 1;
-	if (strncmp(rest, "keys/", 5) == 0 || strcmp(rest, "keys") == 0)
-		return "its keys";
-	if (strncmp(rest, "pinca.db", 8) == 0)
-		return "its database";
-	return exists || strchr(rest, '/') == NULL ? "its own files" : NULL;
-}
-
 int
 out_claim(struct out_set *s, const char *path, const char *abs, enum out_kind kind)
 {
 	struct stat lsb, sb;
-	const char *base = strrchr(abs, '/'), *ca;
+	const char *base = strrchr(abs, '/');
 	char key[64];
 	int exists, seen;
 
@@ -143,20 +97,12 @@ out_claim(struct out_set *s, const char *path, const char *abs, enum out_kind ki
 		pinca_warnx("cannot write %s: it is a directory", path);
 		return RC_FAIL;
 	}
-	if ((ca = out_ca_file(s, abs, exists)) != NULL ||
-	    (exists && s->have_db && lsb.st_dev == s->db_dev && lsb.st_ino == s->db_ino)) {
-		pinca_warnx("refusing to write %s: it is one of the CA directory's files (%s)", path,
-		    ca ? ca : "its database");
-		return RC_FAIL;
-	}
 	if (exists && kind == OUT_NEW_KEY) {
 		pinca_warnx("%s already exists; refusing to overwrite a key", path);
 		return RC_FAIL;
 	}
-	if (exists && kind == OUT_FILE && S_ISREG(lsb.st_mode) && out_holds_key(abs)) {
-		pinca_warnx("refusing to write %s: it holds a private key", path);
+	if (file_guard_check(&s->guard, path, abs, kind == OUT_OWN_KEY) != RC_OK)
 		return RC_FAIL;
-	}
 	seen = out_add(s, abs);
 	if (seen == 0 && exists) {
 		snprintf(key, sizeof(key), "\001%llu:%llu", (unsigned long long)lsb.st_dev,

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/fileio.h"
+
 enum out_kind {
 	OUT_NEW_KEY,	/* a new key: nothing may be there yet */
 	OUT_FILE,	/* a certificate or chain: may replace a file with no private key */
@@ -19,10 +21,7 @@ enum out_kind {
 struct out_set {
 	char **slot;		/* open addressing: resolved paths and "dev:ino" keys */
 	size_t cap, n;
-	char cadir[PATH_MAX];	/* the CA directory, resolved ("" if unknown) */
-	dev_t db_dev;
-	ino_t db_ino;
-	int have_db;
+	struct file_guard guard;	/* the CA directory's files */
 };
 
 /* Starts an empty set for the CA directory ca_dir. */

@@ -71,4 +71,13 @@ check "the database still passes db check" "$PINCA" db check
 check "renew --new-key rotates web's own key" "$PINCA" renew web --new-key "${PASS[@]}"
 check "the new key matches the new certificate" test "$(keypin "$O/web.key")" = "$(spki_pin "$O/web.pem")"
 check "and it is a new key" test "$(keypin "$O/web.key")" != "$WEBPIN"
+
+# The same guard on the other commands that write a file: crl --out and
+# pins --out never replace the database or a key.
+before=$(state_of)
+refuse "crl --out DIR/pinca.db" 1 "CA directory" "$PINCA" crl --out "$PINCA_DIR/pinca.db" "${PASS[@]}"
+refuse "crl --out over a key file" 1 "private key" "$PINCA" crl --out "$O/web.key" "${PASS[@]}"
+refuse "pins --out DIR/pinca.db-journal through a symlink" 1 "CA directory" "$PINCA" pins --out "$T/calink/pinca.db-journal"
+check "they changed nothing" test "$before" = "$(state_of)"
+check "web.key is still web's key" test "$(keypin "$O/web.key")" = "$(spki_pin "$O/web.pem")"
 finish
