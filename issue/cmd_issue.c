@@ -42,7 +42,10 @@ static const struct cmd_help issue_help = {
 	"           [--chain-out FILE] [--fullchain-out FILE] | --batch FILE",
 	"Issues a leaf certificate from this directory's intermediate. Every leaf\n"
 	"passes the platform lints before it is signed (exit 3 names the rule); it\n"
-	"is recorded in the database before any file is written.",
+	"is recorded in the database before any file is written. Every output is\n"
+	"checked first: writable, not another output of the command or batch, not\n"
+	"a key file, not one of the CA directory's files. If a file still fails,\n"
+	"running the same command again writes the recorded certificate's files.",
 	issue_opts,
 };
 

@@ -43,7 +43,8 @@ static const struct cmd_help renew_help = {
 	"lineage needs deploying (this run's, and those whose hook failed before). The\n"
 	"hook sees PINCA_RENEWED (the lineage names), PINCA_RENEWED_COUNT and, for\n"
 	"each lineage i from 1, PINCA_RENEWED_<i>_NAME, _CERT, _CHAIN, _FULLCHAIN and\n"
-	"_KEY. Exit 1 when any lineage or the hook failed (one line each).",
+	"_KEY. A lineage that fails is one line and the others still renew; the exit\n"
+	"status is the first failure's (3 for the pin guard), or 1 if the hook failed.",
 	renew_opts,
 };
 

@@ -22,12 +22,12 @@
 int
 renew_lock(const char *dir)
 {
-	char path[4200];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/renew.lock", dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
-		pinca_warn("cannot open the renewal lock %s", path);
+	/* The directory itself is locked: no lock file appears in it, so a
+	 * refused renew leaves the directory as it was. */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		pinca_warn("cannot open %s", dir);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -41,7 +41,7 @@ renew_lock(const char *dir)
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return fd;
 	}
-	pinca_warn("cannot take the renewal lock %s", path);
+	pinca_warn("cannot lock %s for renewal", dir);
 	close(fd);
 	return -1;
 }

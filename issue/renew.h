@@ -22,7 +22,7 @@ struct renew_run {
 	json_t *results;
 };
 
-/* Takes the CA directory's renewal lock (DIR/renew.lock, flock): when
+/* Takes the CA directory's renewal lock (flock on the directory): when
  * another renew holds it, says so in one line and waits. Returns the lock's
  * descriptor (closed by renew_unlock) or -1 with a message. */
 int renew_lock(const char *dir);
