@@ -102,7 +102,7 @@ struct lineage_record {
 	char *deployed_serial;	/* the certificate whose files were last written; NULL: none */
 	int deploy_pending;	/* the newest certificate's files are not known to be on disk */
 	int hook_pending;	/* a deploy hook is owed for this lineage */
-	int64_t last_not_before, last_not_after;	/* newest certificate (each_renewable only) */
+	int64_t last_not_after;	/* of the newest certificate (each_renewable only) */
 };
 void lineage_record_clear(struct lineage_record *r);
 int store_lineage_insert(struct store *st, struct lineage_record *r);

@@ -10,8 +10,8 @@
 #include "db/store.h"
 #include "db/store_internal.h"
 
-/* Steps s, calling fn on each lineage row; the row's columns after
- * LINEAGE_COLUMNS are the newest certificate's not_after and not_before. */
+/* Steps s, calling fn on each lineage row; the row's column after
+ * LINEAGE_COLUMNS is the newest certificate's not_after. */
 static int
 lineage_rows(struct store *st, sqlite3_stmt *s, int (*fn)(const struct lineage_record *, void *),
     void *arg)
@@ -23,7 +23,6 @@ lineage_rows(struct store *st, sqlite3_stmt *s, int (*fn)(const struct lineage_r
 		if ((rc = lineage_from_row(s, &r)) != RC_OK)
 			break;
 		r.last_not_after = sqlite3_column_int64(s, 18);
-		r.last_not_before = sqlite3_column_int64(s, 19);
 		rc = fn(&r, arg);
 		lineage_record_clear(&r);
 		if (rc != 0)
@@ -42,16 +41,17 @@ store_lineage_each_renewable(struct store *st, int64_t now, int64_t before, int 
 	sqlite3_stmt *s;
 
 	/* The newest certificate (latest issued_at, as revoke --name and the
-	 * deployed files see it) from certificates_lineage_latest. Its
-	 * lifetime is not_after - not_before; "a third left" is
-	 * 3 * (not_after - now) < lifetime. */
+	 * deployed files see it) from the end of certificates_lineage_latest,
+	 * whose entries hold not_after; its not_before (a row read) only for
+	 * the lineages that end before `before`. Its lifetime is not_after -
+	 * not_before; "less than a third left" is 3 * (not_after - now) <
+	 * lifetime. */
 	if (store_prepare(st, &s, "SELECT * FROM (SELECT " LINEAGE_COLUMNS ", "
 	    "(SELECT not_after FROM certificates WHERE lineage_id = lineages.id "
-	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1) AS last, "
-	    "(SELECT not_before FROM certificates WHERE lineage_id = lineages.id "
-	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1) AS first FROM lineages) "
-	    "WHERE ?3 OR deploy_pending OR last IS NULL OR "
-	    "(last < ?2 AND 3 * (last - ?1) < last - first) ORDER BY last, id") != RC_OK)
+	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1) AS last FROM lineages) AS x "
+	    "WHERE ?3 OR deploy_pending OR last IS NULL OR (last < ?2 AND 3 * (last - ?1) < last - "
+	    "(SELECT not_before FROM certificates WHERE lineage_id = x.id "
+	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1)) ORDER BY last, id") != RC_OK)
 		return RC_FAIL;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, before);
@@ -65,7 +65,7 @@ store_lineage_each_hook_pending(struct store *st,
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT " LINEAGE_COLUMNS ", 0, 0 FROM lineages "
+	if (store_prepare(st, &s, "SELECT " LINEAGE_COLUMNS ", 0 FROM lineages "
 	    "WHERE hook_pending AND NOT deploy_pending ORDER BY name") != RC_OK)
 		return RC_FAIL;
 	return lineage_rows(st, s, fn, arg);
