@@ -52,6 +52,7 @@ struct pins_request {
 	size_t ndomains;
 	int include_subdomains;
 	int raw_der;		/* --raw-der: DER files instead of PEM */
+	struct file_guard guard;	/* what --out and --raw-dir files must not replace */
 };
 
 /* Checks --expiration: a real calendar date after today (UTC); sets the
@@ -176,6 +177,8 @@ anchors_collect(const struct pins_request *rq, struct ca_record *roots, int nroo
 			pinca_warnx("--raw-dir path is too long");
 			return RC_FAIL;
 		}
+		if (file_guard_check(&rq->guard, path, NULL, 0) != RC_OK)
+			return RC_FAIL;
 		/* Parsed either way, so a damaged row is never shipped. */
 		x = cert_from_der(roots[i].der, roots[i].der_len);
 		parsed = x != NULL;
@@ -341,13 +344,10 @@ cmd_pins(int argc, char **argv)
 		ps.max_age = until;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
-	if (rq.out) {
-		/* Never over the database, a key or the CA directory's files. */
-		struct file_guard g;
-		file_guard_init(&g, ctx.dir);
-		if ((rc = file_guard_check(&g, rq.out, NULL, 0)) != RC_OK)
-			goto out;
-	}
+	/* Never over the database, a key or the CA directory's files. */
+	file_guard_init(&rq.guard, ctx.dir);
+	if (rq.out && (rc = file_guard_check(&rq.guard, rq.out, NULL, 0)) != RC_OK)
+		goto out;
 	if ((rc = pins_of_roots(&ctx, roots, &nroots, &ps)) != RC_OK)
 		goto out;
 	if (rq.leaf && (rc = pins_of_leaf(&ctx, rq.leaf, &ps, leaf_name, sizeof(leaf_name))) != RC_OK)

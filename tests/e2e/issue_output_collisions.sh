@@ -78,6 +78,7 @@ before=$(state_of)
 refuse "crl --out DIR/pinca.db" 1 "CA directory" "$PINCA" crl --out "$PINCA_DIR/pinca.db" "${PASS[@]}"
 refuse "crl --out over a key file" 1 "private key" "$PINCA" crl --out "$O/web.key" "${PASS[@]}"
 refuse "pins --out DIR/pinca.db-journal through a symlink" 1 "CA directory" "$PINCA" pins --out "$T/calink/pinca.db-journal"
+refuse "pins --raw-dir DIR/keys" 1 "CA directory" "$PINCA" pins --format android --domain a.example --raw-dir "$PINCA_DIR/keys" --out "$O/nsc.xml"
 check "they changed nothing" test "$before" = "$(state_of)"
 check "web.key is still web's key" test "$(keypin "$O/web.key")" = "$(spki_pin "$O/web.pem")"
 finish
