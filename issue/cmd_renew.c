@@ -216,14 +216,12 @@ cmd_renew(int argc, char **argv)
 		goto out;
 	run.is = &is;
 	run.results = json_array();
-	out_set_init(&run.outs, ctx.dir);
 	rc = renew_locked(&ctx, &run, name, due, all, exec_cmd);
 	if (run.json)
 		json_print(json_incref(run.results));
 	else if (name == NULL && run.renewed == 0 && run.failed == 0 && isatty(STDOUT_FILENO))
 		printf("nothing due\n");	/* cron mails any output: stay quiet */
 out:
-	out_set_clear(&run.outs);
 	json_decref(run.results);
 	issuer_close(&is);
 	renew_unlock(lock);

@@ -114,7 +114,7 @@ job_check_outputs(struct issue_job *job)
 		return RC_FAIL;
 	if (job_claim(job, job->key_out, job->abs_key, job->resume ? OUT_OWN_KEY : OUT_NEW_KEY) != RC_OK ||
 	    job_claim(job, job->cert_out, job->abs_cert, OUT_FILE) != RC_OK ||
-	    job_claim(job, job->chain_out, job->abs_chain, OUT_FILE) != RC_OK ||
+	    job_claim(job, job->chain_out, job->abs_chain, OUT_CHAIN) != RC_OK ||
 	    job_claim(job, job->fullchain_out, job->abs_fullchain, OUT_FILE) != RC_OK)
 		return RC_FAIL;
 	return RC_OK;

@@ -41,14 +41,14 @@ out_hash(const char *k)
 	return (size_t)h;
 }
 
-/* Adds key to s; returns 1 if it was there already, 0 if added, -1 on
- * out of memory. */
+/* Looks key up in s; adds it if add. Returns 1 if it was there already, 0
+ * if not, -1 on out of memory. */
 static int
-out_add(struct out_set *s, const char *key)
+out_lookup(struct out_set *s, const char *key, int add)
 {
 	size_t i;
 
-	if ((s->n + 1) * 2 > s->cap) {
+	if (add && (s->n + 1) * 2 > s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
 		char **nt = calloc(cap, sizeof(*nt));
 		if (nt == NULL)
@@ -64,9 +64,13 @@ out_add(struct out_set *s, const char *key)
 		s->slot = nt;
 		s->cap = cap;
 	}
+	if (s->cap == 0)
+		return 0;
 	for (i = out_hash(key) & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
 		if (strcmp(s->slot[i], key) == 0)
 			return 1;
+	if (!add)
+		return 0;
 	if ((s->slot[i] = strdup(key)) == NULL)
 		return -1;
 	s->n++;
@@ -78,7 +82,7 @@ out_claim(struct out_set *s, const char *path, const char *abs, enum out_kind ki
 {
 	struct stat lsb, sb;
 	const char *base = strrchr(abs, '/');
-	char key[64];
+	char key[64], chain[PATH_MAX + 2];
 	int exists, seen;
 
 	if (file_is_special_resolved(abs))
@@ -103,12 +107,17 @@ out_claim(struct out_set *s, const char *path, const char *abs, enum out_kind ki
 	}
 	if (file_guard_check(&s->guard, path, abs, kind == OUT_OWN_KEY) != RC_OK)
 		return RC_FAIL;
-	seen = out_add(s, abs);
+	snprintf(chain, sizeof(chain), "\002%s", abs);
+	if (kind == OUT_CHAIN && out_lookup(s, chain, 0) == 1)
+		return RC_OK;	/* another chain output: the same bytes */
+	seen = out_lookup(s, abs, 1);
 	if (seen == 0 && exists) {
 		snprintf(key, sizeof(key), "\001%llu:%llu", (unsigned long long)lsb.st_dev,
 		    (unsigned long long)lsb.st_ino);
-		seen = out_add(s, key);
+		seen = out_lookup(s, key, 1);
 	}
+	if (seen == 0 && kind == OUT_CHAIN)
+		seen = out_lookup(s, chain, 1);
 	if (seen < 0) {
 		pinca_warnx("out of memory");
 		return RC_FAIL;

@@ -14,7 +14,8 @@
 
 enum out_kind {
 	OUT_NEW_KEY,	/* a new key: nothing may be there yet */
-	OUT_FILE,	/* a certificate or chain: may replace a file with no private key */
+	OUT_FILE,	/* a certificate: may replace a file with no private key */
+	OUT_CHAIN,	/* a chain: as OUT_FILE, and may be another chain output (same bytes) */
 	OUT_OWN_KEY,	/* a lineage's own key (kept, or rotated by renew --new-key) */
 };
 
@@ -31,7 +32,8 @@ void out_set_clear(struct out_set *s);
  * leaf_abs_path gives it) and adds it to s. Prints one line and returns
  * RC_FAIL when it collides with an output already in s, with a file holding
  * a private key (unless kind allows it), with the CA directory's files, or
- * is a directory. Devices and FIFOs (file_is_special) pass unchecked. */
+ * is a directory. Chain outputs may share a file: they all hold the same
+ * intermediate(s). Devices and FIFOs (file_is_special) pass unchecked. */
 int out_claim(struct out_set *s, const char *path, const char *abs, enum out_kind kind);
 /* Whether path's directory exists and takes a new file (a temporary file
  * is created there and removed). Prints one line and returns RC_FAIL if not. */

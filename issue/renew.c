@@ -124,15 +124,21 @@ static int
 renew_check_outputs(struct renew_run *run, const struct lineage_record *l, int rotating)
 {
 	const char *files[3] = { l->cert_path, l->chain_path, l->fullchain_path };
+	struct out_set outs;	/* this lineage's: lineages issued apart may share a chain */
+	int rc = RC_FAIL;
 
-	if (l->key_path && (out_claim(&run->outs, l->key_path, l->key_path, OUT_OWN_KEY) != RC_OK ||
+	out_set_init(&outs, run->is->ctx->dir);
+	if (l->key_path && (out_claim(&outs, l->key_path, l->key_path, OUT_OWN_KEY) != RC_OK ||
 	    (rotating && out_probe_dir(l->key_path) != RC_OK)))
-		return RC_FAIL;
+		goto out;
 	for (int i = 0; i < 3; i++)
-		if (files[i] && (out_claim(&run->outs, files[i], files[i], OUT_FILE) != RC_OK ||
-		    (!file_is_special_resolved(files[i]) && out_probe_dir(files[i]) != RC_OK)))
-			return RC_FAIL;
-	return RC_OK;
+		if (files[i] && (out_claim(&outs, files[i], files[i], i == 1 ? OUT_CHAIN : OUT_FILE) !=
+		    RC_OK || (!file_is_special_resolved(files[i]) && out_probe_dir(files[i]) != RC_OK)))
+			goto out;
+	rc = RC_OK;
+out:
+	out_set_clear(&outs);
+	return rc;
 }
 
 /* Writes the new key beside the lineage's key under a name no other file

@@ -18,7 +18,6 @@ struct renew_run {
 	const char *csr_path;
 	int renewed, failed;
 	int first_error;		/* the RC_* of the first failure */
-	struct out_set outs;		/* every file of the run: none twice */
 	json_t *results;
 };
 

@@ -65,6 +65,16 @@ assert 'CA directory' in r[3]['error'], r[3]
 PYEOF
 check "b.key certifies b1's certificate" test "$(keypin "$O/b.key")" = "$(spki_pin "$O/b1.pem")"
 check "nothing was recorded for b2-b4" test "$(sqlite3 "$PINCA_DIR/pinca.db" "SELECT count(*) FROM lineages WHERE name IN ('b2','b3','b4')")" = 0
+# Chain outputs hold the same intermediate: lines may share one, but a
+# certificate output may not be that file.
+cat >"$T/c.jsonl" <<EOF
+{"name":"s1","dns":["s1.example.com"],"key_out":"$O/s1.key","cert_out":"$O/s1.pem","chain_out":"$O/chain.pem"}
+{"name":"s2","dns":["s2.example.com"],"key_out":"$O/s2.key","cert_out":"$O/s2.pem","chain_out":"$O/./chain.pem"}
+{"name":"s3","dns":["s3.example.com"],"key_out":"$O/s3.key","cert_out":"$O/chain.pem"}
+EOF
+"$PINCA" issue --batch "$T/c.jsonl" "${PASS[@]}" >"$T/c.out" 2>/dev/null
+check "two lines share a chain file, a third may not write its certificate there" sh -c "grep -c '\"serial\"' '$T/c.out' | grep -qx 2 && grep '\"line\":3' '$T/c.out' | grep -q twice && cmp -s '$O/chain.pem' '$T/int.pem'"
+check "renew --all renews lineages that share a chain file" sh -c "'$PINCA' renew --all ${PASS[*]} >/dev/null && cmp -s '$O/chain.pem' '$T/int.pem'"
 check "the database still passes db check" "$PINCA" db check
 
 # renew --new-key replaces the lineage's own key, and only that.
