@@ -420,14 +420,13 @@ out:
 void
 renew_print_hook_pending(struct store *st, const char *cmd)
 {
-	json_t *list = json_array(), *o;
-	size_t i;
+	json_t *list = json_array();
 
 	if (list && store_lineage_each_hook_pending(st, hook_collect, list) == RC_OK &&
 	    json_array_size(list) > 0) {
 		printf("would run the deploy hook again for");
-		json_array_foreach(list, i, o)
-			printf(" %s", json_string_value(json_object_get(o, "name")));
+		for (size_t i = 0; i < json_array_size(list); i++)
+			printf(" %s", json_string_value(json_object_get(json_array_get(list, i), "name")));
 		printf(": %s\n", cmd);
 	}
 	json_decref(list);
