@@ -52,6 +52,7 @@ struct pins_request {
 	size_t ndomains;
 	int include_subdomains;
 	int raw_der;		/* --raw-der: DER files instead of PEM */
+	struct file_guard guard;	/* what --out and --raw-dir files must not replace */
 };
 
 /* Checks --expiration: a real calendar date after today (UTC); sets the
@@ -176,6 +177,8 @@ anchors_collect(const struct pins_request *rq, struct ca_record *roots, int nroo
 			pinca_warnx("--raw-dir path is too long");
 			return RC_FAIL;
 		}
+		if (file_guard_check(&rq->guard, path, NULL, 0) != RC_OK)
+			return RC_FAIL;
 		/* Parsed either way, so a damaged row is never shipped. */
 		x = cert_from_der(roots[i].der, roots[i].der_len);
 		parsed = x != NULL;
@@ -193,6 +196,8 @@ anchors_collect(const struct pins_request *rq, struct ca_record *roots, int nroo
 		free(pem);
 		if (rc != RC_OK)
 			return rc;
+		if (rq->out)	/* stdout is free: say what was written */
+			printf("wrote %s\n", path);
 	}
 	return RC_OK;
 }
@@ -304,9 +309,12 @@ pins_emit(const struct pins_request *rq, const struct pin_set *ps)
 		rc = RC_FAIL;
 	}
 	if (rc == RC_OK) {
-		if (rq->out)
+		if (rq->out) {
 			rc = file_write_atomic(rq->out, buf, len, 0644, 0);
-		else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+			if (rc == RC_OK)	/* stdout is free: say what was written */
+				printf("wrote %s (%zu pin%s)\n", rq->out, ps->npins,
+				    ps->npins == 1 ? "" : "s");
+		} else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
 			pinca_warn("cannot write the pins");
 			rc = RC_FAIL;
 		}
@@ -338,6 +346,10 @@ cmd_pins(int argc, char **argv)
 		ps.max_age = until;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
+	/* Never over the database, a key or the CA directory's files. */
+	file_guard_init(&rq.guard, ctx.dir);
+	if (rq.out && (rc = file_guard_check(&rq.guard, rq.out, NULL, 0)) != RC_OK)
+		goto out;
 	if ((rc = pins_of_roots(&ctx, roots, &nroots, &ps)) != RC_OK)
 		goto out;
 	if (rq.leaf && (rc = pins_of_leaf(&ctx, rq.leaf, &ps, leaf_name, sizeof(leaf_name))) != RC_OK)

@@ -12,6 +12,18 @@
 #include "common/fileio.h"
 
 int
+csr_rest_blank(BIO *bio)
+{
+	char *rest = NULL;
+	long n = BIO_get_mem_data(bio, &rest);
+
+	for (long i = 0; i < n; i++)
+		if (rest[i] != '\n' && rest[i] != '\r' && rest[i] != ' ' && rest[i] != '\t')
+			return 0;
+	return 1;
+}
+
+int
 csr_parse(const unsigned char *data, size_t len, const char *what, X509_REQ **req,
     EVP_PKEY **pub, enum key_type *type)
 {
@@ -25,6 +37,13 @@ csr_parse(const unsigned char *data, size_t len, const char *what, X509_REQ **re
 		BIO *bio = BIO_new_mem_buf(data, (int)len);
 		/* Accepts both PEM labels; any other label (a certificate, a key) fails. */
 		r = bio ? PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL) : NULL;
+		if (r && !csr_rest_blank(bio)) {
+			/* A second CSR or trailing bytes: which was meant is unknowable. */
+			X509_REQ_free(r);
+			BIO_free(bio);
+			pinca_warnx("%s holds more than one CSR, or bytes after its CSR", what);
+			return RC_FAIL;
+		}
 		BIO_free(bio);
 	} else {
 		const unsigned char *p = data;

@@ -17,6 +17,9 @@ int csr_load(const char *path, X509_REQ **req, EVP_PKEY **pub, enum key_type *ty
  * (two common names, a NUL or a control character in it). */
 int csr_common_name(X509_REQ *req, const char *what, char *cn, size_t size);
 /* The same from memory. */
+/* Whether what is left to read in memory BIO bio (after a PEM block) is
+ * only blank space: a CSR file holds one CSR and nothing after it. */
+int csr_rest_blank(BIO *bio);
 int csr_parse(const unsigned char *data, size_t len, const char *what, X509_REQ **req,
     EVP_PKEY **pub, enum key_type *type);
 

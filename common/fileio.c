@@ -307,3 +307,84 @@ dir_create(const char *path, mode_t mode, int exclusive)
 	pinca_warn("cannot create directory %s", path);
 	return RC_FAIL;
 }
+
+void
+file_guard_init(struct file_guard *g, const char *ca_dir)
+{
+	char db[sizeof(g->cadir) + 16];
+	struct stat sb;
+
+	memset(g, 0, sizeof(*g));
+	if (ca_dir == NULL || realpath(ca_dir, g->cadir) == NULL)
+		g->cadir[0] = '\0';
+	snprintf(db, sizeof(db), "%s/pinca.db", g->cadir);
+	if (g->cadir[0] && stat(db, &sb) == 0) {
+		g->db_dev = sb.st_dev;
+		g->db_ino = sb.st_ino;
+		g->have_db = 1;
+	}
+}
+
+int
+file_holds_private_key(const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n > 0 && memmem(buf, (size_t)n, "PRIVATE KEY-----", 16) != NULL;
+}
+
+/* Which of the CA directory's own files abs is ("its keys", "its
+ * database", "its own files"), or NULL. */
+static const char *
+guard_ca_file(const struct file_guard *g, const char *abs, int exists)
+{
+	size_t n = strlen(g->cadir);
+	const char *rest;
+
+	if (n == 0 || strncmp(abs, g->cadir, n) != 0 || abs[n] != '/')
+		return NULL;
+	rest = abs + n + 1;
+	if (strncmp(rest, "keys/", 5) == 0 || strcmp(rest, "keys") == 0)
+		return "its keys";
+	if (strncmp(rest, "pinca.db", 8) == 0)
+		return "its database";
+	return exists || strchr(rest, '/') == NULL ? "its own files" : NULL;
+}
+
+int
+file_guard_check(const struct file_guard *g, const char *path, const char *abs, int allow_key)
+{
+	char dir[PATH_MAX], real[PATH_MAX], base[PATH_MAX], own[PATH_MAX * 2];
+	struct stat sb;
+	const char *what;
+	int exists;
+
+	if (abs == NULL) {
+		parent_of(path, dir, sizeof(dir));
+		snprintf(base, sizeof(base), "%s", path);
+		if (realpath(dir, real) == NULL)
+			return RC_OK;	/* the write itself will say why */
+		snprintf(own, sizeof(own), "%s/%s", real, basename(base));
+		abs = own;
+	}
+	if (file_is_special_resolved(abs))
+		return RC_OK;
+	exists = stat(abs, &sb) == 0;
+	if ((what = guard_ca_file(g, abs, exists)) != NULL ||
+	    (exists && g->have_db && sb.st_dev == g->db_dev && sb.st_ino == g->db_ino)) {
+		pinca_warnx("refusing to write %s: it is one of the CA directory's files (%s)", path,
+		    what ? what : "its database");
+		return RC_FAIL;
+	}
+	if (!allow_key && exists && S_ISREG(sb.st_mode) && file_holds_private_key(abs)) {
+		pinca_warnx("refusing to write %s: it holds a private key", path);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}

@@ -46,6 +46,27 @@ int file_temp_name(const char *path, int attempt, char *tmp, size_t size);
 int file_temp_open(const char *path, mode_t mode, char *tmp, size_t size);
 /* fsyncs the directory holding path, so a rename or link into it is durable. */
 int file_sync_parent(const char *path);
+/* What an output must not replace in a CA directory (file_guard_check):
+ * the directory resolved once, and its database's device and inode. */
+struct file_guard {
+	char cadir[4096];	/* realpath of the CA directory, "" if unknown */
+	dev_t db_dev;
+	ino_t db_ino;
+	int have_db;
+};
+void file_guard_init(struct file_guard *g, const char *ca_dir);
+/* Whether the regular file at path holds a PEM private key (any label
+ * ending in "PRIVATE KEY") in its first 64 KiB. */
+int file_holds_private_key(const char *path);
+/* Checks an output path before anything is written: prints one line and
+ * returns RC_FAIL if it would replace one of the CA directory's own files
+ * (pinca.db and its -wal/-shm/-journal, anything under keys/, any file
+ * already in the directory; by any path, hard links included) or, unless
+ * allow_key, an existing file holding a private key. abs is path with its
+ * directory resolved (realpath of the directory, then the name), or NULL to
+ * resolve it here. Devices and FIFOs (file_is_special) pass. */
+int file_guard_check(const struct file_guard *g, const char *path, const char *abs,
+    int allow_key);
 /* Creates a directory with mode; an existing one is an error when exclusive. */
 int dir_create(const char *path, mode_t mode, int exclusive);
 

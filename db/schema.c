@@ -237,6 +237,20 @@ static const char schema_v4_appbuild[] =
     "  name TEXT,"
     "  PRIMARY KEY (domain_id, kind, pin)"
     ") WITHOUT ROWID;";
+/* Version 8: what a lineage has deployed. deployed_serial is the
+ * certificate whose files were last written in full (the one `revoke --name`
+ * revokes); deploy_pending is set in the transaction that records a new
+ * certificate and cleared once its files are on disk, so a lineage whose
+ * files could not be written stays due; hook_pending is set when a renewal
+ * ran with --exec and cleared when a deploy hook succeeded for it, so a failed
+ * hook runs again on the next run. Existing lineages count their newest
+ * certificate as deployed. */
+static const char schema_v4_renewal[] =
+    "ALTER TABLE lineages ADD COLUMN deployed_serial TEXT;"
+    "ALTER TABLE lineages ADD COLUMN deploy_pending INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE lineages ADD COLUMN hook_pending INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE lineages SET deployed_serial = (SELECT serial FROM certificates "
+    "WHERE lineage_id = lineages.id ORDER BY issued_at DESC, not_after DESC LIMIT 1);";
 
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
@@ -248,6 +262,7 @@ static const char *const migrations[] = {
 	schema_v4_backup,
 	schema_v4_constraints,
 	schema_v4_appbuild,
+	schema_v4_renewal,
 };
 
 int

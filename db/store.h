@@ -113,6 +113,10 @@ struct lineage_record {
 	unsigned char *spki; size_t spki_len;
 	char *pin;
 	int64_t created_at, updated_at;
+	char *deployed_serial;	/* the certificate whose files were last written; NULL: none */
+	int deploy_pending;	/* the newest certificate's files are not known to be on disk */
+	int hook_pending;	/* a deploy hook is owed for this lineage */
+	int64_t last_not_after;	/* of the newest certificate (each_renewable only) */
 };
 void lineage_record_clear(struct lineage_record *r);
 int store_lineage_insert(struct store *st, struct lineage_record *r);
@@ -123,6 +127,26 @@ int store_lineage_get_id(struct store *st, int64_t id, struct lineage_record *ou
 /* Lineages whose newest certificate expires before `before`, oldest expiry first. */
 int store_lineage_each_due(struct store *st, int64_t before,
     int (*fn)(const struct lineage_record *, void *), void *arg);
+/* Lineages to renew (db/store_deploy.c): with all, every one; else those
+ * whose newest certificate ends before `before` with less than a third of its
+ * lifetime left at `now`, and those whose last deploy did not finish. Oldest
+ * expiry first; fn's non-zero return stops and is returned. */
+int store_lineage_each_renewable(struct store *st, int64_t now, int64_t before, int all,
+    int (*fn)(const struct lineage_record *, void *), void *arg);
+/* Lineages that are owed a deploy hook (hook_pending) and whose files are
+ * in place, by name. */
+int store_lineage_each_hook_pending(struct store *st,
+    int (*fn)(const struct lineage_record *, void *), void *arg);
+/* In the current transaction: a new certificate of lineage id is recorded
+ * and its files are not written yet; hook: a deploy hook is owed for it. */
+int store_lineage_deploy_begin(struct store *st, int64_t id, int hook);
+/* serial's files are on disk: it is the deployed certificate of lineage id
+ * (its own transaction unless one is open). */
+int store_lineage_deployed(struct store *st, int64_t id, const char *serial);
+/* The serial of lineage id's newest certificate (STORE_NOT_FOUND: none). */
+int store_lineage_newest_serial(struct store *st, int64_t id, char *serial, size_t size);
+/* A deploy hook succeeded for lineage id. */
+int store_lineage_hook_done(struct store *st, int64_t id);
 
 /* --- certificates --- */
 

@@ -40,6 +40,7 @@ lineage_record_clear(struct lineage_record *r)
 	free(r->fullchain_path);
 	free(r->spki);
 	free(r->pin);
+	free(r->deployed_serial);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -228,10 +229,7 @@ store_cert_each(struct store *st, const struct cert_filter *f,
 	return rc;
 }
 
-#define LINEAGE_COLUMNS "id, name, profile, dns, ip, key_type, key_path, cert_path, chain_path, " \
-	"fullchain_path, days, spki, pin, created_at, updated_at"
-
-static int
+int
 lineage_from_row(sqlite3_stmt *s, struct lineage_record *out)
 {
 	const unsigned char *t;
@@ -253,7 +251,11 @@ lineage_from_row(sqlite3_stmt *s, struct lineage_record *out)
 	out->pin = store_col_text(s, 12);
 	out->created_at = sqlite3_column_int64(s, 13);
 	out->updated_at = sqlite3_column_int64(s, 14);
-	if (out->name == NULL || out->dns_json == NULL || out->ip_json == NULL || out->pin == NULL ||
+	out->deployed_serial = store_col_text(s, 15);
+	out->deploy_pending = sqlite3_column_int(s, 16);
+	out->hook_pending = sqlite3_column_int(s, 17);
+	if ((sqlite3_column_type(s, 15) != SQLITE_NULL && out->deployed_serial == NULL) ||
+	    out->name == NULL || out->dns_json == NULL || out->ip_json == NULL || out->pin == NULL ||
 	    store_col_blob(s, 11, &out->spki, &out->spki_len) != RC_OK) {
 		lineage_record_clear(out);
 		pinca_warnx("out of memory reading a lineage");
@@ -269,8 +271,8 @@ store_lineage_insert(struct store *st, struct lineage_record *r)
 	int rc;
 
 	if (store_prepare_cached(st, &s, "INSERT INTO lineages(name, profile, dns, ip, key_type, key_path, "
-	    "cert_path, chain_path, fullchain_path, days, spki, pin, created_at, updated_at) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)") != RC_OK)
+	    "cert_path, chain_path, fullchain_path, days, spki, pin, created_at, updated_at, "
+	    "deploy_pending) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)") != RC_OK)
 		return RC_FAIL;
 	sqlite3_bind_text(s, 1, r->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->profile, -1, SQLITE_STATIC);

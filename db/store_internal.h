@@ -45,5 +45,12 @@ int store_bind_text(sqlite3_stmt *s, int i, const char *v);
 int store_bind_blob(sqlite3_stmt *s, int i, const unsigned char *v, size_t len);
 /* Maps a step result for a write: RC_OK, STORE_CONSTRAINT, or RC_FAIL. */
 int store_step_write(struct store *st, sqlite3_stmt *s, const char *what);
+/* The columns lineage_from_row reads, in its order (store_cert.c). */
+#define LINEAGE_COLUMNS "id, name, profile, dns, ip, key_type, key_path, cert_path, chain_path, " \
+	"fullchain_path, days, spki, pin, created_at, updated_at, deployed_serial, deploy_pending, " \
+	"hook_pending"
+struct lineage_record;
+/* Fills out (new strings) from a row that starts with LINEAGE_COLUMNS. */
+int lineage_from_row(sqlite3_stmt *s, struct lineage_record *out);
 
 #endif

@@ -236,5 +236,6 @@ store_revocation_target_lineage(struct store *st, const char *lineage,
 {
 	return target_query(st, "SELECT c.serial, 'leaf', c.issuer_id, c.not_after, l.name "
 	    "FROM certificates c JOIN lineages l ON l.id = c.lineage_id WHERE l.name = ? "
-	    "ORDER BY c.issued_at DESC, c.not_after DESC LIMIT 1", lineage, out);
+	    "ORDER BY c.serial IS l.deployed_serial DESC, c.issued_at DESC, c.not_after DESC LIMIT 1",
+	    lineage, out);
 }

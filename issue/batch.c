@@ -136,14 +136,15 @@ job_from_json(json_t *doc, struct issue_job *job)
 
 /* Parses and prepares one line into slot; errors are captured into it. */
 static void
-slot_prepare(struct issuer *is, struct batch_slot *slot, struct dir_memo *memo, const char *line,
-    int lineno)
+slot_prepare(struct issuer *is, struct batch_slot *slot, struct dir_memo *memo,
+    struct out_set *outs, const char *line, int lineno)
 {
 	json_error_t jerr;
 
 	memset(slot, 0, sizeof(*slot));
 	slot->job.line = lineno;
 	slot->job.memo = memo;
+	slot->job.outs = outs;
 	slot->job.req.profile = "server";
 	slot->job.req.days = LEAF_DEFAULT_DAYS;
 	slot->job.req.key_type = KEY_EC_P256;
@@ -156,6 +157,33 @@ slot_prepare(struct issuer *is, struct batch_slot *slot, struct dir_memo *memo, 
 		slot->failed = 1;
 	}
 	pinca_err_capture(NULL, 0);
+}
+
+/* Records that the group's requests whose files are all in place are
+ * deployed (one transaction); the others stay due for renew --due. */
+static void
+group_deployed(struct issuer *is, struct batch_slot *slots, int n)
+{
+	struct store *st = is->ctx->st;
+	char err[512] = "";
+	int ok;
+
+	pinca_err_capture(err, sizeof(err));
+	ok = store_begin(st) == RC_OK;
+	for (int i = 0; ok && i < n; i++)
+		if (!slots[i].failed)
+			ok = store_lineage_deployed(st, slots[i].job.lineage_id, slots[i].job.res.serial) ==
+			    RC_OK;
+	if (ok)
+		ok = store_commit(st) == RC_OK;
+	else
+		store_rollback(st);
+	pinca_err_capture(NULL, 0);
+	for (int i = 0; !ok && i < n; i++) {
+		if (!slots[i].failed)
+			snprintf(slots[i].error, sizeof(slots[i].error), "%s", err);
+		slots[i].failed = 1;
+	}
 }
 
 /* Writes the files of the group's committed requests: each written to a
@@ -193,6 +221,7 @@ group_write(struct issuer *is, struct batch_slot *slots, int n)
 		s->failed = 1;
 	}
 	stage_clear(&stg);
+	group_deployed(is, slots, n);
 }
 
 /* Records, commits, writes and reports one group. Returns the failures. */
@@ -387,7 +416,10 @@ batch_issue(struct issuer *is, const char *path)
 	int n = 0, lineno = 0, failures = 0, total = 0, files = 0, got;
 	int budget = batch_file_budget();
 	struct dir_memo memo = { .valid = 0 };
+	struct out_set outs;	/* every output of the whole batch: none twice */
 	int64_t started = 0;
+
+	out_set_init(&outs, is->ctx->dir);
 
 	in.fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	in.cap = 65536;
@@ -432,7 +464,7 @@ batch_issue(struct issuer *is, const char *path)
 			    BATCH_LINE_MAX);
 			slots[n].failed = 1;
 		} else {
-			slot_prepare(is, &slots[n], &memo, line, lineno);
+			slot_prepare(is, &slots[n], &memo, &outs, line, lineno);
 		}
 		total++;
 		files += slot_files(&slots[n++]);
@@ -448,6 +480,7 @@ batch_issue(struct issuer *is, const char *path)
 		close(in.fd);
 	free(in.buf);
 	free(slots);
+	out_set_clear(&outs);
 	if (failures)
 		fprintf(stderr, "pinca: %d of %d requests failed\n", failures, total);
 	return failures || in.error ? RC_FAIL : RC_OK;

@@ -44,29 +44,64 @@ static const struct cmd_help issue_help = {
 	"           [--chain-out FILE] [--fullchain-out FILE] | --batch FILE",
 	"Issues a leaf certificate from this directory's intermediate. Every leaf\n"
 	"passes the platform lints before it is signed (exit 3 names the rule); it\n"
-	"is recorded in the database before any file is written.",
+	"is recorded in the database before any file is written. Every output is\n"
+	"checked first: writable, not another output of the command or batch, not\n"
+	"a key file, not one of the CA directory's files. If a file still fails,\n"
+	"running the same command again writes the recorded certificate's files.",
 	issue_opts,
 };
 
-/* Prints the issued certificate as text or JSON. */
+/* The files written, as a JSON object (key, cert, chain, fullchain). */
+static json_t *
+written_json(const struct issue_job *job)
+{
+	return json_pack("{s:s?,s:s?,s:s?,s:s?}", "key", job->resume ? NULL : job->abs_key, "cert",
+	    job->abs_cert, "chain", job->abs_chain, "fullchain", job->abs_fullchain);
+}
+
+/* Says which files were written: "wrote key F, certificate F..." */
+static void
+print_written(const struct issue_job *job)
+{
+	const char *what[] = { "key", "certificate", "chain", "fullchain" };
+	const char *path[] = { job->resume ? NULL : job->key_out, job->cert_out, job->chain_out,
+		job->fullchain_out };
+	int n = 0;
+
+	for (int i = 0; i < 4; i++)
+		if (path[i])
+			fprintf(stderr, "%s%s %s", n++ ? ", " : "wrote ", what[i], path[i]);
+	fprintf(stderr, n ? "\n" : "wrote no file (no --cert-out)\n");
+}
+
+/* Prints the issued certificate as text or JSON, with the files written:
+ * on a terminal, a line each on stderr (stdout keeps the serial alone, for
+ * scripts, and stderr stays empty for cron); in JSON, a "files" member. */
 static int
 print_issued(struct issuer *is, struct issue_job *job, int json)
 {
 	struct cert_record r;
+	json_t *o;
+	char na[32];
 	int rc;
 
 	if (!json) {
-		char na[32];
 		time_rfc3339(job->res.not_after, na, sizeof(na));
 		printf("%s\n", job->res.serial);
-		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "issued %s for '%s' until %s, pin %s\n", job->res.serial,
-		    job->req.name, na, job->res.pin);
+		if (isatty(STDERR_FILENO)) {
+			fprintf(stderr, "%s %s for '%s' until %s, pin %s\n",
+			    job->resume ? "finished writing the files of" : "issued",
+			    job->res.serial, job->req.name, na, job->res.pin);
+			print_written(job);
+		}
 		return RC_OK;
 	}
 	if ((rc = store_cert_get(is->ctx->st, job->res.serial, &r)) != RC_OK)
 		return RC_FAIL;
-	rc = json_print(certificate_json(&r, (int64_t)time(NULL)));
+	o = certificate_json(&r, (int64_t)time(NULL));
+	if (o)
+		json_object_set_new(o, "files", written_json(job));
+	rc = json_print(o);
 	cert_record_clear(&r);
 	return rc;
 }
@@ -112,11 +147,13 @@ cmd_issue(int argc, char **argv)
 	struct ca_context ctx = { 0 };
 	struct issuer is;
 	struct issue_job job;
+	struct out_set outs;
 	struct opts o;
 	int id, rc = RC_OK, json = 0;
 
 	memset(&is, 0, sizeof(is));
 	memset(&job, 0, sizeof(job));
+	memset(&outs, 0, sizeof(outs));
 	job.req.profile = "server";
 	job.req.days = LEAF_DEFAULT_DAYS;
 	job.req.key_type = KEY_EC_P256;
@@ -166,6 +203,8 @@ cmd_issue(int argc, char **argv)
 		goto out_early;
 	if ((rc = issuer_open(&ctx, &src, &is)) != RC_OK)
 		goto out;
+	out_set_init(&outs, ctx.dir);
+	job.outs = &outs;
 	if ((rc = job_prepare(&is, &job)) != RC_OK)
 		goto out;
 	if ((rc = store_begin(ctx.st)) != RC_OK)
@@ -176,9 +215,13 @@ cmd_issue(int argc, char **argv)
 	}
 	if ((rc = store_commit(ctx.st)) != RC_OK)
 		goto out;
-	if ((rc = job_write(&is, &job)) == RC_OK)
+	/* The lineage stays due (renew --due, or this command again) until
+	 * its files are on disk. */
+	if ((rc = job_write(&is, &job)) == RC_OK &&
+	    (rc = store_lineage_deployed(ctx.st, job.lineage_id, job.res.serial)) == RC_OK)
 		rc = print_issued(&is, &job, json);
 out:
+	out_set_clear(&outs);
 	job_clear(&job);
 	issuer_close(&is);
 	ca_context_close(&ctx);

@@ -21,6 +21,7 @@
 
 #include "ca/certfast.h"
 #include "common/digest.h"
+#include "ca/csr.h"
 #include "issue/fastcsr.h"
 
 typedef struct {
@@ -150,7 +151,8 @@ csr_der(const unsigned char *data, size_t len, long *der_len)
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
 		return NULL;
 	if (PEM_read_bio(bio, &name, &header, &der, der_len) != 1 ||
-	    (strcmp(name, "CERTIFICATE REQUEST") && strcmp(name, "NEW CERTIFICATE REQUEST"))) {
+	    (strcmp(name, "CERTIFICATE REQUEST") && strcmp(name, "NEW CERTIFICATE REQUEST")) ||
+	    !csr_rest_blank(bio)) {
 		OPENSSL_free(der);
 		der = NULL;
 	}

@@ -1,4 +1,5 @@
 /* job: issuance of one leaf with a new lineage. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "issue/fastcsr.h"
 #include "issue/fastkey.h"
 #include "issue/job.h"
+#include "issue/outputs.h"
 #include "issue/stage.h"
 
 /* Lineage names become file and unit names in users' scripts: keep them tame. */
@@ -66,13 +68,14 @@ job_key_from_csr(struct issue_job *job)
 	return rc;
 }
 
-/* Checks that an output path's directory exists (once per batch group). */
+/* Checks that an output path's directory exists and takes a new file
+ * (once per directory per batch group). */
 static int
 job_check_parent(const struct issue_job *job, const char *path)
 {
 	if (path == NULL || dir_memo_holds(job->memo, path))
 		return RC_OK;
-	return file_check_parent(path);
+	return out_probe_dir(path);
 }
 
 /* Sets *abs to an output path made absolute for the lineage record. */
@@ -82,6 +85,104 @@ job_resolve(const struct issue_job *job, const char *path, char **abs)
 	if (path == NULL)
 		return RC_OK;
 	return (*abs = leaf_abs_path(path, job->memo)) != NULL ? RC_OK : RC_FAIL;
+}
+
+/* Claims one output in the command's set (outputs.h). */
+static int
+job_claim(struct issue_job *job, const char *path, const char *abs, enum out_kind kind)
+{
+	if (path == NULL || job->outs == NULL)
+		return RC_OK;
+	return out_claim(job->outs, path, abs, kind);
+}
+
+/* Checks every output before anything is signed: its directory takes a new
+ * file, it is no other output of the command, no key and none of the CA
+ * directory's files; resolves them for the lineage record. */
+static int
+job_check_outputs(struct issue_job *job)
+{
+	if (job_check_parent(job, job->key_out) != RC_OK ||
+	    job_check_parent(job, job->cert_out) != RC_OK ||
+	    job_check_parent(job, job->chain_out) != RC_OK ||
+	    job_check_parent(job, job->fullchain_out) != RC_OK)
+		return RC_FAIL;
+	if (job_resolve(job, job->key_out, &job->abs_key) != RC_OK ||
+	    job_resolve(job, job->cert_out, &job->abs_cert) != RC_OK ||
+	    job_resolve(job, job->chain_out, &job->abs_chain) != RC_OK ||
+	    job_resolve(job, job->fullchain_out, &job->abs_fullchain) != RC_OK)
+		return RC_FAIL;
+	if (job_claim(job, job->key_out, job->abs_key, job->resume ? OUT_OWN_KEY : OUT_NEW_KEY) != RC_OK ||
+	    job_claim(job, job->cert_out, job->abs_cert, OUT_FILE) != RC_OK ||
+	    job_claim(job, job->chain_out, job->abs_chain, OUT_CHAIN) != RC_OK ||
+	    job_claim(job, job->fullchain_out, job->abs_fullchain, OUT_FILE) != RC_OK)
+		return RC_FAIL;
+	return RC_OK;
+}
+
+/* Whether two optional paths are the same. */
+static int
+same_path(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* An existing lineage: refused, unless it was issued and recorded but its
+ * files were never written (the run failed after the commit) and this
+ * request names the same outputs: the job then writes the recorded
+ * certificate (job->resume) instead of signing another. */
+static int
+job_existing(struct issuer *is, struct issue_job *job, struct lineage_record *l)
+{
+	char serial[SERIAL_HEX_MAX];
+	struct cert_record r;
+	int rc;
+
+	if (!l->deploy_pending || l->deployed_serial != NULL ||
+	    !same_path(job->abs_key, l->key_path) || !same_path(job->abs_cert, l->cert_path) ||
+	    !same_path(job->abs_chain, l->chain_path) ||
+	    !same_path(job->abs_fullchain, l->fullchain_path)) {
+		pinca_warnx("lineage '%s' exists already; renew it with 'pinca renew %s'",
+		    job->req.name, job->req.name);
+		return RC_FAIL;
+	}
+	if (job->key_out && access(job->key_out, F_OK) != 0) {
+		pinca_warn("lineage '%s' was recorded but its key %s is missing", job->req.name,
+		    job->key_out);
+		return RC_FAIL;
+	}
+	if ((rc = store_lineage_newest_serial(is->ctx->st, l->id, serial, sizeof(serial))) != RC_OK ||
+	    (rc = store_cert_get(is->ctx->st, serial, &r)) != RC_OK) {
+		if (rc == STORE_NOT_FOUND)
+			pinca_warnx("lineage '%s' has no certificate", l->name);
+		return RC_FAIL;
+	}
+	rc = leaf_result_from_record(&r, &job->res);
+	cert_record_clear(&r);
+	job->lineage_id = l->id;
+	job->resume = 1;
+	return rc;
+}
+
+/* Names the temporary file of a new key: key_out, ".pending." and this
+ * process's id and a counter, a name no other file has, so that no
+ * unrelated file is ever removed. */
+static int
+job_pending_name(struct issue_job *job)
+{
+	size_t n = strlen(job->key_out) + sizeof(".pending.") + 32;
+
+	if ((job->key_pending = malloc(n)) == NULL) {
+		pinca_warnx("out of memory");
+		return RC_FAIL;
+	}
+	for (int i = 0; i < FILE_TEMP_ATTEMPTS; i++) {
+		snprintf(job->key_pending, n, "%s.pending.%ld.%d", job->key_out, (long)getpid(), i);
+		if (access(job->key_pending, F_OK) != 0 && errno == ENOENT)
+			return RC_OK;
+	}
+	pinca_warnx("cannot pick a temporary name beside %s", job->key_out);
+	return RC_FAIL;
 }
 
 int
@@ -100,27 +201,17 @@ job_prepare(struct issuer *is, struct issue_job *job)
 		return RC_USAGE;
 	}
 	if ((rc = store_lineage_get(is->ctx->st, job->req.name, &existing)) != STORE_NOT_FOUND) {
-		if (rc == RC_OK)
-			pinca_warnx("lineage '%s' exists already; renew it with 'pinca renew %s'",
-			    job->req.name, job->req.name);
+		if (rc == RC_OK) {
+			/* Paths first: a resumed issue must name the same ones. */
+			job->resume = 1;
+			if ((rc = job_check_outputs(job)) == RC_OK)
+				rc = job_existing(is, job, &existing);
+		}
 		lineage_record_clear(&existing);
-		return RC_FAIL;
+		return rc == RC_OK ? RC_OK : RC_FAIL;
 	}
-	/* Every output directory must exist before anything is signed or
-	 * recorded (a batch checks each directory once per group). */
-	if (job_check_parent(job, job->key_out) != RC_OK ||
-	    job_check_parent(job, job->cert_out) != RC_OK ||
-	    job_check_parent(job, job->chain_out) != RC_OK ||
-	    job_check_parent(job, job->fullchain_out) != RC_OK)
-		return RC_FAIL;
-	if (job->key_out && access(job->key_out, F_OK) == 0) {
-		pinca_warnx("%s already exists; refusing to overwrite a key", job->key_out);
-		return RC_FAIL;
-	}
-	if (job_resolve(job, job->key_out, &job->abs_key) != RC_OK ||
-	    job_resolve(job, job->cert_out, &job->abs_cert) != RC_OK ||
-	    job_resolve(job, job->chain_out, &job->abs_chain) != RC_OK ||
-	    job_resolve(job, job->fullchain_out, &job->abs_fullchain) != RC_OK)
+	/* Every output is checked before anything is signed or recorded. */
+	if (job_check_outputs(job) != RC_OK)
 		return RC_FAIL;
 	if (job->csr_path)
 		rc = job_key_from_csr(job);
@@ -134,16 +225,8 @@ job_prepare(struct issuer *is, struct issue_job *job)
 	if (job->key_out) {
 		/* The key waits under a temporary name until its certificate is
 		 * committed: a crash before then leaves no file at key_out, so the
-		 * same request can simply run again. A stale pending file is from a
-		 * run that never recorded this lineage (checked above). */
-		size_t n = strlen(job->key_out) + sizeof(".pending");
-		if ((job->key_pending = malloc(n)) == NULL) {
-			pinca_warnx("out of memory");
-			return RC_FAIL;
-		}
-		snprintf(job->key_pending, n, "%s.pending", job->key_out);
-		unlink(job->key_pending);
-		if (key_write(job->key_pending, job->key, NULL) != RC_OK)
+		 * same request can simply run again. */
+		if (job_pending_name(job) != RC_OK || key_write(job->key_pending, job->key, NULL) != RC_OK)
 			return RC_FAIL;
 		job->key_written = 1;
 	}
@@ -174,6 +257,8 @@ job_record(struct issuer *is, struct issue_job *job)
 	int64_t now = (int64_t)time(NULL);
 	int rc = RC_FAIL;
 
+	if (job->resume)
+		return RC_OK;	/* recorded by the run whose files failed */
 	memset(&l, 0, sizeof(l));
 	l.name = (char *)job->req.name;
 	snprintf(l.profile, sizeof(l.profile), "%s", job->req.profile);
@@ -199,6 +284,7 @@ job_record(struct issuer *is, struct issue_job *job)
 		rc = RC_FAIL;
 		goto out;
 	}
+	job->lineage_id = l.id;
 	/* A serial collision (2^-127 odds) is met by signing afresh. */
 	for (int attempt = 0; (rc = leaf_record(is, &job->req, l.id, l.dns_json, l.ip_json,
 	    &job->res)) == STORE_CONSTRAINT &&

@@ -7,6 +7,7 @@
 
 #include "issue/fastcsr.h"
 #include "issue/leaf.h"
+#include "issue/outputs.h"
 
 struct issue_job {
 	/* input */
@@ -16,19 +17,25 @@ struct issue_job {
 	const char *cert_out, *chain_out, *fullchain_out;
 	int line;			/* batch line number, 0 for a single issue */
 	struct dir_memo *memo;		/* the batch's, or NULL */
+	struct out_set *outs;		/* every output of the command, or NULL */
 	struct leaf_request req;
 	/* state */
 	EVP_PKEY *key;
 	unsigned char spki[FASTCSR_SPKI_LEN];	/* the CSR's, from the fast path */
 	char *abs_key, *abs_cert, *abs_chain, *abs_fullchain;
 	int key_written;		/* key_pending holds a key not yet placed */
-	char *key_pending;		/* key_out + ".pending" (new string) */
+	char *key_pending;		/* key_out + ".pending.PID.N" (new string) */
+	int64_t lineage_id;		/* once recorded (or found, when resumed) */
+	int resume;			/* the lineage was recorded by a run whose files failed */
 	struct leaf_result res;
 };
 
 /* Checks the request, loads the CSR or makes the key, checks output paths
- * and the lineage name, builds and signs the leaf, and writes a new key
- * file (mode 0600, never over an existing file). Nothing is recorded. */
+ * (outputs.h: before anything is signed) and the lineage name, builds and
+ * signs the leaf, and writes a new key file (mode 0600, never over an
+ * existing file). Nothing is recorded. A lineage recorded by a run whose
+ * files could not be written is resumed instead: its certificate is loaded
+ * and only the files are written again. */
 int job_prepare(struct issuer *is, struct issue_job *job);
 /* Records the lineage and the certificate in the current transaction. */
 int job_record(struct issuer *is, struct issue_job *job);

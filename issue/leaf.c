@@ -390,6 +390,30 @@ leaf_result_clear(struct leaf_result *res)
 }
 
 int
+leaf_result_from_record(const struct cert_record *r, struct leaf_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (r->der == NULL || r->pin == NULL) {
+		pinca_warnx("the certificate %s is not in the database", r->serial);
+		return RC_FAIL;
+	}
+	snprintf(res->serial, sizeof(res->serial), "%s", r->serial);
+	snprintf(res->pin, sizeof(res->pin), "%s", r->pin);
+	snprintf(res->subject, sizeof(res->subject), "%s", r->subject ? r->subject : "");
+	snprintf(res->fingerprint, sizeof(res->fingerprint), "%s", r->sha256_fingerprint);
+	res->not_before = r->not_before;
+	res->not_after = r->not_after;
+	if ((res->der = OPENSSL_memdup(r->der, r->der_len)) == NULL ||
+	    (res->cert_pem = pem_of_der(r->der, r->der_len)) == NULL) {
+		leaf_result_clear(res);
+		pinca_warnx("out of memory");
+		return RC_FAIL;
+	}
+	res->der_len = r->der_len;
+	return RC_OK;
+}
+
+int
 leaf_write_files(const struct issuer *is, const struct leaf_result *res,
     const struct leaf_paths *paths)
 {

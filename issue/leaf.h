@@ -14,6 +14,7 @@
 #include "ca/context.h"
 #include "ca/keys.h"
 #include "ca/signer.h"
+#include "db/store.h"
 #include "issue/encode.h"
 
 #define LEAF_DEFAULT_DAYS 825
@@ -86,6 +87,9 @@ int leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_re
 int leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_id,
     const char *dns_json, const char *ip_json, struct leaf_result *res);
 void leaf_result_clear(struct leaf_result *res);
+/* Fills res from a recorded certificate (read with its DER), to write its
+ * files again. */
+int leaf_result_from_record(const struct cert_record *r, struct leaf_result *res);
 
 /* Output paths of a lineage, as certbot names them. */
 struct leaf_paths {

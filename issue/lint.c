@@ -73,6 +73,16 @@ lint_dns_name(const char *name, char *out, size_t size)
 		goto empty;
 	if (name[len - 1] == '-')
 		goto hyphen;
+	{
+		/* An all-digit last label: an IPv4 literal ("10.0.0.1") or one
+		 * that resolvers may read as one; IP addresses go in --ip. */
+		const char *last = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
+		if (strspn(last, "0123456789") == strlen(last)) {
+			pinca_warnx("lint dns-ip-literal: '%s' is an IP address or ends in a numeric "
+			    "label; give addresses with --ip", name);
+			return RC_POLICY;
+		}
+	}
 	for (size_t i = 0; i <= len; i++)
 		out[i] = (char)tolower((unsigned char)name[i]);
 	(void)labels;
@@ -90,10 +100,16 @@ lint_ip_address(const char *ip, char *out, size_t size)
 {
 	unsigned char buf[16];
 
-	if (inet_pton(AF_INET, ip, buf) == 1 && inet_ntop(AF_INET, buf, out, (socklen_t)size))
+	if ((inet_pton(AF_INET, ip, buf) == 1 && inet_ntop(AF_INET, buf, out, (socklen_t)size)) ||
+	    (inet_pton(AF_INET6, ip, buf) == 1 && inet_ntop(AF_INET6, buf, out, (socklen_t)size))) {
+		/* "Any" and broadcast name no host a client could connect to. */
+		if (strcmp(out, "0.0.0.0") == 0 || strcmp(out, "255.255.255.255") == 0 ||
+		    strcmp(out, "::") == 0) {
+			pinca_warnx("lint ip-unspecified: %s is not the address of a host", out);
+			return RC_POLICY;
+		}
 		return RC_OK;
-	if (inet_pton(AF_INET6, ip, buf) == 1 && inet_ntop(AF_INET6, buf, out, (socklen_t)size))
-		return RC_OK;
+	}
 	pinca_warnx("lint ip-literal: '%.64s' is not an IPv4 or IPv6 address", ip);
 	return RC_POLICY;
 }

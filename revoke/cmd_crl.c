@@ -224,6 +224,15 @@ cmd_crl(int argc, char **argv)
 		return PINCA_EXIT_FAIL;
 	if ((rc = ca_context_open(a.flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
+	if (a.out && !file_is_stdout(a.out)) {
+		/* Never over the database, a key or the CA directory's files. */
+		struct file_guard g;
+		file_guard_init(&g, ctx.dir);
+		if (file_guard_check(&g, a.out, NULL, 0) != RC_OK) {
+			rc = RC_FAIL;
+			goto out;
+		}
+	}
 	rc = a.which ? ca_find_named(&ctx, a.which, &ca) : ca_find_signing(&ctx, &ca);
 	if (rc != RC_OK) {
 		rc = rc == STORE_NOT_FOUND ? RC_FAIL : rc;

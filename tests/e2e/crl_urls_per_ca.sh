@@ -99,7 +99,7 @@ check "one machine: intermediate CDP = root URL, leaf CDP = intermediate URL" sh
 
 # A directory from before: its one URL becomes the URL of each CA it holds.
 cp -r "$T/one" "$T/legacy"
-sqlite3 "$T/legacy/pinca.db" "DROP TABLE ca_crl_urls; INSERT INTO settings VALUES ('crl_url', 'http://pki.test/old.crl'); PRAGMA user_version = 3"
+sqlite3 "$T/legacy/pinca.db" "ALTER TABLE lineages DROP COLUMN deployed_serial; ALTER TABLE lineages DROP COLUMN deploy_pending; ALTER TABLE lineages DROP COLUMN hook_pending; DROP TABLE ca_crl_urls; INSERT INTO settings VALUES ('crl_url', 'http://pki.test/old.crl'); PRAGMA user_version = 3"
 check "an older directory migrates: its one URL stays in what each CA signs" sh -c "
   '$PINCA' issue --dir '$T/legacy' --name l --dns l.example.com --key-out '$T/l.key' --cert-out '$T/l.pem' --pass-file '$T/pass' >/dev/null &&
   [ \"\$(openssl x509 -in '$T/l.pem' -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')\" = http://pki.test/old.crl ] &&

@@ -132,7 +132,7 @@ head -c 20000 "$DB" >"$T/trunc/pinca.db"
 check "a truncated database: exit 1, one 'pinca:' line, no crash" test "$rc" -eq 1 -a "$(wc -l <"$T/out")" -eq 1 -a "$(grep -c '^pinca: ' "$T/out")" -eq 1
 
 # An older database (schema 1, as the first release wrote it) migrates forward.
-SCHEMA1="DROP TABLE root_retirements; DROP INDEX certificates_lineage_latest; DROP INDEX certificates_list; DROP INDEX lineages_id_name; CREATE INDEX certificates_not_after ON certificates(not_after); CREATE INDEX certificates_lineage ON certificates(lineage_id, not_after); CREATE INDEX certificates_issuer ON certificates(issuer_id); PRAGMA user_version=1"
+SCHEMA1="ALTER TABLE lineages DROP COLUMN deployed_serial; ALTER TABLE lineages DROP COLUMN deploy_pending; ALTER TABLE lineages DROP COLUMN hook_pending; DROP TABLE root_retirements; DROP INDEX certificates_lineage_latest; DROP INDEX certificates_list; DROP INDEX lineages_id_name; CREATE INDEX certificates_not_after ON certificates(not_after); CREATE INDEX certificates_lineage ON certificates(lineage_id, not_after); CREATE INDEX certificates_issuer ON certificates(issuer_id); PRAGMA user_version=1"
 MIGRATED="SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE name IN ('certificates_lineage_latest', 'certificates_list', 'certificates_not_after', 'lineages_id_name') ORDER BY name)"
 CURRENT=$(sqlite3 "$DB" 'PRAGMA user_version')
 D=$(copy_ca old)

@@ -86,11 +86,11 @@ list_all() {
 list_all "as issued"
 check "the long name list is cut to 511 bytes in the table" sh -c "'$PINCA' db list --name many | tail -n 1 | awk '{print length(\$5)}' | grep -qx 511"
 
-# A schema-2 database (schema 3's indexes dropped, schema 1's not_after index
-# back) is migrated when opened and lists the same rows.
+# A schema-2 database (schema 3's indexes and schema 4's lineage columns
+# dropped, schema 1's not_after index back) is migrated when opened and lists the same rows.
 "$PINCA" db list >"$T/v3.txt"; "$PINCA" db list --json >"$T/v3.json"
 CURRENT=$(sqlite3 "$DB" 'PRAGMA user_version')
-sqlite3 "$DB" "DROP TABLE root_retirements; DROP INDEX certificates_list; DROP INDEX lineages_id_name; CREATE INDEX certificates_not_after ON certificates(not_after); CREATE INDEX certificates_lineage ON certificates(lineage_id, not_after); CREATE INDEX certificates_issuer ON certificates(issuer_id); PRAGMA user_version=2"
+sqlite3 "$DB" "ALTER TABLE lineages DROP COLUMN deployed_serial; ALTER TABLE lineages DROP COLUMN deploy_pending; ALTER TABLE lineages DROP COLUMN hook_pending; DROP TABLE root_retirements; DROP INDEX certificates_list; DROP INDEX lineages_id_name; CREATE INDEX certificates_not_after ON certificates(not_after); CREATE INDEX certificates_lineage ON certificates(lineage_id, not_after); CREATE INDEX certificates_issuer ON certificates(issuer_id); PRAGMA user_version=2"
 check "the schema-2 database is at version 2" test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 2
 check "schema 2 migrates: db list prints the same table" sh -c "'$PINCA' db list | cmp - '$T/v3.txt'"
 check "and the same JSON" sh -c "'$PINCA' db list --json | cmp - '$T/v3.json'"

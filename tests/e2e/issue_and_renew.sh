@@ -98,17 +98,18 @@ assert o[\"name\"]==\"j\" and o[\"status\"]==\"valid\" and o[\"dns\"]==[\"j.exam
 # Renewal automation.
 check "renew --due 30: nothing due exits 0" "$PINCA" renew --due 30 "${PASS[@]}"
 : >"$T/hook.log"
-check "renew --due 900 renews all and runs the hook once" "$PINCA" renew --due 900 --exec "echo \"\$PINCA_RENEWED\" >>'$T/hook.log'" "${PASS[@]}"
+check "renew --all renews all and runs the hook once" "$PINCA" renew --all --exec "echo \"\$PINCA_RENEWED\" >>'$T/hook.log'" "${PASS[@]}"
 check "the hook ran once and saw every lineage" sh -c "[ \$(wc -l <'$T/hook.log') = 1 ] && grep -q web '$T/hook.log' && grep -q api '$T/hook.log' && grep -q alice '$T/hook.log'"
 : >"$T/hook.log"
 check "no renewal: the hook does not run" sh -c "'$PINCA' renew --due 1 --exec 'echo ran >>$T/hook.log' ${PASS[*]} && [ ! -s '$T/hook.log' ]"
 refuse "a failing hook is reported" 1 "deploy hook failed" "$PINCA" renew web --exec "exit 7" "${PASS[@]}"
 
 # Bad input changes nothing.
-# A crash before the commit leaves only FILE.pending; the same request then runs again.
-printf 'stale key from a killed run\n' >"$O/again.key.pending"
-check "a stale FILE.pending does not block the retry" "$PINCA" issue --name again --dns localhost --key-out "$O/again.key" --cert-out "$O/again.pem" "${PASS[@]}"
-check "the key landed at FILE, matches, and no pending file is left" sh -c "[ ! -e '$O/again.key.pending' ] && [ \$(stat -c %a '$O/again.key') = 600 ] && [ \"\$(openssl pkey -in '$O/again.key' -pubout -outform der | openssl dgst -sha256 -binary | base64)\" = \"\$(openssl x509 -in '$O/again.pem' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)\" ]"
+# A crash before the commit leaves only a FILE.pending.PID.N; the same request
+# then runs again. A file named FILE.pending is someone else's: left alone.
+printf 'not ours\n' >"$O/again.key.pending"
+check "an existing FILE.pending does not block the request" "$PINCA" issue --name again --dns localhost --key-out "$O/again.key" --cert-out "$O/again.pem" "${PASS[@]}"
+check "the key landed at FILE, matches, FILE.pending is untouched and no temporary is left" sh -c "[ \"\$(cat '$O/again.key.pending')\" = 'not ours' ] && ! ls '$O' | grep -q 'again.key.pending.' && [ \$(stat -c %a '$O/again.key') = 600 ] && [ \"\$(openssl pkey -in '$O/again.key' -pubout -outform der | openssl dgst -sha256 -binary | base64)\" = \"\$(openssl x509 -in '$O/again.pem' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)\" ]"
 before=$(state_of)
 refuse "duplicate lineage" 1 "exists already" "$PINCA" issue --name web --dns localhost --key-out "$O/x.key" "${PASS[@]}"
 refuse "unknown lineage on renew" 1 "no lineage 'nope'" "$PINCA" renew nope "${PASS[@]}"

@@ -74,7 +74,9 @@ open(t + "/lay-midpad.csr", "w").write(pem(body=bad))
 open(t + "/lay-badchar.csr", "w").write(pem(body=b[:40] + "*" + b[41:]))
 open(t + "/lay-short.csr", "w").write(pem(body=b[:-4]))
 PYEOF
-for k in crlf w76 w4 new noeol before after w100; do
+# Text after the CSR (the review's item 15) is refused: which was meant is unknowable.
+refuse "PEM layout after (trailing text) is refused" 1 "bytes after its CSR" "$PINCA" issue --name lay-after --csr "$T/lay-after.csr" --cert-out "$T/lay-after.pem"
+for k in crlf w76 w4 new noeol before w100; do
   check "PEM layout $k issues the CSR's key" sh -c "'$PINCA' issue --name lay-$k --csr '$T/lay-$k.csr' --cert-out '$T/lay-$k.pem' >/dev/null && [ \"\$(openssl x509 -in '$T/lay-$k.pem' -noout -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)\" = '$want' ]"
 done
 for k in midpad badchar short; do

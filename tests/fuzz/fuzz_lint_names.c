@@ -24,6 +24,9 @@ check_dns(const char *in)
 		FUZZ_ASSERT(islower(c) || isdigit(c) || c == '-' || c == '.' || (c == '*' && i == 0));
 	}
 	FUZZ_ASSERT(out[0] != '.' && out[n - 1] != '.' && out[n - 1] != '-' && strstr(out, "..") == NULL);
+	/* Never an IP literal: the last label has a letter or a hyphen. */
+	const char *last = strrchr(out, '.') ? strrchr(out, '.') + 1 : out;
+	FUZZ_ASSERT(strspn(last, "0123456789") < strlen(last));
 	FUZZ_ASSERT(lint_dns_name(out, again, sizeof(again)) == RC_OK && strcmp(out, again) == 0);
 	/* A short output buffer is refused, never overrun. */
 	char small[4];
@@ -40,6 +43,7 @@ check_ip(const char *in)
 	if (lint_ip_address(in, out, sizeof(out)) != RC_OK)
 		return;
 	FUZZ_ASSERT(lint_ip_address(out, again, sizeof(again)) == RC_OK && strcmp(out, again) == 0);
+	FUZZ_ASSERT(strcmp(out, "0.0.0.0") && strcmp(out, "255.255.255.255") && strcmp(out, "::"));
 	if (inet_pton(AF_INET, in, a) == 1)
 		FUZZ_ASSERT(inet_pton(AF_INET, out, b) == 1 && memcmp(a, b, 4) == 0);
 	else

@@ -1,0 +1,41 @@
+/* renew: renewing lineages and deploying them. One run (a `pinca renew`)
+ * holds the CA directory's renewal lock, renews the lineages it is given,
+ * writes their files, and runs the deploy hook once for every lineage that
+ * is owed one (this run's and those whose hook failed before). */
+#ifndef PINCA_RENEW_H
+#define PINCA_RENEW_H
+
+#include <jansson.h>
+
+#include "issue/leaf.h"
+#include "issue/outputs.h"
+
+struct renew_run {
+	struct issuer *is;
+	int new_key, force, json, hook;	/* hook: --exec was given */
+	int due_mode;			/* --due/--all: per-lineage problems are failures */
+	long days;
+	const char *csr_path;
+	int renewed, failed;
+	int first_error;		/* the RC_* of the first failure */
+	json_t *results;
+};
+
+/* Takes the CA directory's renewal lock (flock on the directory): when
+ * another renew holds it, says so in one line and waits. Returns the lock's
+ * descriptor (closed by renew_unlock) or -1 with a message. */
+int renew_lock(const char *dir);
+void renew_unlock(int fd);
+/* Renews lineage l: signs (same key, --new-key or --csr), records, then
+ * writes the files. When l's last deploy did not finish and the run is
+ * --due/--all, writes the recorded certificate's files instead of signing
+ * again. Counts the result in run; RC_* of the lineage. */
+int renew_lineage(struct renew_run *run, const struct lineage_record *l);
+/* Runs cmd with /bin/sh -c for every lineage owed a deploy hook whose files
+ * are in place; on success they are no longer owed one. RC_OK also when
+ * none is owed (cmd does not run). */
+int renew_run_hook(struct renew_run *run, const char *cmd);
+/* For --dry-run: prints the lineages owed a deploy hook. */
+void renew_print_hook_pending(struct store *st, const char *cmd);
+
+#endif
