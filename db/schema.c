@@ -166,12 +166,24 @@ static const char schema_v3[] =
     "DROP INDEX certificates_issuer;"
     "CREATE INDEX lineages_id_name ON lineages(id, name);";
 
+/* Version 4 (ops): keys blocked by `revoke --key`. A pin here is refused
+ * for every later issuance (issue, renew, batch, ACME finalize): the check
+ * sits where every leaf is built and recorded (issue/leaf.c). reason is the
+ * RFC 5280 code the certificates were revoked with. */
+static const char schema_v4_ops[] =
+    "CREATE TABLE blocked_keys ("
+    "  pin TEXT PRIMARY KEY,"
+    "  blocked_at INTEGER NOT NULL,"
+    "  reason INTEGER NOT NULL"
+    ") WITHOUT ROWID;";
+
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4_ops,
 };
 
 int

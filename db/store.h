@@ -189,6 +189,23 @@ int store_revocation_target(struct store *st, const char *serial, struct revocat
 int store_revocation_target_lineage(struct store *st, const char *lineage,
     struct revocation_target *out);
 
+/* --- blocked keys (revoke --key) --- */
+
+struct key_block {
+	char pin[64];
+	int64_t blocked_at;
+	int reason;
+};
+/* Blocks a key for every later issuance; STORE_CONSTRAINT if already blocked. */
+int store_key_block(struct store *st, const struct key_block *b);
+/* RC_OK and *out filled when pin is blocked, STORE_NOT_FOUND when not, RC_FAIL. */
+int store_key_blocked(struct store *st, const char *pin, struct key_block *out);
+/* Calls fn for every leaf certified for this pin (oldest first), with
+ * whether it is revoked (t->name is borrowed: valid during the call only);
+ * a non-zero return from fn stops and is returned. Write nothing from fn. */
+int store_key_certs_each(struct store *st, const char *pin,
+    int (*fn)(const struct revocation_target *, int revoked, void *), void *arg);
+
 /* --- app releases --- */
 
 struct app_release {
