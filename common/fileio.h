@@ -46,6 +46,11 @@ int file_temp_name(const char *path, int attempt, char *tmp, size_t size);
 int file_temp_open(const char *path, mode_t mode, char *tmp, size_t size);
 /* fsyncs the directory holding path, so a rename or link into it is durable. */
 int file_sync_parent(const char *path);
+/* Checks that a private key file and the directory holding it are closed to
+ * group and others (the file 0600 or stricter, the directory 0700), so a key
+ * another user could read or replace is never used. RC_OK, or RC_FAIL with
+ * one line naming the mode and the chmod that fixes it. what names the key. */
+int file_check_private(const char *path, const char *what);
 /* Creates a directory with mode; an existing one is an error when exclusive. */
 int dir_create(const char *path, mode_t mode, int exclusive);
 

@@ -26,6 +26,11 @@ struct pass_source {
  * The caller frees *out with secret_free. */
 int secret_read(const struct pass_source *src, const char *what, int confirm,
     struct secret **out);
+/* Called before a passphrase or a private key enters memory: the process
+ * stops being dumpable (no core file, no ptrace by other processes of the
+ * user) and its core size limit drops to 0, which children inherit too.
+ * Idempotent. */
+void secret_protect_process(void);
 /* Wipes and frees. NULL is a no-op. */
 void secret_free(struct secret *s);
 /* Handles the shared --pass-file/--pass-env/--no-passphrase options; returns

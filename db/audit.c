@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,16 +20,80 @@
 
 static char audit_command[1024] = "pinca";
 
+#define REDACTED "[redacted]"
+
+/* Options whose whole value may hold a secret: a deploy hook's command line
+ * often carries a token or a password (curl -u, an API key). */
+static const char *const audit_secret_opts[] = { "--exec", NULL };
+
+/* Copies arg into out with what may be a credential inside it replaced by
+ * REDACTED: a URL's password (scheme://user:PASSWORD@host), an RFC 7512
+ * PKCS#11 URI's pin-value, and a libpq conninfo's password=. */
+static void
+audit_redact_arg(const char *arg, char *out, size_t size)
+{
+	static const char *const keys[] = { "pin-value=", "password=", NULL };
+	const char *p = arg, *scheme = strstr(arg, "://");
+	size_t o = 0;
+
+	while (*p && o + 1 < size) {
+		const char *at, *colon, *slash;
+		size_t klen = 0;
+		if (p == scheme) {
+			/* userinfo ends at '@' before the first '/' of the path. */
+			slash = strchr(p + 3, '/');
+			at = strchr(p + 3, '@');
+			colon = strchr(p + 3, ':');
+			if (at && (!slash || at < slash) && colon && colon < at) {
+				o += (size_t)snprintf(out + o, size - o, "%.*s" REDACTED,
+				    (int)(colon + 1 - p), p);
+				p = at;
+				continue;
+			}
+		}
+		for (int k = 0; keys[k] && klen == 0; k++)
+			if (strncasecmp(p, keys[k], strlen(keys[k])) == 0)
+				klen = strlen(keys[k]);
+		if (klen) {
+			o += (size_t)snprintf(out + o, size - o, "%.*s" REDACTED, (int)klen, p);
+			p += klen + strcspn(p + klen, ";?& '\"");
+			continue;
+		}
+		out[o++] = *p++;
+	}
+	out[o < size ? o : size - 1] = '\0';
+}
+
 void
 store_set_command(int argc, char **argv)
 {
+	char arg[1024];
 	size_t off = 0;
+	int hide_next = 0;
 
-	/* argv never holds a secret (passphrases come from files, env or a TTY). */
+	/* Passphrases never reach argv (files, env or a TTY); what else may
+	 * carry a credential is redacted before it can enter the append-only
+	 * log, where it could never be removed. */
 	audit_command[0] = '\0';
 	for (int i = 0; i < argc && off + 2 < sizeof(audit_command); i++) {
+		const char *eq = i ? strchr(argv[i], '=') : NULL;
+		int secret_opt = 0;
+		if (hide_next)
+			snprintf(arg, sizeof(arg), REDACTED);
+		else
+			audit_redact_arg(i == 0 ? "pinca" : argv[i], arg, sizeof(arg));
+		hide_next = 0;
+		for (int k = 0; i && audit_secret_opts[k]; k++) {
+			size_t n = strlen(audit_secret_opts[k]);
+			if (strcmp(argv[i], audit_secret_opts[k]) == 0)
+				secret_opt = 1;
+			else if (eq && (size_t)(eq - argv[i]) == n &&
+			    strncmp(argv[i], audit_secret_opts[k], n) == 0)
+				snprintf(arg, sizeof(arg), "%s=" REDACTED, audit_secret_opts[k]);
+		}
+		hide_next = secret_opt;
 		int n = snprintf(audit_command + off, sizeof(audit_command) - off, "%s%s",
-		    i ? " " : "", i == 0 ? "pinca" : argv[i]);
+		    i ? " " : "", arg);
 		if (n < 0)
 			break;
 		off += (size_t)n;

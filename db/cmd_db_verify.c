@@ -20,7 +20,8 @@ static const struct cmd_help check_help = {
 	"then every CA and certificate row re-parsed from its DER and compared\n"
 	"with its columns (serial, names, pin, fingerprint, dates), every\n"
 	"signature verified with the issuer's key, every revocation matched with\n"
-	"its certificate, and the audit hash chain.\n"
+	"its certificate, and the audit hash chain; then the files: the CA\n"
+	"directory and keys/ 0700, every key held here present and 0600.\n"
 	"Prints one line per problem and a summary; exits 1 if there was any.",
 	check_opts,
 };
@@ -72,6 +73,7 @@ cmd_db_check(int argc, char **argv)
 	}
 	memset(&c, 0, sizeof(c));
 	c.st = ctx.st;
+	c.dir = ctx.dir;
 	c.report = check_report;
 	c.arg = &out;
 	if ((rc = db_check_run(&c)) == RC_OK) {
