@@ -92,8 +92,7 @@ pins_from_current(struct ca_context *ctx, char pins[][PIN_LEN], size_t *n)
 static int
 add_lineage_pin(const struct lineage_record *l, void *arg)
 {
-	served_keys_add(arg, l->pin);
-	return 0;
+	return served_keys_add(arg, l->pin) == RC_OK ? 0 : RC_FAIL;
 }
 
 /* The keys served today: intermediate, root and every lineage's leaf key. */
@@ -110,14 +109,16 @@ served_today(struct ca_context *ctx, struct served_keys *sk)
 static int
 release_matches_today(struct ca_context *ctx, const struct app_release *r, int force)
 {
-	struct served_keys sk = { .n = 0 };
-	const char *pins[GUARD_MAX_KEYS];
+	struct served_keys sk = { 0 };
+	int matches;
 
-	if (served_today(ctx, &sk) != RC_OK)
+	if (served_today(ctx, &sk) != RC_OK) {
+		served_keys_clear(&sk);
 		return RC_FAIL;
-	for (size_t i = 0; i < sk.n; i++)
-		pins[i] = sk.pins[i];
-	if (sk.n == 0 || release_pins_any(r, pins, sk.n))
+	}
+	matches = sk.n == 0 || release_pins_any(r, (const char *const *)sk.pins, sk.n);
+	served_keys_clear(&sk);
+	if (matches)
 		return RC_OK;
 	if (force) {
 		fprintf(stderr, "pinca: warning: --force: release '%s' pins none of the keys served "
@@ -230,14 +231,11 @@ static int
 app_list_one(const struct app_release *r, void *arg)
 {
 	struct app_list_state *ls = arg;
-	const char *served[GUARD_MAX_KEYS];
 	char created[32], retired[32];
 	json_t *pins;
 	int ok;
 
-	for (size_t i = 0; i < ls->sk.n; i++)
-		served[i] = ls->sk.pins[i];
-	ok = release_pins_any(r, served, ls->sk.n);
+	ok = release_pins_any(r, (const char *const *)ls->sk.pins, ls->sk.n);
 	time_rfc3339(r->created_at, created, sizeof(created));
 	if (r->retired_at)
 		time_rfc3339(r->retired_at, retired, sizeof(retired));
@@ -289,6 +287,7 @@ cmd_app_list(int argc, char **argv)
 	}
 out:
 	json_decref(ls.arr);
+	served_keys_clear(&ls.sk);
 	ca_context_close(&ctx);
 	return rc_exit(rc);
 }

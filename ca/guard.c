@@ -10,20 +10,45 @@
  * after[] would break. When nothing is served yet (before[] is empty) every
  * supported release must find a pin in after[]. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ca/cmd.h"
 #include "common/err.h"
 
-void
+int
 served_keys_add(struct served_keys *sk, const char *pin)
 {
-	if (pin == NULL || sk->n == GUARD_MAX_KEYS)
-		return;
+	char **grown;
+
+	if (pin == NULL)
+		return RC_OK;
+	/* No fixed bound and no de-duplication: a repeated pin costs a compare,
+	 * while a dropped one made a release that pins a leaf look broken. */
+	if (sk->n == sk->cap) {
+		size_t cap = sk->cap ? sk->cap * 2 : 8;
+		if ((grown = realloc(sk->pins, cap * sizeof(*grown))) == NULL) {
+			pinca_warnx("out of memory");
+			return RC_FAIL;
+		}
+		sk->pins = grown;
+		sk->cap = cap;
+	}
+	if ((sk->pins[sk->n] = strdup(pin)) == NULL) {
+		pinca_warnx("out of memory");
+		return RC_FAIL;
+	}
+	sk->n++;
+	return RC_OK;
+}
+
+void
+served_keys_clear(struct served_keys *sk)
+{
 	for (size_t i = 0; i < sk->n; i++)
-		if (strcmp(sk->pins[i], pin) == 0)
-			return;
-	snprintf(sk->pins[sk->n++], PIN_LEN, "%s", pin);
+		free(sk->pins[i]);
+	free(sk->pins);
+	memset(sk, 0, sizeof(*sk));
 }
 
 int
@@ -45,8 +70,8 @@ guard_current_keys(struct ca_context *ctx, struct served_keys *sk)
 	if ((rc = store_ca_find_held(ctx->st, "intermediate", &inter)) == RC_FAIL)
 		return RC_FAIL;
 	if (rc == RC_OK) {
-		served_keys_add(sk, inter.pin);
-		rc = store_ca_get(ctx->st, inter.issuer_id, &root);
+		rc = served_keys_add(sk, inter.pin) == RC_OK ?
+		    store_ca_get(ctx->st, inter.issuer_id, &root) : RC_FAIL;
 	} else {
 		rc = store_ca_find_held(ctx->st, "root", &root);
 	}
@@ -55,10 +80,10 @@ guard_current_keys(struct ca_context *ctx, struct served_keys *sk)
 		return RC_FAIL;
 	}
 	if (rc == RC_OK)
-		served_keys_add(sk, root.pin);
+		rc = served_keys_add(sk, root.pin);
 	ca_record_clear(&inter);
 	ca_record_clear(&root);
-	return RC_OK;
+	return rc == RC_FAIL ? RC_FAIL : RC_OK;
 }
 
 struct transition_guard {
@@ -106,27 +131,27 @@ guard_check_transition(struct ca_context *ctx, const char *const *before, int nb
 	return RC_POLICY;
 }
 
-/* Runs the transition from the keys served today to after. */
+/* Runs the transition from the keys served today to after (which it
+ * clears). */
 static int
-guard_from_current(struct ca_context *ctx, const struct served_keys *after, int force,
+guard_from_current(struct ca_context *ctx, struct served_keys *after, int force,
     const char *what)
 {
-	struct served_keys now = { .n = 0 };
-	const char *b[GUARD_MAX_KEYS], *a[GUARD_MAX_KEYS];
+	struct served_keys now = { 0 };
+	int rc = RC_FAIL;
 
-	if (guard_current_keys(ctx, &now) != RC_OK)
-		return RC_FAIL;
-	for (size_t i = 0; i < now.n; i++)
-		b[i] = now.pins[i];
-	for (size_t i = 0; i < after->n; i++)
-		a[i] = after->pins[i];
-	return guard_check_transition(ctx, b, (int)now.n, a, (int)after->n, force, what);
+	if (after->n > 0 && guard_current_keys(ctx, &now) == RC_OK)
+		rc = guard_check_transition(ctx, (const char *const *)now.pins, (int)now.n,
+		    (const char *const *)after->pins, (int)after->n, force, what);
+	served_keys_clear(&now);
+	served_keys_clear(after);
+	return rc;
 }
 
 int
 guard_check_root(struct ca_context *ctx, const struct ca_record *root, int force)
 {
-	struct served_keys after = { .n = 0 };
+	struct served_keys after = { 0 };
 	char what[512];
 
 	/* After the switch the chain is leaf + a new intermediate + root: only
@@ -142,11 +167,11 @@ int
 guard_check_intermediate(struct ca_context *ctx, const struct ca_record *inter,
     const struct ca_record *root, int force)
 {
-	struct served_keys after = { .n = 0 };
+	struct served_keys after = { 0 };
 	char what[512];
 
-	served_keys_add(&after, inter->pin);
-	served_keys_add(&after, root->pin);
+	if (served_keys_add(&after, inter->pin) == RC_OK)
+		served_keys_add(&after, root->pin);
 	snprintf(what, sizeof(what), "issuing from intermediate '%s' under root '%s'", inter->cn,
 	    root->cn);
 	return guard_from_current(ctx, &after, force, what);

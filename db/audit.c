@@ -18,7 +18,10 @@
 
 #define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
-static char audit_command[1024] = "pinca";
+/* The command line as the audit log records it: set once by main, never
+ * truncated (a long --dns list is part of what happened). */
+static char audit_command_default[] = "pinca";
+static char *audit_command = audit_command_default;
 
 #define REDACTED "[redacted]"
 
@@ -67,39 +70,45 @@ audit_redact_arg(const char *arg, char *out, size_t size)
 void
 store_set_command(int argc, char **argv)
 {
-	char arg[1024];
-	size_t off = 0;
+	char *buf = NULL, *arg;
+	size_t size = 0;
 	int hide_next = 0;
+	FILE *f;
 
 	/* Passphrases never reach argv (files, env or a TTY); what else may
 	 * carry a credential is redacted before it can enter the append-only
 	 * log, where it could never be removed. */
-	audit_command[0] = '\0';
-	for (int i = 0; i < argc && off + 2 < sizeof(audit_command); i++) {
+	if ((f = open_memstream(&buf, &size)) == NULL)
+		return;
+	for (int i = 0; i < argc; i++) {
 		const char *eq = i ? strchr(argv[i], '=') : NULL;
+		size_t alen = (i ? strlen(argv[i]) : 5) * 2 + 32;
 		int secret_opt = 0;
+		if ((arg = malloc(alen)) == NULL)
+			break;
 		if (hide_next)
-			snprintf(arg, sizeof(arg), REDACTED);
+			snprintf(arg, alen, REDACTED);
 		else
-			audit_redact_arg(i == 0 ? "pinca" : argv[i], arg, sizeof(arg));
-		hide_next = 0;
+			audit_redact_arg(i == 0 ? "pinca" : argv[i], arg, alen);
 		for (int k = 0; i && audit_secret_opts[k]; k++) {
 			size_t n = strlen(audit_secret_opts[k]);
 			if (strcmp(argv[i], audit_secret_opts[k]) == 0)
 				secret_opt = 1;
 			else if (eq && (size_t)(eq - argv[i]) == n &&
 			    strncmp(argv[i], audit_secret_opts[k], n) == 0)
-				snprintf(arg, sizeof(arg), "%s=" REDACTED, audit_secret_opts[k]);
+				snprintf(arg, alen, "%s=" REDACTED, audit_secret_opts[k]);
 		}
 		hide_next = secret_opt;
-		int n = snprintf(audit_command + off, sizeof(audit_command) - off, "%s%s",
-		    i ? " " : "", arg);
-		if (n < 0)
-			break;
-		off += (size_t)n;
+		fprintf(f, "%s%s", i ? " " : "", arg);
+		free(arg);
 	}
-	if (off >= sizeof(audit_command))
-		audit_command[sizeof(audit_command) - 1] = '\0';
+	if (fclose(f) != 0 || buf == NULL) {
+		free(buf);
+		return;
+	}
+	if (audit_command != audit_command_default)
+		free(audit_command);
+	audit_command = buf;
 }
 
 /* hash = SHA-256(prev_hash || "\n" || canonical JSON of the record). */
