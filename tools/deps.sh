@@ -2,9 +2,13 @@
 # Installs the Debian packages pinca builds and tests with, only when missing.
 # Runs apt-get as root, or through sudo.
 set -e
+# clang's runtime libraries (libFuzzer, the sanitizers) are only a
+# Recommends of clang, which --no-install-recommends below skips: the fuzz
+# build cannot link without libclang-rt-dev (the default clang's version).
+# systemd gives systemd-analyze, which checks the example units.
 need="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev openssl sqlite3
-python3 python3-cryptography gnutls-bin libnss3-tools curl clang man-db groff-base faketime
-valgrind cppcheck clang-tidy binutils"
+python3 python3-cryptography gnutls-bin libnss3-tools curl clang libclang-rt-dev man-db
+groff-base faketime valgrind cppcheck clang-tidy binutils systemd"
 missing=""
 for p in $need; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
