@@ -92,9 +92,10 @@ names_text(const struct cert_record *r)
 		size_t i;
 		json_t *v;
 
-		json_array_foreach(arr, i, v)
+		json_array_foreach(arr, i, v) {
 			fprintf(f, "%s%s", ftell(f) ? "," : "",
 			    json_string_value(v) ? json_string_value(v) : "?");
+		}
 		json_decref(arr);
 	}
 	if (fclose(f) != 0) {
