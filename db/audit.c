@@ -111,6 +111,12 @@ store_set_command(int argc, char **argv)
 	audit_command = buf;
 }
 
+const char *
+store_command(void)
+{
+	return audit_command;
+}
+
 /* hash = SHA-256(prev_hash || "\n" || canonical JSON of the record). */
 static int
 audit_hash(const char *prev, int64_t seq, int64_t at, const char *user, const char *host,

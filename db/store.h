@@ -41,8 +41,12 @@ int store_savepoint(struct store *st);
 int store_savepoint_release(struct store *st);
 void store_savepoint_rollback(struct store *st);
 const char *store_path(const struct store *st);
-/* Records the command line for the audit log (main calls it once). */
+/* Records the command line for the audit log (main calls it once), with
+ * what may carry a credential redacted (--exec's value, a URL's password,
+ * pin-value=, password=). */
 void store_set_command(int argc, char **argv);
+/* The command line as the audit log records it. */
+const char *store_command(void);
 
 /* --- settings (key/value) --- */
 
