@@ -31,6 +31,8 @@ mv "$PINCA_DIR/keys" "$PINCA_DIR/keys.away"
 refuse "db check fails with keys/ missing" 1 "problems found" "$PINCA" db check
 check "  ... naming keys/ and the missing keys" sh -c "grep -q 'files: the key directory $PINCA_DIR/keys is missing' '$T/stdout' &&
   grep -q \"files: the key of root 'Test Root R1' .* is missing\" '$T/stdout'"
+mkdir -m 700 "$T/lone" && "$PINCA" db backup "$T/lone/pinca.db" >/dev/null
+check "db check --database-only passes on a backup alone in a directory" "$PINCA" db check --database-only --dir "$T/lone"
 mv "$PINCA_DIR/keys.away" "$PINCA_DIR/keys"
 check "db check passes again once put right" "$PINCA" db check
 
