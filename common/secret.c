@@ -414,9 +414,9 @@ secret_protect_process(void)
 {
 	const struct rlimit none = { 0, 0 };
 
-	/* PR_SET_DUMPABLE alone is undone by a setuid/credential change and
-	 * ignored by some core_pattern pipes' policies: the limit is the
-	 * belt to its braces. */
+	/* The dumpable flag is reset by a change of credentials and by
+	 * execve; the zero core limit survives both, so a process this one
+	 * starts (a deploy hook) writes no core either. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	setrlimit(RLIMIT_CORE, &none);
 }
