@@ -90,13 +90,18 @@ store_set_command(int argc, char **argv)
 			snprintf(arg, alen, REDACTED);
 		else
 			audit_redact_arg(i == 0 ? "pinca" : argv[i], arg, alen);
+		/* getopt_long takes any unambiguous prefix (--exe CMD, --ex=CMD):
+		 * every prefix of at least "--e" counts, whatever else it could
+		 * mean (over-redacting costs nothing). */
 		for (int k = 0; i && audit_secret_opts[k]; k++) {
-			size_t n = strlen(audit_secret_opts[k]);
-			if (strcmp(argv[i], audit_secret_opts[k]) == 0)
+			size_t n = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+			if (n < 3 || n > strlen(audit_secret_opts[k]) ||
+			    strncmp(argv[i], audit_secret_opts[k], n) != 0)
+				continue;
+			if (eq)
+				snprintf(arg, alen, "%.*s=" REDACTED, (int)n, argv[i]);
+			else
 				secret_opt = 1;
-			else if (eq && (size_t)(eq - argv[i]) == n &&
-			    strncmp(argv[i], audit_secret_opts[k], n) == 0)
-				snprintf(arg, alen, "%s=" REDACTED, audit_secret_opts[k]);
 		}
 		hide_next = secret_opt;
 		fprintf(f, "%s%s", i ? " " : "", arg);

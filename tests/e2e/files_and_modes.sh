@@ -74,5 +74,8 @@ issue hooked >/dev/null
 check "renew --exec with a token in the hook" "$PINCA" renew hooked "${PASS[@]}" --exec 'true Bearer-s3cret-token'
 check "the audit log has no trace of the hook's token" sh -c "! sqlite3 '$PINCA_DIR/pinca.db' 'SELECT command FROM audit' | grep -q s3cret"
 check "  ... and records --exec as redacted" sh -c "sqlite3 '$PINCA_DIR/pinca.db' \"SELECT command FROM audit WHERE action = 'renew'\" | grep -q -- '--exec \[redacted\]'"
+check "renew --exe (an abbreviation getopt takes) with a token" "$PINCA" renew hooked "${PASS[@]}" --exe 'true Abbrev-s3cret-token'
+check "renew --exec=CMD with a token" "$PINCA" renew hooked "${PASS[@]}" --exec='true Equals-s3cret-token'
+check "the audit log has no trace of those tokens either" sh -c "! sqlite3 '$PINCA_DIR/pinca.db' 'SELECT command FROM audit' | grep -q -e Abbrev-s3cret -e Equals-s3cret"
 check "db audit still verifies the chain" "$PINCA" db audit
 finish
