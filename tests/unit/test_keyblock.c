@@ -28,7 +28,7 @@ int
 main(void)
 {
 	struct store *st = NULL;
-	struct keyblock_result res;
+	struct keyblock_result res = { 0 };
 	struct key_block b = { PIN_B, 1700000000, 1 };
 	size_t total = 9, unrevoked = 9;
 	int lines, rc, audits = 0;
