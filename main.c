@@ -1,6 +1,7 @@
 /* pinca: a private certificate authority for apps that pin TLS keys.
  * This file is the dispatch table: command name -> cmd_*(); nothing else. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ca/cmd.h"
@@ -28,6 +29,9 @@ static const struct subcommand commands[] = {
 int
 main(int argc, char **argv)
 {
+	char **args;
+	int rc;
+
 	store_set_command(argc, argv);
 	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)) {
 		printf("pinca " PINCA_VERSION "\n");
@@ -35,6 +39,10 @@ main(int argc, char **argv)
 	}
 	argv[0] = "pinca";
 	crypto_init();
+	if ((args = subcommand_globals(&argc, argv)) == NULL)
+		return PINCA_EXIT_USAGE;
 	/* The top level is a command group like any other. */
-	return subcommand_dispatch("", commands, argc, argv);
+	rc = subcommand_dispatch("", commands, argc, args);
+	free(args);
+	return rc;
 }

@@ -84,22 +84,22 @@ int
 app_view_status(struct ca_context *ctx, const struct app_release *r,
     struct app_domain_status *st, int *has_next)
 {
-	struct served_keys now = { .n = 0 };
-	const char *cas[GUARD_MAX_KEYS];
+	struct served_keys now = { 0 };
+	const char *const *cas;
 	char next_root[PIN_LEN];
-	struct view_walk w = { r, st, cas, 0, NULL };
+	struct view_walk w = { r, st, NULL, 0, NULL };
 	time_t t = time(NULL);
+	int rc = RC_FAIL;
 
 	memset(st, 0, r->ndomains * sizeof(*st));
 	if (guard_current_keys(ctx, &now) != RC_OK || view_next_root(ctx, &now, next_root) != RC_OK)
-		return RC_FAIL;
-	for (size_t i = 0; i < now.n; i++)
-		cas[i] = now.pins[i];
+		goto out;
+	cas = w.cas = (const char *const *)now.pins;
 	w.ncas = now.n;
 	w.next_root = next_root[0] ? next_root : NULL;
 	*has_next = w.next_root != NULL;
 	if (store_lineage_each_due(ctx->st, INT64_MAX, view_lineage, &w) != RC_OK)
-		return RC_FAIL;
+		goto out;
 	for (size_t i = 0; i < r->ndomains; i++) {
 		const struct app_domain *d = &r->domains[i];
 		struct app_chain today = { NULL, cas, now.n, 0 };
@@ -114,7 +114,10 @@ app_view_status(struct ca_context *ctx, const struct app_release *r,
 			st[i].next = w.next_root && app_domain_satisfied(d, &next);
 		}
 	}
-	return RC_OK;
+	rc = RC_OK;
+out:
+	served_keys_clear(&now);
+	return rc;
 }
 
 /* The pins of d of one kind, as a JSON array. */

@@ -52,14 +52,13 @@ int ca_root_retired_note(struct ca_context *ctx, const char *role);
  * the release) when a supported app release pins none of them. force
  * prints a loud warning and allows; the caller records "forced" in its
  * audit record. */
-#define GUARD_MAX_KEYS 256	/* leaf keys of every lineage included */
 struct served_keys {
-	char pins[GUARD_MAX_KEYS][PIN_LEN];
-	size_t n;
-	const char *require;	/* only releases pinning this key are affected (or NULL) */
-	char refused[256];	/* first release that would break */
+	char **pins;		/* grows: every lineage's leaf key is one */
+	size_t n, cap;
 };
-void served_keys_add(struct served_keys *sk, const char *pin);
+/* Adds a copy of pin (NULL is skipped). RC_OK or RC_FAIL (out of memory). */
+int served_keys_add(struct served_keys *sk, const char *pin);
+void served_keys_clear(struct served_keys *sk);
 /* Whether release r carries one of pins. */
 int release_pins_any(const struct app_release *r, const char *const *pins, size_t n);
 /* The keys served today: the active intermediate held here and its root

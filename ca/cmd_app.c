@@ -106,8 +106,7 @@ pins_from_current(struct ca_context *ctx, char pins[][PIN_LEN], size_t *n)
 static int
 add_lineage_pin(const struct lineage_record *l, void *arg)
 {
-	served_keys_add(arg, l->pin);
-	return 0;
+	return served_keys_add(arg, l->pin) == RC_OK ? 0 : RC_FAIL;
 }
 
 /* The keys served today: intermediate, root and every lineage's leaf key. */
@@ -154,7 +153,7 @@ static int
 release_domains_match_today(struct ca_context *ctx, const struct app_release *r, int force)
 {
 	struct app_domain_status *st = calloc(r->ndomains, sizeof(*st));
-	struct served_keys now = { .n = 0 };
+	struct served_keys now = { 0 };
 	int has_next, rc = RC_FAIL;
 	size_t i;
 
@@ -182,6 +181,7 @@ release_domains_match_today(struct ca_context *ctx, const struct app_release *r,
 	    r->domains[i].domain, app_domain_rule(&r->domains[i]), r->domains[i].platform);
 	rc = RC_POLICY;
 out:
+	served_keys_clear(&now);
 	free(st);
 	return rc;
 }
@@ -190,16 +190,18 @@ out:
 static int
 release_matches_today(struct ca_context *ctx, const struct app_release *r, int force)
 {
-	struct served_keys sk = { .n = 0 };
-	const char *pins[GUARD_MAX_KEYS];
+	struct served_keys sk = { 0 };
+	int matches;
 
 	if (r->ndomains > 0)
 		return release_domains_match_today(ctx, r, force);
-	if (served_today(ctx, &sk) != RC_OK)
+	if (served_today(ctx, &sk) != RC_OK) {
+		served_keys_clear(&sk);
 		return RC_FAIL;
-	for (size_t i = 0; i < sk.n; i++)
-		pins[i] = sk.pins[i];
-	if (sk.n == 0 || release_pins_any(r, pins, sk.n))
+	}
+	matches = sk.n == 0 || release_pins_any(r, (const char *const *)sk.pins, sk.n);
+	served_keys_clear(&sk);
+	if (matches)
 		return RC_OK;
 	if (force) {
 		fprintf(stderr, "pinca: warning: --force: release '%s' pins none of the keys served "
@@ -385,14 +387,11 @@ static int
 app_list_one(const struct app_release *r, void *arg)
 {
 	struct app_list_state *ls = arg;
-	const char *served[GUARD_MAX_KEYS];
 	char created[32], retired[32], name[TEXT_SAFE_NAME];
 	json_t *pins, *doms = NULL;
 	int ok;
 
-	for (size_t i = 0; i < ls->sk.n; i++)
-		served[i] = ls->sk.pins[i];
-	ok = release_pins_any(r, served, ls->sk.n);
+	ok = release_pins_any(r, (const char *const *)ls->sk.pins, ls->sk.n);
 	if (ls->arr && (doms = json_array()) == NULL)
 		return RC_FAIL;
 	if (r->ndomains && app_list_domains(ls, r, doms, &ok) != RC_OK) {
@@ -456,6 +455,7 @@ cmd_app_list(int argc, char **argv)
 	}
 out:
 	json_decref(ls.arr);
+	served_keys_clear(&ls.sk);
 	ca_context_close(&ctx);
 	return rc_exit(rc);
 }

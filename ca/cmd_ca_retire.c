@@ -70,7 +70,7 @@ ca_root_retired_note(struct ca_context *ctx, const char *role)
  * pinca will still serve (the other root, the leaves). */
 struct losers {
 	const char *retired_pin;
-	const char *keep[GUARD_MAX_KEYS];
+	const char *const *keep;
 	size_t nkeep;
 	json_t *names;
 };
@@ -90,8 +90,7 @@ release_loses(const struct app_release *r, void *arg)
 static int
 keep_leaf(const struct lineage_record *l, void *arg)
 {
-	served_keys_add(arg, l->pin);
-	return 0;
+	return served_keys_add(arg, l->pin) == RC_OK ? 0 : RC_FAIL;
 }
 
 /* The names of the releases that lose their pins (new array, caller frees). */
@@ -99,21 +98,20 @@ static json_t *
 releases_losing_pins(struct ca_context *ctx, const struct ca_record *retired,
     const struct ca_record *other)
 {
-	struct served_keys sk = { .n = 0 };
-	struct losers l = { retired->pin, { NULL }, 0, json_array() };
+	struct served_keys sk = { 0 };
+	struct losers l = { retired->pin, NULL, 0, json_array() };
 
-	if (other)
-		served_keys_add(&sk, other->pin);
-	if (l.names == NULL ||
+	if (l.names == NULL || (other && served_keys_add(&sk, other->pin) != RC_OK) ||
 	    store_lineage_each_due(ctx->st, INT64_MAX, keep_leaf, &sk) != RC_OK)
 		goto fail;
-	for (size_t i = 0; i < sk.n; i++)
-		l.keep[i] = sk.pins[i];
+	l.keep = (const char *const *)sk.pins;
 	l.nkeep = sk.n;
 	if (store_app_each(ctx->st, 1, release_loses, &l) != RC_OK)
 		goto fail;
+	served_keys_clear(&sk);
 	return l.names;
 fail:
+	served_keys_clear(&sk);
 	json_decref(l.names);
 	return NULL;
 }

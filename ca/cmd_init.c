@@ -1,5 +1,6 @@
 /* cmd_init: `pinca init`: creates a CA directory (0700), its keys/ (0700) and
  * its database. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,12 +22,45 @@ static const struct opt_spec init_opts[] = {
 static const struct cmd_help init_help = {
 	"init", "[--dir DIR] [--crl-url URL]",
 	"Creates the CA directory: DIR (mode 0700), DIR/keys (0700) and\n"
-	"DIR/pinca.db. An existing CA directory is never touched. --crl-url is the\n"
-	"CRL URL of the first CA made here (the primary root after 'ca root', the\n"
-	"intermediate after 'ca csr' or 'ca intermediate'); 'pinca ca set-crl-url'\n"
-	"sets or changes any CA's later.",
+	"DIR/pinca.db. An existing CA directory is never touched; an existing\n"
+	"directory is taken only when empty (and is then made 0700). --crl-url is\n"
+	"the CRL URL of the first CA made here (the primary root after 'ca root',\n"
+	"the intermediate after 'ca csr' or 'ca intermediate'); 'pinca ca\n"
+	"set-crl-url' sets or changes any CA's later.",
 	init_opts,
 };
+
+/* An existing directory becomes the CA directory only when it is a
+ * directory, empty (files left in it would sit beside the keys, and a
+ * mistyped --dir must not turn a home directory into a CA), and then its
+ * mode is narrowed to 0700 as a new one would be. */
+static int
+init_take_existing(const char *dir)
+{
+	struct dirent *e;
+	struct stat sb;
+	DIR *d;
+	int entries = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		pinca_warn("cannot use %s as the CA directory", dir);
+		return RC_FAIL;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			entries++;
+	closedir(d);
+	if (entries > 0) {
+		pinca_warnx("%s is not empty; init makes a CA directory only in a new or empty "
+		    "directory", dir);
+		return RC_FAIL;
+	}
+	if (stat(dir, &sb) == 0 && (sb.st_mode & 077) != 0 && chmod(dir, 0700) == -1) {
+		pinca_warn("cannot make %s private (chmod 700)", dir);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
 
 int
 cmd_init(int argc, char **argv)
@@ -61,6 +95,8 @@ cmd_init(int argc, char **argv)
 		made_dir = 1;
 	else if (errno != EEXIST) {
 		pinca_warn("cannot create %s", dir);
+		return PINCA_EXIT_FAIL;
+	} else if (init_take_existing(dir) != RC_OK) {
 		return PINCA_EXIT_FAIL;
 	}
 	if (dir_create(keys, 0700, 1) != RC_OK)

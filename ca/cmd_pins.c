@@ -136,6 +136,14 @@ pins_parse(int argc, char **argv, struct pins_request *rq, const char **flag_dir
 			break;
 		}
 	}
+	/* Formats whose pins cannot expire: an ignored --expiration would let
+	 * the mobile team believe the pins lapse on that date. */
+	if (rq->expiration && rq->format == PIN_FORMAT_IOS)
+		return opts_usage_error(&pins_help, "--expiration does not apply to --format ios: "
+		    "NSPinnedDomains pins do not expire (ship an app release to change them)");
+	if (rq->expiration && (rq->format == PIN_FORMAT_OKHTTP || rq->format == PIN_FORMAT_CURL))
+		return opts_usage_error(&pins_help, "--expiration does not apply to --format %s: "
+		    "its pins do not expire", rq->format == PIN_FORMAT_CURL ? "curl" : "okhttp");
 	if (rq->expiration && (rc = expiration_check(rq->expiration, max_age)) != RC_OK)
 		return rc;
 	if (rq->raw_der && rq->raw_dir == NULL)

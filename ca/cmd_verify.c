@@ -23,12 +23,12 @@ static const struct opt_spec verify_opts[] = {
 	{ "servername", 1, OPT_SERVERNAME, "NAME", "SNI name to send (default: HOST)" },
 	{ "host", 1, OPT_HOST, "HOST", "name or address the leaf must cover (default with --connect: the SNI name)" },
 	{ "crl", 1, OPT_CRL, "FILE", "a CRL (PEM or DER) to check the chain against; repeat it for each level" },
-	{ "timeout", 1, OPT_TIMEOUT, "SECONDS", "give up on --connect after this long (default 10)" },
+	{ "timeout", 1, OPT_TIMEOUT, "SECONDS", "deadline for --connect, connect and handshake together (default 10)" },
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help verify_help = {
-	"verify", "(--chain FILE | --connect HOST:PORT [--servername NAME]) [--host HOST] [--crl FILE]... [--json]",
+	"verify", "(--chain FILE | --connect HOST:PORT [--servername NAME] [--timeout SECONDS]) [--host HOST] [--crl FILE]... [--json]",
 	"Checks a served chain: order, path to a root this CA directory knows,\n"
 	"validity, host name, revocation, and that every supported app release\n"
 	"finds one of its pins in it. Revocation is read from this directory's\n"

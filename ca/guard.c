@@ -13,6 +13,7 @@
  * A release read from an app build is judged domain by domain, by its
  * platform's rule (ca/apprule.c), and the refusal names the domain. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,15 +21,39 @@
 #include "ca/cmd.h"
 #include "common/err.h"
 
-void
+int
 served_keys_add(struct served_keys *sk, const char *pin)
 {
-	if (pin == NULL || sk->n == GUARD_MAX_KEYS)
-		return;
+	char **grown;
+
+	if (pin == NULL)
+		return RC_OK;
+	/* No fixed bound and no de-duplication: a repeated pin costs a compare,
+	 * while a dropped one made a release that pins a leaf look broken. */
+	if (sk->n == sk->cap) {
+		size_t cap = sk->cap ? sk->cap * 2 : 8;
+		if ((grown = realloc(sk->pins, cap * sizeof(*grown))) == NULL) {
+			pinca_warnx("out of memory");
+			return RC_FAIL;
+		}
+		sk->pins = grown;
+		sk->cap = cap;
+	}
+	if ((sk->pins[sk->n] = strdup(pin)) == NULL) {
+		pinca_warnx("out of memory");
+		return RC_FAIL;
+	}
+	sk->n++;
+	return RC_OK;
+}
+
+void
+served_keys_clear(struct served_keys *sk)
+{
 	for (size_t i = 0; i < sk->n; i++)
-		if (strcmp(sk->pins[i], pin) == 0)
-			return;
-	snprintf(sk->pins[sk->n++], PIN_LEN, "%s", pin);
+		free(sk->pins[i]);
+	free(sk->pins);
+	memset(sk, 0, sizeof(*sk));
 }
 
 int
@@ -50,8 +75,8 @@ guard_current_keys(struct ca_context *ctx, struct served_keys *sk)
 	if ((rc = store_ca_find_held(ctx->st, "intermediate", &inter)) == RC_FAIL)
 		return RC_FAIL;
 	if (rc == RC_OK) {
-		served_keys_add(sk, inter.pin);
-		rc = store_ca_get(ctx->st, inter.issuer_id, &root);
+		rc = served_keys_add(sk, inter.pin) == RC_OK ?
+		    store_ca_get(ctx->st, inter.issuer_id, &root) : RC_FAIL;
 	} else {
 		rc = store_ca_find_held(ctx->st, "root", &root);
 	}
@@ -60,10 +85,10 @@ guard_current_keys(struct ca_context *ctx, struct served_keys *sk)
 		return RC_FAIL;
 	}
 	if (rc == RC_OK)
-		served_keys_add(sk, root.pin);
+		rc = served_keys_add(sk, root.pin);
 	ca_record_clear(&inter);
 	ca_record_clear(&root);
-	return RC_OK;
+	return rc == RC_FAIL ? RC_FAIL : RC_OK;
 }
 
 struct transition_guard {
@@ -140,30 +165,42 @@ guard_check_transition(struct ca_context *ctx, const char *const *before, int nb
 	return RC_POLICY;
 }
 
-/* Runs the transition from the keys served today to after. */
+/* Runs the transition from the keys served today to after (which it
+ * clears). */
 static int
-guard_from_current(struct ca_context *ctx, const struct served_keys *after, int force,
+guard_from_current(struct ca_context *ctx, struct served_keys *after, int force,
     const char *what)
 {
-	struct served_keys now = { .n = 0 };
-	const char *b[GUARD_MAX_KEYS + 1], *a[GUARD_MAX_KEYS + 1];
+	struct served_keys now = { 0 };
+	const char **b = NULL, **a = NULL;
+	int rc = RC_FAIL;
 
-	if (guard_current_keys(ctx, &now) != RC_OK)
-		return RC_FAIL;
 	/* [0]: the leaf, which a change of intermediate or root keeps. */
-	b[0] = a[0] = NULL;
+	if (guard_current_keys(ctx, &now) != RC_OK)
+		goto out;
+	if ((b = calloc(now.n + 1, sizeof(*b))) == NULL ||
+	    (a = calloc(after->n + 1, sizeof(*a))) == NULL) {
+		pinca_warnx("out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < now.n; i++)
 		b[i + 1] = now.pins[i];
 	for (size_t i = 0; i < after->n; i++)
 		a[i + 1] = after->pins[i];
-	return guard_check_transition(ctx, b, now.n ? (int)now.n + 1 : 0, a, (int)after->n + 1,
+	rc = guard_check_transition(ctx, b, now.n ? (int)now.n + 1 : 0, a, (int)after->n + 1,
 	    force, what);
+out:
+	free(b);
+	free(a);
+	served_keys_clear(&now);
+	served_keys_clear(after);
+	return rc;
 }
 
 int
 guard_check_root(struct ca_context *ctx, const struct ca_record *root, int force)
 {
-	struct served_keys after = { .n = 0 };
+	struct served_keys after = { 0 };
 	char what[512];
 
 	/* After the switch the chain is leaf + a new intermediate + root: only
@@ -179,11 +216,11 @@ int
 guard_check_intermediate(struct ca_context *ctx, const struct ca_record *inter,
     const struct ca_record *root, int force)
 {
-	struct served_keys after = { .n = 0 };
+	struct served_keys after = { 0 };
 	char what[512];
 
-	served_keys_add(&after, inter->pin);
-	served_keys_add(&after, root->pin);
+	if (served_keys_add(&after, inter->pin) == RC_OK)
+		served_keys_add(&after, root->pin);
 	snprintf(what, sizeof(what), "issuing from intermediate '%s' under root '%s'", inter->cn,
 	    root->cn);
 	return guard_from_current(ctx, &after, force, what);

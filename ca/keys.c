@@ -142,6 +142,8 @@ key_generate(enum key_type t)
 {
 	EVP_PKEY *pkey = NULL;
 
+	secret_protect_process();
+
 	switch (t) {
 	case KEY_EC_P256:
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -266,7 +268,9 @@ key_load_with(const char *path, const struct secret *pass, const char *what)
 	size_t len = 0;
 	EVP_PKEY *pkey;
 
-	if (file_read_all(path, 1 << 20, &data, &len) != RC_OK)
+	secret_protect_process();
+	if (file_check_private(path, what) != RC_OK ||
+	    file_read_all(path, 1 << 20, &data, &len) != RC_OK)
 		return NULL;
 	pkey = key_load_mem(data, len, path, pass, what);
 	OPENSSL_cleanse(data, len);
@@ -285,8 +289,12 @@ key_load(const char *path, const struct pass_source *src, const char *what, int 
 
 	if (rc)
 		*rc = RC_FAIL;
-	/* Ask for a passphrase only when the file needs one. */
-	if (file_read_all(path, 1 << 20, &data, &len) != RC_OK)
+	/* Ask for a passphrase only when the file needs one. An unencrypted
+	 * key asks for none, so the process is protected here, not only in
+	 * secret_read. */
+	secret_protect_process();
+	if (file_check_private(path, what) != RC_OK ||
+	    file_read_all(path, 1 << 20, &data, &len) != RC_OK)
 		return NULL;
 	if (memmem(data, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) != NULL) {
 		struct pass_source s = *src;

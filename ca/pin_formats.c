@@ -121,6 +121,15 @@ write_android(FILE *out, const struct pin_set *ps)
 		fputs("\"/>\n", out);
 	}
 	fputs("        </trust-anchors>\n", out);
+	/* Android 16 added Certificate Transparency to the network security
+	 * config, and an app whose base-config turns it on would refuse a
+	 * private chain, which no CT log ever sees. Every AOSP parser since
+	 * Android 7.0 skips an element of domain-config it does not know
+	 * (XmlConfigSource.parseConfigEntry: XmlUtils.skipCurrentTag), so the
+	 * explicit opt-out is safe on every version the config exists on. */
+	fputs("        <!-- CT logs never see a private chain: off here even if base-config "
+	    "turns it on\n             (Android 16+; older versions skip this element). -->\n"
+	    "        <certificateTransparency enabled=\"false\"/>\n", out);
 	if (ps->expiration) {
 		fputs("        <pin-set expiration=\"", out);
 		xml_text(out, ps->expiration);

@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "common/output.h"
 #include "common/text.h"
+#include "revoke/crl.h"
 
 struct findings {
 	int checks, failures;
@@ -422,8 +423,9 @@ check_revocation_records(struct findings *f, struct ca_context *ctx, STACK_OF(X5
 			return RC_FAIL;
 		if (rc == RC_OK) {
 			time_rfc3339(rev.revoked_at, when, sizeof(when));
-			finding(f, "FAIL", "revocation: '%s' (serial %s) was revoked at %s, reason %d",
-			    cert_label(x, i, label, sizeof(label)), serial, when, rev.reason);
+			finding(f, "FAIL", "revocation: '%s' (serial %s) was revoked at %s, reason %s",
+			    cert_label(x, i, label, sizeof(label)), serial, when,
+			    crl_reason_name(rev.reason));
 			revoked++;
 			continue;
 		}

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,25 +49,44 @@ split_hostport(const char *hp, char *host, size_t hsize, char *port, size_t psiz
 	return RC_OK;
 }
 
-/* Connects one address without blocking longer than timeout_ms. Returns the
- * socket, or -1 with errno set (ETIMEDOUT when the time ran out). */
+/* Milliseconds on the monotonic clock. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before deadline (0 when it has passed). */
 static int
-connect_bounded(const struct addrinfo *ai, int timeout_ms)
+left_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? (int)(left < 0x7fffffff ? left : 0x7fffffff) : 0;
+}
+
+/* Connects one address, giving up at deadline. Returns the socket, left
+ * non-blocking for the handshake, or -1 with errno set (ETIMEDOUT when the
+ * time ran out). */
+static int
+connect_bounded(const struct addrinfo *ai, int64_t deadline)
 {
 	struct pollfd pfd;
 	socklen_t len = sizeof(int);
-	int fd, flags, err = 0, n;
+	int fd, err = 0, n;
 
-	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol)) < 0)
+	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    ai->ai_protocol)) < 0)
 		return -1;
-	flags = fcntl(fd, F_GETFL);
-	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 		if (errno != EINPROGRESS)
 			goto fail;
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		while ((n = poll(&pfd, 1, timeout_ms)) < 0 && errno == EINTR)
+		while ((n = poll(&pfd, 1, left_ms(deadline))) < 0 && errno == EINTR)
 			;
 		if (n == 0) {
 			errno = ETIMEDOUT;
@@ -79,7 +99,6 @@ connect_bounded(const struct addrinfo *ai, int timeout_ms)
 			goto fail;
 		}
 	}
-	fcntl(fd, F_SETFL, flags);
 	return fd;
 fail:
 	err = errno;
@@ -88,12 +107,13 @@ fail:
 	return -1;
 }
 
-/* Opens a TCP connection to host:port; -1 with a message on failure. */
+/* Opens a TCP connection to host:port by deadline; -1 with a message on
+ * failure. */
 static int
-tcp_open(const char *host, const char *port, int timeout_sec, const char *label)
+tcp_open(const char *host, const char *port, int64_t deadline, int timeout_sec,
+    const char *label)
 {
 	struct addrinfo hints, *res = NULL;
-	struct timeval tv = { .tv_sec = timeout_sec };
 	int fd = -1, rc, err = 0;
 
 	memset(&hints, 0, sizeof(hints));
@@ -103,21 +123,55 @@ tcp_open(const char *host, const char *port, int timeout_sec, const char *label)
 		pinca_warnx("%s: cannot resolve %s: %s", label, host, gai_strerror(rc));
 		return -1;
 	}
-	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
-		if ((fd = connect_bounded(ai, timeout_sec * 1000)) < 0)
+	for (struct addrinfo *ai = res; ai && fd < 0 && left_ms(deadline) > 0; ai = ai->ai_next)
+		if ((fd = connect_bounded(ai, deadline)) < 0)
 			err = errno;
 	freeaddrinfo(res);
 	if (fd < 0) {
-		if (err == ETIMEDOUT)
+		if (err == ETIMEDOUT || err == 0)
 			pinca_warnx("%s did not answer within %d seconds", label, timeout_sec);
 		else
 			pinca_warnx("cannot connect to %s: %s", label, strerror(err));
 		return -1;
 	}
-	/* The handshake reads and writes block at most this long each. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	return fd;
+}
+
+/* Runs the TLS handshake on the non-blocking socket, waiting for it only
+ * until deadline: a server that trickles a byte now and then cannot hold
+ * the check beyond --timeout (each read would otherwise restart a
+ * per-read timeout). RC_OK, or RC_FAIL with one line printed. */
+static int
+handshake_by(SSL *ssl, int fd, int64_t deadline, int timeout_sec, const char *hostport)
+{
+	struct pollfd pfd = { .fd = fd };
+	int r, n, e;
+
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		if ((r = SSL_connect(ssl)) == 1)
+			return RC_OK;
+		e = SSL_get_error(ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			break;
+		pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		while ((n = poll(&pfd, 1, left_ms(deadline))) < 0 && errno == EINTR)
+			;
+		if (n == 0 || left_ms(deadline) == 0) {
+			pinca_warnx("%s did not complete the TLS handshake within %d seconds", hostport,
+			    timeout_sec);
+			return RC_FAIL;
+		}
+		if (n < 0)
+			break;
+	}
+	if (ERR_peek_error())
+		pinca_warn_ssl("TLS handshake with %s failed", hostport);
+	else
+		pinca_warnx("TLS handshake with %s failed: %s", hostport,
+		    errno ? strerror(errno) : "the connection closed");
+	return RC_FAIL;
 }
 
 /* Whether s is an IPv4 or IPv6 address (SNI carries only DNS names,
@@ -160,6 +214,7 @@ verify_fetch_chain(const char *hostport, const char *servername, int timeout_sec
 	SSL *ssl = NULL;
 	STACK_OF(X509) *chain = NULL;
 	int fd = -1, is_ip;
+	int64_t deadline;
 	unsigned char addr[16];
 
 	if (split_hostport(hostport, host, sizeof(host), port, sizeof(port)) != RC_OK) {
@@ -167,7 +222,9 @@ verify_fetch_chain(const char *hostport, const char *servername, int timeout_sec
 		return NULL;
 	}
 	snprintf(host_out, host_size, "%s", servername ? servername : host);
-	if ((fd = tcp_open(host, port, timeout_sec, hostport)) < 0)
+	/* --timeout bounds the whole exchange, connect and handshake together. */
+	deadline = now_ms() + (int64_t)timeout_sec * 1000;
+	if ((fd = tcp_open(host, port, deadline, timeout_sec, hostport)) < 0)
 		return NULL;
 	if ((sctx = SSL_CTX_new(TLS_client_method())) == NULL || (ssl = SSL_new(sctx)) == NULL ||
 	    !SSL_set_fd(ssl, fd)) {
@@ -183,19 +240,8 @@ verify_fetch_chain(const char *hostport, const char *servername, int timeout_sec
 		pinca_warn_ssl("cannot set the server name '%s'", servername);
 		goto out;
 	}
-	ERR_clear_error();
-	errno = 0;
-	if (SSL_connect(ssl) != 1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			pinca_warnx("%s did not complete the TLS handshake within %d seconds", hostport,
-			    timeout_sec);
-		else if (ERR_peek_error())
-			pinca_warn_ssl("TLS handshake with %s failed", hostport);
-		else
-			pinca_warnx("TLS handshake with %s failed: %s", hostport,
-			    errno ? strerror(errno) : "the connection closed");
+	if (handshake_by(ssl, fd, deadline, timeout_sec, hostport) != RC_OK)
 		goto out;
-	}
 	chain = peer_chain_copy(ssl, hostport);
 out:
 	ERR_clear_error();

@@ -388,3 +388,30 @@ file_guard_check(const struct file_guard *g, const char *path, const char *abs, 
 	}
 	return RC_OK;
 }
+
+int
+file_check_private(const char *path, const char *what)
+{
+	char buf[4096];
+	const char *dir;
+	struct stat sb;
+
+	if (stat(path, &sb) == -1) {
+		pinca_warn("cannot read %s (%s)", what, path);
+		return RC_FAIL;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		pinca_warnx("%s (%s) is open to group or others (mode %04o): refusing to use it; "
+		    "run 'chmod 600 %s' and consider the key exposed", what, path,
+		    (unsigned)(sb.st_mode & 07777), path);
+		return RC_FAIL;
+	}
+	snprintf(buf, sizeof(buf), "%s", path);
+	dir = dirname(buf);
+	if (stat(dir, &sb) == 0 && (sb.st_mode & 077) != 0) {
+		pinca_warnx("%s holds %s and is open to group or others (mode %04o): refusing to "
+		    "use it; run 'chmod 700 %s'", dir, what, (unsigned)(sb.st_mode & 07777), dir);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}

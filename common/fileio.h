@@ -67,6 +67,11 @@ int file_holds_private_key(const char *path);
  * resolve it here. Devices and FIFOs (file_is_special) pass. */
 int file_guard_check(const struct file_guard *g, const char *path, const char *abs,
     int allow_key);
+/* Checks that a private key file and the directory holding it are closed to
+ * group and others (the file 0600 or stricter, the directory 0700), so a key
+ * another user could read or replace is never used. RC_OK, or RC_FAIL with
+ * one line naming the mode and the chmod that fixes it. what names the key. */
+int file_check_private(const char *path, const char *what);
 /* Creates a directory with mode; an existing one is an error when exclusive. */
 int dir_create(const char *path, mode_t mode, int exclusive);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -409,6 +410,18 @@ secret_from_tty(const char *what, int confirm, struct secret **out)
 	return rc;
 }
 
+void
+secret_protect_process(void)
+{
+	const struct rlimit none = { 0, 0 };
+
+	/* The dumpable flag is reset by a change of credentials and by
+	 * execve; the zero core limit survives both, so a process this one
+	 * starts (a deploy hook) writes no core either. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	setrlimit(RLIMIT_CORE, &none);
+}
+
 int
 secret_read(const struct pass_source *src, const char *what, int confirm,
     struct secret **out)
@@ -418,10 +431,8 @@ secret_read(const struct pass_source *src, const char *what, int confirm,
 	*out = NULL;
 	if (src->none)
 		return RC_OK;
-	/* From here the process holds a passphrase, and soon a private key: no
-	 * core dump may carry them, and other processes of this user may not
-	 * ptrace it. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* From here the process holds a passphrase, and soon a private key. */
+	secret_protect_process();
 	if (src->file && src->env) {
 		pinca_warnx("give --pass-file or --pass-env, not both");
 		return RC_USAGE;

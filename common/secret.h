@@ -32,6 +32,11 @@ int secret_read(const struct pass_source *src, const char *what, int confirm,
  * a prompt on the terminal (RC_USAGE when there is none). Returns RC_OK or
  * an RC_* code (message printed); the caller frees *out with secret_free. */
 int secret_read_pin(const struct pass_source *src, const char *what, struct secret **out);
+/* Called before a passphrase or a private key enters memory: the process
+ * stops being dumpable (no core file, no ptrace by other processes of the
+ * user) and its core size limit drops to 0, which children inherit too.
+ * Idempotent. */
+void secret_protect_process(void);
 /* Wipes and frees. NULL is a no-op. */
 void secret_free(struct secret *s);
 /* Handles the shared --pass-file/--pass-env/--no-passphrase options (and

@@ -347,6 +347,8 @@ db_check_run(struct db_check *c)
 		err[0] = '\0';
 		rc = check_walk(c, "audit log", store_audit_each(c->st, check_audit_row, c), err);
 	}
+	if (rc == 0)
+		rc = db_check_files(c);
 	pinca_err_capture(NULL, 0);
 	for (size_t i = 0; i < c->nca; i++)
 		X509_free(c->ca[i].cert);

@@ -11,6 +11,7 @@ struct check_ca;
 
 struct db_check {
 	struct store *st;
+	const char *dir;	/* the CA directory, for the file checks; NULL: skip them */
 	/* Called once per problem with one line of text (no newline); a
 	 * non-zero return stops the check and is returned. */
 	int (*report)(const char *problem, void *arg);
@@ -27,5 +28,8 @@ struct db_check {
  * errors. Returns RC_OK when the check ran to the end (c->problems says what
  * it found), or the report callback's non-zero return. */
 int db_check_run(struct db_check *c);
+/* The file checks (db/check_files.c): keys/ and the CA directory 0700,
+ * every held CA key present and 0600. Run by db_check_run. */
+int db_check_files(struct db_check *c);
 
 #endif

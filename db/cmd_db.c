@@ -18,6 +18,7 @@
 #include "db/cmd.h"
 #include "db/list_row.h"
 #include "issue/certjson.h"
+#include "revoke/crl.h"
 
 #define SECONDS_PER_DAY 86400
 
@@ -74,30 +75,35 @@ struct list_state {
 	struct db_json_stream js;
 };
 
-/* The names of a certificate as "a.example.com,b.example.com,10.0.0.1". */
-static void
-names_text(const struct cert_record *r, char *buf, size_t size)
+/* The names of a certificate as "a.example.com,b.example.com,10.0.0.1":
+ * all of them (up to 100 names of 253 octets), as a new string (caller
+ * frees), or NULL when out of memory. */
+static char *
+names_text(const struct cert_record *r)
 {
 	const char *lists[2] = { r->dns_json, r->ip_json };
-	size_t off = 0;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
 
-	buf[0] = '\0';
+	if (f == NULL)
+		return NULL;
 	for (int l = 0; l < 2; l++) {
 		json_t *arr = json_loads(lists[l] ? lists[l] : "[]", 0, NULL);
 		size_t i;
 		json_t *v;
 
 		json_array_foreach(arr, i, v) {
-			int n = snprintf(buf + off, size - off, "%s%s", off ? "," : "",
+			fprintf(f, "%s%s", ftell(f) ? "," : "",
 			    json_string_value(v) ? json_string_value(v) : "?");
-			if (n < 0 || (size_t)n >= size - off) {
-				off = size - 1;
-				break;
-			}
-			off += (size_t)n;
 		}
 		json_decref(arr);
 	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 /* Writes len bytes of a row to standard output. */
@@ -118,9 +124,9 @@ list_one(const struct cert_record *r, void *arg)
 {
 	struct list_state *ls = arg;
 	const char *status = certificate_status(r, ls->now);
-	char na[32], names[LIST_NAMES_MAX], row[4096], serial[TEXT_SAFE_NAME], name[TEXT_SAFE_NAME];
-	char names_safe[LIST_NAMES_MAX * 4];
+	char na[32], *names, row[4096], serial[TEXT_SAFE_NAME], name[TEXT_SAFE_NAME];
 	size_t len;
+	int n;
 
 	/* JSON is made by jansson only (SPEC: never by hand). */
 	if (ls->json)
@@ -128,10 +134,19 @@ list_one(const struct cert_record *r, void *arg)
 	if (list_row_text(r, status, row, sizeof(row), &len) == 0)
 		return list_write(row, len);
 	time_rfc3339(r->not_after, na, sizeof(na));
-	names_text(r, names, sizeof(names));
-	if (printf("%-32s  %-7s  %-20s  %-16s  %s\n", text_safe(r->serial, serial, sizeof(serial)),
-	    status, na, r->name ? text_safe(r->name, name, sizeof(name)) : "-",
-	    text_safe(names, names_safe, sizeof(names_safe))) < 0) {
+	if ((names = names_text(r)) == NULL) {
+		pinca_warnx("out of memory");
+		return RC_FAIL;
+	}
+	/* The names are escaped however long the list is (text_fputs). */
+	n = printf("%-32s  %-7s  %-20s  %-16s  ", text_safe(r->serial, serial, sizeof(serial)),
+	    status, na, r->name ? text_safe(r->name, name, sizeof(name)) : "-");
+	if (n >= 0) {
+		text_fputs(names, stdout);
+		n = putchar('\n') == EOF ? -1 : n;
+	}
+	free(names);
+	if (n < 0) {
 		pinca_warnx("cannot write to standard output");
 		return RC_FAIL;
 	}
@@ -235,7 +250,7 @@ static int
 show_leaf(struct ca_context *ctx, const struct cert_record *r, int json, int pem)
 {
 	struct ca_record issuer = { 0 };
-	char nb[32], na[32], ia[32], names[1024], safe[4][TEXT_SAFE_NAME], names_safe[4096];
+	char nb[32], na[32], ia[32], *names = NULL, safe[4][TEXT_SAFE_NAME];
 	int64_t now = (int64_t)time(NULL);
 	int rc;
 
@@ -256,19 +271,25 @@ show_leaf(struct ca_context *ctx, const struct cert_record *r, int json, int pem
 		time_rfc3339(r->not_before, nb, sizeof(nb));
 		time_rfc3339(r->not_after, na, sizeof(na));
 		time_rfc3339(r->issued_at, ia, sizeof(ia));
-		names_text(r, names, sizeof(names));
+		if ((names = names_text(r)) == NULL) {
+			pinca_warnx("out of memory");
+			ca_record_clear(&issuer);
+			return RC_FAIL;
+		}
 		printf("serial       %s\nname         %s\nstatus       %s\nprofile      %s\n"
-		    "subject      %s\nnames        %s\nnot before   %s\nnot after    %s\n"
-		    "issued at    %s\npin          %s\nsha256       %s\nissuer       %s (%s)\n",
-		    text_safe(r->serial, safe[0], sizeof(safe[0])),
+		    "subject      %s\nnames        ", text_safe(r->serial, safe[0], sizeof(safe[0])),
 		    r->name ? text_safe(r->name, safe[1], sizeof(safe[1])) : "-",
-		    certificate_status(r, now), r->profile, text_safe(r->subject, safe[2], sizeof(safe[2])),
-		    text_safe(names, names_safe, sizeof(names_safe)), nb, na, ia, r->pin,
-		    r->sha256_fingerprint, text_safe(issuer.cn, safe[3], sizeof(safe[3])),
-		    issuer.serial ? issuer.serial : "pending");
+		    certificate_status(r, now), r->profile, text_safe(r->subject, safe[2], sizeof(safe[2])));
+		text_fputs(names, stdout);
+		printf("\nnot before   %s\nnot after    %s\n"
+		    "issued at    %s\npin          %s\nsha256       %s\nissuer       %s (%s)\n",
+		    nb, na, ia, r->pin, r->sha256_fingerprint,
+		    text_safe(issuer.cn, safe[3], sizeof(safe[3])), issuer.serial ? issuer.serial : "pending");
+		free(names);
 		if (r->revoked) {
 			time_rfc3339(r->revoked_at, ia, sizeof(ia));
-			printf("revoked at   %s\nreason code  %d\n", ia, r->reason);
+			printf("revoked at   %s\nreason code  %d (%s)\n", ia, r->reason,
+			    crl_reason_name(r->reason));
 		}
 		rc = RC_OK;
 	}

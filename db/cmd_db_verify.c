@@ -14,14 +14,23 @@
 #include "db/check.h"
 #include "db/cmd.h"
 
-static const struct opt_spec check_opts[] = { OPT_SPEC_DIR, OPT_SPEC_JSON, OPT_END_SPEC };
+enum { OPT_DATABASE_ONLY = 20 };
+static const struct opt_spec check_opts[] = {
+	OPT_SPEC_DIR,
+	{ "database-only", 0, OPT_DATABASE_ONLY, NULL, "check the database alone (a backup copy "
+	    "without keys/): skip the file checks" },
+	OPT_SPEC_JSON,
+	OPT_END_SPEC,
+};
 static const struct cmd_help check_help = {
-	"db check", "[--json]",
+	"db check", "[--database-only] [--json]",
 	"Verifies the database: SQLite's integrity_check and foreign_key_check,\n"
 	"then every CA and certificate row re-parsed from its DER and compared\n"
 	"with its columns (serial, names, pin, fingerprint, dates), every\n"
 	"signature verified with the issuer's key, every revocation matched with\n"
-	"its certificate, and the audit hash chain.\n"
+	"its certificate, and the audit hash chain; then the files: the CA\n"
+	"directory and keys/ 0700, every key held here present and 0600\n"
+	"(--database-only skips these, for a backup copy alone in a directory).\n"
 	"Prints one line per problem and a summary; exits 1 if there was any.",
 	check_opts,
 };
@@ -58,7 +67,7 @@ cmd_db_check(int argc, char **argv)
 	struct db_check c;
 	struct opts o;
 	char **rest;
-	int id, rc;
+	int id, rc, database_only = 0;
 
 	opts_init(&o, argc, argv, &check_help);
 	while ((id = opts_next(&o, &arg)) != 0) {
@@ -66,6 +75,8 @@ cmd_db_check(int argc, char **argv)
 			flag_dir = arg;
 		else if (id == OPT_JSON)
 			out.json = 1;
+		else if (id == OPT_DATABASE_ONLY)
+			database_only = 1;
 	}
 	if (opts_rest(&o, &rest) != 0)
 		return rc_exit(opts_usage_error(&check_help, "db check takes no arguments"));
@@ -78,6 +89,7 @@ cmd_db_check(int argc, char **argv)
 	}
 	memset(&c, 0, sizeof(c));
 	c.st = ctx.st;
+	c.dir = database_only ? NULL : ctx.dir;
 	c.report = check_report;
 	c.arg = &out;
 	if ((rc = db_check_run(&c)) == RC_OK) {

@@ -251,6 +251,16 @@ static const char schema_v4_renewal[] =
     "ALTER TABLE lineages ADD COLUMN hook_pending INTEGER NOT NULL DEFAULT 0;"
     "UPDATE lineages SET deployed_serial = (SELECT serial FROM certificates "
     "WHERE lineage_id = lineages.id ORDER BY issued_at DESC, not_after DESC LIMIT 1);";
+/* Version 9: keys blocked by `revoke --key`. A pin here is refused
+ * for every later issuance (issue, renew, batch, ACME finalize): the check
+ * sits where every leaf is built and recorded (issue/leaf.c). reason is the
+ * RFC 5280 code the certificates were revoked with. */
+static const char schema_v4_ops[] =
+    "CREATE TABLE IF NOT EXISTS blocked_keys ("
+    "  pin TEXT PRIMARY KEY,"
+    "  blocked_at INTEGER NOT NULL,"
+    "  reason INTEGER NOT NULL"
+    ") WITHOUT ROWID;";
 
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
@@ -263,6 +273,7 @@ static const char *const migrations[] = {
 	schema_v4_constraints,
 	schema_v4_appbuild,
 	schema_v4_renewal,
+	schema_v4_ops,
 };
 
 int

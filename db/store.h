@@ -41,8 +41,12 @@ int store_savepoint(struct store *st);
 int store_savepoint_release(struct store *st);
 void store_savepoint_rollback(struct store *st);
 const char *store_path(const struct store *st);
-/* Records the command line for the audit log (main calls it once). */
+/* Records the command line for the audit log (main calls it once), with
+ * what may carry a credential redacted (--exec's value, a URL's password,
+ * pin-value=, password=). */
 void store_set_command(int argc, char **argv);
+/* The command line as the audit log records it. */
+const char *store_command(void);
 
 /* --- settings (key/value) --- */
 
@@ -244,6 +248,23 @@ int store_presigned_each(struct store *st, int64_t issuer_id,
     int (*fn)(const struct presigned_crl *, void *), void *arg);
 /* How many certificates the CA has revoked. */
 int store_revocation_count(struct store *st, int64_t issuer_id, int64_t *count);
+
+/* --- blocked keys (revoke --key) --- */
+
+struct key_block {
+	char pin[64];
+	int64_t blocked_at;
+	int reason;
+};
+/* Blocks a key for every later issuance; STORE_CONSTRAINT if already blocked. */
+int store_key_block(struct store *st, const struct key_block *b);
+/* RC_OK and *out filled when pin is blocked, STORE_NOT_FOUND when not, RC_FAIL. */
+int store_key_blocked(struct store *st, const char *pin, struct key_block *out);
+/* Calls fn for every leaf certified for this pin (oldest first), with
+ * whether it is revoked (t->name is borrowed: valid during the call only);
+ * a non-zero return from fn stops and is returned. Write nothing from fn. */
+int store_key_certs_each(struct store *st, const char *pin,
+    int (*fn)(const struct revocation_target *, int revoked, void *), void *arg);
 
 /* --- app releases --- */
 

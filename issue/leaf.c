@@ -17,6 +17,7 @@
 #include "common/output.h"
 #include "issue/leaf.h"
 #include "issue/lint.h"
+#include "revoke/keyblock.h"
 
 int
 issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer *is)
@@ -319,6 +320,15 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 	rc = RC_FAIL;
 	if (cert_random_serial(raw, res->serial) != RC_OK || leaf_spki(req, res) != RC_OK)
 		goto out;
+	if (pin_of_spki_der(res->spki, res->spki_len, res->pin) != RC_OK) {
+		pinca_warnx("cannot hash the leaf's public key");
+		goto out;
+	}
+	/* A key that `revoke --key` blocked is never signed again; leaf_record
+	 * asks once more inside the transaction, where no revoke can interleave. */
+	if ((rc = keyblock_check(is->ctx->st, res->pin)) != RC_OK)
+		goto out;
+	rc = RC_FAIL;
 	f.spki = res->spki;
 	f.spki_len = res->spki_len;
 	if (leaf_encode(&is->tpl, is->sg, &f, &res->der, &res->der_len) != RC_OK)
@@ -328,8 +338,7 @@ leaf_build(struct issuer *is, const struct leaf_request *req, struct leaf_result
 		pinca_warn_ssl("cannot hash the certificate");
 		goto out;
 	}
-	if (pin_of_spki_der(res->spki, res->spki_len, res->pin) != RC_OK ||
-	    (res->cert_pem = pem_of_der(res->der, res->der_len)) == NULL) {
+	if ((res->cert_pem = pem_of_der(res->der, res->der_len)) == NULL) {
 		pinca_warnx("cannot encode the certificate");
 		goto out;
 	}
@@ -351,6 +360,11 @@ leaf_record(struct issuer *is, const struct leaf_request *req, int64_t lineage_i
 	int rc = RC_FAIL;
 
 	memset(&r, 0, sizeof(r));
+	/* Inside the recording transaction: a key blocked since leaf_build
+	 * signed is refused here, so no leaf with it is ever committed. */
+	if ((rc = keyblock_check(is->ctx->st, res->pin)) != RC_OK)
+		return rc;
+	rc = RC_FAIL;
 	snprintf(r.serial, sizeof(r.serial), "%s", res->serial);
 	snprintf(r.profile, sizeof(r.profile), "%s", req->profile);
 	r.issuer_id = is->ca.id;

@@ -2,9 +2,13 @@
 # Installs the Debian packages pinca builds and tests with, only when missing.
 # Runs apt-get as root, or through sudo.
 set -e
+# clang's runtime libraries (libFuzzer, the sanitizers) are only a
+# Recommends of clang, which --no-install-recommends below skips: the fuzz
+# build cannot link without libclang-rt-dev (the default clang's version).
+# systemd gives systemd-analyze, which checks the example units.
 need="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev openssl sqlite3
-python3 python3-cryptography gnutls-bin libnss3-tools curl clang man-db groff-base faketime
-valgrind cppcheck clang-tidy binutils ssss
+python3 python3-cryptography gnutls-bin libnss3-tools curl clang libclang-rt-dev man-db
+groff-base faketime valgrind cppcheck clang-tidy binutils systemd ssss
 libp11-kit-dev softhsm2 opensc
 libplist-dev libzip-dev libxml2-dev aapt android-framework-res zip"
 missing=""

@@ -15,10 +15,14 @@ for t in $targets; do
   mkdir -p "$work" "$seeds"
   echo "== fuzz $t for ${secs}s"
   # -close_fd_mask=2: pinca's refusal lines go nowhere; libFuzzer keeps its own stderr.
-  if "$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=4096 \
+  # The target's own status, taken from the pipeline itself: after an
+  # `if PIPELINE; then :; fi` PIPESTATUS is the `:`'s, so a crash whose
+  # lines grep printed used to read as success.
+  "$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=4096 \
       -close_fd_mask=2 -print_final_stats=1 -artifact_prefix="build/fuzz/crash-$t-" \
-      "$work" "$seeds" 2>&1 | grep -E '^(#[0-9]+ *DONE|Done|stat::number_of_executed_units|==|SUMMARY|artifact)'; then :; fi
-  if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+      "$work" "$seeds" 2>&1 | grep -E '^(#[0-9]+ *DONE|Done|stat::number_of_executed_units|==|SUMMARY|artifact)'
+  st=${PIPESTATUS[0]}
+  if [ "$st" -ne 0 ]; then
     echo "FAIL fuzz $t: see build/fuzz/crash-$t-*"; status=1
   else
     echo "ok   fuzz $t"

@@ -58,7 +58,7 @@ if fmt == "text":
     line = lambda *f: b"%-32s  %-7s  %-20s  %-16s  %s\n" % tuple(x.encode() if isinstance(x, str) else x for x in f)
     out.append(line("SERIAL", "STATUS", "NOT_AFTER", "NAME", "NAMES"))
     for r in rows:
-        names = ",".join(json.loads(r[2]) + json.loads(r[3])).encode()[:511]
+        names = ",".join(json.loads(r[2]) + json.loads(r[3])).encode()
         out.append(line(r[0], status(r), t(r[5]), r[1] or "-", names))
     sys.stdout.buffer.write(b"".join(out))
 else:
@@ -84,7 +84,7 @@ list_all() {
   check "$1: --status revoked --json" same json --status revoked
 }
 list_all "as issued"
-check "the long name list is cut to 511 bytes in the table" sh -c "'$PINCA' db list --name many | tail -n 1 | awk '{print length(\$5)}' | grep -qx 511"
+check "the long name list is printed whole in the table (no fixed buffer cuts it)" sh -c "'$PINCA' db list --name many | tail -n 1 | awk '{print length(\$5)}' | grep -qx \$(sqlite3 '$DB' \"SELECT length(group_concat(value, ',')) FROM certificates c JOIN lineages l ON l.id = c.lineage_id, json_each(c.dns) WHERE l.name = 'many'\")"
 
 # A schema-2 database (schema 3's indexes and schema 4's lineage columns
 # dropped, schema 1's not_after index back) is migrated when opened and lists the same rows.

@@ -40,7 +40,7 @@ check "the database passes db check" "$PINCA" db check
 check "the audit chain is intact after concurrent appends" "$PINCA" db audit
 
 check "db backup ran while the issuers did" test "$backup_rc" -eq 0
-check "the backup passes db check" "$PINCA" db check --dir "$T/restore"
+check "the backup passes db check" "$PINCA" db check --database-only --dir "$T/restore"
 n=$(sqlite3 "$T/restore/pinca.db" 'SELECT count(*) FROM certificates')
 check "the backup is a snapshot: 0..$WANT leaves, each with its audit record ($n)" test "$n" -le "$WANT" -a \
   "$(sqlite3 "$T/restore/pinca.db" "SELECT count(*) FROM audit WHERE action='issue'")" -eq "$n"

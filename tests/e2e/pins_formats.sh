@@ -25,6 +25,10 @@ assert srcs == ["@raw/pinca_root", "@raw/pinca_standby"], srcs
 ps = dc[0].find("pin-set"); assert ps.get("expiration") == exp
 pins = [(p.get("digest"), p.text) for p in ps.findall("pin")]
 assert pins == [("SHA-256", r1), ("SHA-256", r2)], pins
+# CT off for the pinned domains (Android 16+), explicitly and once.
+ct = dc[0].findall("certificateTransparency")
+assert len(ct) == 1 and ct[0].attrib == {"enabled": "false"}, [c.attrib for c in ct]
+assert root.find("base-config") is None
 EOF
 check "raw resource is the primary root, PEM, nothing else" sh -c "
   [ \$(grep -c 'BEGIN CERTIFICATE' '$T/raw/pinca_root.pem') = 1 ] &&

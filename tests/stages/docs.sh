@@ -82,12 +82,37 @@ run_block() { local src=$1 n=$2 line=$3 kind=$4 d="$W/run.$RANDOM$RANDOM"
   rm -rf "$d"
 }
 
+# run_in_order FILE: the runnable blocks of FILE one after another in one
+# shell, as a reader following the page runs them (the first block's
+# fixture; a later block sees what the earlier ones made and the directory
+# they cd'ed into).
+run_in_order() { local src=$1 d="$W/order.$RANDOM$RANDOM" first
+  first=$(extract_md "$src" | head -n 1 | awk '{print $3}')
+  [ -n "$first" ] || return 0
+  : >"$W/order.sh"
+  extract_md "$src" | while read -r n _ _; do cat "$W/blocks/$(basename "$src").$n.sh"; done >"$W/order.sh"
+  if ! fixture "$d" "$first" >"$W/fixture.log" 2>&1; then bad "$src in order: fixture" "$W/fixture.log"; return; fi
+  if (cd "$d" && env PATH="$W/bin:$PATH" PINCA_DIR="$d/ca" PASSFILE="$d/passphrase" \
+        timeout 300 bash -eu -o pipefail "$W/order.sh") >"$W/order.log" 2>&1; then
+    ok "$src: every runnable block in order, in one shell"
+  else
+    bad "$src: the runnable blocks in order, in one shell (exit $?)" "$W/order.log"
+  fi
+  rm -rf "$d"
+}
+
 [ -x "$PINCA" ] || { echo "FAIL no pinca binary at $PINCA (run make)"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p "$W/blocks"
+# No file of the documentation carries merge-conflict markers.
+if grep -nE '^(<<<<<<<|=======$|>>>>>>>)' README.md docs/*.md docs/pinca.1 docs/examples/* >"$W/conflict.log" 2>&1; then
+  bad "merge-conflict markers in the docs" "$W/conflict.log"
+else ok "no merge-conflict markers in README.md, docs/ and docs/examples/"; fi
 for f in README.md docs/*.md; do
   [ -f "$f" ] || continue
   while read -r n line kind; do run_block "$f" "$n" "$line" "$kind"; done < <(extract_md "$f")
 done
+# The README is a tour: its blocks are also run in order, in one shell.
+run_in_order README.md
 if [ -f docs/pinca.1 ]; then
   while read -r n line kind; do run_block docs/pinca.1 "$n" "$line" "$kind"; done < <(extract_man docs/pinca.1)
   # The man page renders with no warning at all.
@@ -131,10 +156,41 @@ if [ -f docs/pinca.1 ]; then
   else echo "$missing" >"$W/missing.log"; bad "man page lacks:" "$W/missing.log"; fi
 fi
 
+# Every option of every command's --help is in the SYNOPSIS too (the
+# options of COMMON OPTIONS, those of a token's module and PIN among them,
+# and --help aside): the synopsis is where a
+# reader looks first.
+if [ -f docs/pinca.1 ]; then
+  awk '/^SYNOPSIS/ { on=1; next } on && /^[A-Z]/ { exit } on' "$W/man.plain" | tr -s ' \n' ' ' >"$W/synopsis"
+  missing=""
+  while read -r c; do
+    for o in $("$PINCA" $c --help 2>/dev/null | grep -oE '^  --[a-z0-9-]+' | sed 's/^ *//'); do
+      case $o in --dir|--json|--help|--pass-file|--pass-env|--no-passphrase|--force|--module|--pin-file) continue ;; esac
+      # The option must appear in this command's part of the synopsis: from
+      # its words to the next "pinca " or "| GROUP " (db list ... | db show).
+      python3 - "$W/synopsis" "$c" "$o" <<'PYEOF' || missing="$missing [pinca $c $o]"
+import re, sys
+syn, cmd, opt = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
+group = cmd.split()[0]
+found = False
+for m in re.finditer(r'(?:pinca |\| )' + re.escape(cmd) + r'(?= |$)', syn):
+    rest = syn[m.end():]
+    end = re.search(r'pinca |\| ' + re.escape(group) + ' ', rest)
+    seg = rest[:end.start()] if end else rest
+    found |= re.search(re.escape(opt) + r'(?![a-z0-9-])', seg) is not None
+sys.exit(0 if found else 1)
+PYEOF
+    done
+  done <"$W/commands"
+  if [ -z "$missing" ]; then ok "the SYNOPSIS names every option of every command's --help"
+  else echo "$missing" >"$W/synopsis.log"; bad "SYNOPSIS lacks:" "$W/synopsis.log"; fi
+fi
+
 # The systemd units: verified offline against the built binary.
+# (tools/deps.sh installs systemd, so a missing systemd-analyze fails.)
 units=(docs/examples/*.service docs/examples/*.timer)
 if [ ! -e "${units[0]}" ]; then :
-elif ! command -v systemd-analyze >/dev/null; then skip "systemd-analyze verify (not installed)"
+elif ! command -v systemd-analyze >/dev/null; then bad "systemd-analyze verify: systemd-analyze is not installed (tools/deps.sh installs it)"
 else
   mkdir -p "$W/units"
   for u in "${units[@]}"; do
@@ -154,6 +210,30 @@ if [ -f docs/examples/pinca.cron ]; then
      grep -q 'renew --due' docs/examples/pinca.cron; then
     ok "docs/examples/pinca.cron is well formed and runs renew --due"
   else bad "docs/examples/pinca.cron" "$W/cron.log"; fi
+fi
+
+# The cron examples agree: every crontab line shown in the docs is a line of
+# docs/examples/pinca.cron, and the cron file runs the same pinca commands
+# as the systemd units (the passphrase file aside: a credential there).
+if [ -f docs/examples/pinca.cron ]; then
+  cron_cmds() { awk '/^[[:space:]]*(#|$)/ || /^[A-Z_]+=/ { next } NF >= 7 { $1=$2=$3=$4=$5=$6=""; print }' "$1" |
+    sed 's/^ *//; s/--pass-file [^ ]*//; s/  */ /g; s/ *$//' | sort; }
+  : >"$W/cron-doc.log"
+  for f in README.md docs/*.md docs/pinca.1; do
+    grep -nE '^[0-9*/,-]+ +[0-9*/,-]+ +[0-9*/,-]+ +[0-9*/,-]+ +[0-9*/,-]+ +[a-z_][a-z0-9_-]* +pinca ' "$f" |
+    while IFS= read -r hit; do
+      line=${hit#*:}
+      grep -qxF -- "${line#*:}" docs/examples/pinca.cron || echo "$f:$line" >>"$W/cron-doc.log"
+    done
+  done
+  if [ ! -s "$W/cron-doc.log" ]; then ok "every crontab line in the docs is a line of docs/examples/pinca.cron"
+  else bad "crontab lines in the docs that docs/examples/pinca.cron does not have:" "$W/cron-doc.log"; fi
+  sed -n 's#^ExecStart=/usr/local/bin/##p' docs/examples/*.service |
+    sed 's/--pass-file [^ ]*//; s/"/'"'"'/g; s/  */ /g; s/ *$//' | sort >"$W/units.cmds"
+  cron_cmds docs/examples/pinca.cron >"$W/cron.cmds"
+  if diff "$W/units.cmds" "$W/cron.cmds" >"$W/cron-units.log"; then
+    ok "docs/examples/pinca.cron and the systemd units run the same commands"
+  else bad "pinca.cron and the units disagree (< units, > cron)" "$W/cron-units.log"; fi
 fi
 
 echo "$PASSED passed, $FAILED failed"
