@@ -3,7 +3,7 @@
 # `make SAN=1` builds with ASan+UBSan into the same ./pinca.
 
 SHELL    := /bin/bash
-PKGS     := libcrypto libssl sqlite3 jansson
+PKGS     := libcrypto libssl sqlite3 jansson libmicrohttpd jose libcurl
 CC       ?= cc
 PREFIX   ?= /usr/local
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
@@ -11,7 +11,7 @@ HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson -lmicrohttpd -ljose -lcurl) -lresolv -pthread
 
 ifeq ($(FUZZ),1)
 # libFuzzer build (clang): domain objects instrumented for coverage, ASan+UBSan.
@@ -31,7 +31,7 @@ BUILD    := build/rel
 BIN      := pinca
 endif
 
-DOMAIN_SRC := $(wildcard common/*.c ca/*.c issue/*.c revoke/*.c db/*.c)
+DOMAIN_SRC := $(wildcard common/*.c ca/*.c issue/*.c revoke/*.c db/*.c acme/*.c)
 SRC      := main.c $(DOMAIN_SRC)
 OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ  := $(DOMAIN_SRC:%.c=$(BUILD)/%.o)
@@ -95,7 +95,7 @@ fuzz: deps fuzz-build
 
 # Static analysis, clean on the tree: cppcheck, then clang-tidy with the
 # checked-in .clang-tidy (bugprone-*, cert-*, clang-analyzer-*; warnings are errors).
-LINT_DIRS := $(wildcard common ca issue revoke db tests/unit tests/fuzz)
+LINT_DIRS := $(wildcard common ca issue revoke db acme tests/unit tests/fuzz)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	  --suppress=missingIncludeSystem -D__GNUC__ -I. main.c $(LINT_DIRS)

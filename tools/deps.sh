@@ -4,7 +4,8 @@
 set -e
 need="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev openssl sqlite3
 python3 python3-cryptography gnutls-bin libnss3-tools curl clang man-db groff-base faketime
-valgrind cppcheck clang-tidy binutils"
+valgrind cppcheck clang-tidy binutils libmicrohttpd-dev libjose-dev libcurl4-openssl-dev
+certbot lego pebble systemd"
 missing=""
 for p in $need; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
