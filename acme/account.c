@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <jose/b64.h>
 #include <jose/jws.h>
 
@@ -29,6 +30,7 @@ account_respond(struct acme_request *rq, struct acme_response *rs, int status,
     const struct acme_account *a)
 {
 	snprintf(rs->location, sizeof(rs->location), "%s/acme/acct/%lld", rq->base, (long long)a->id);
+	rq->log_account = a->id;
 	return acme_json_response(rs, status, account_json(rq, a));
 }
 
@@ -162,8 +164,7 @@ acme_new_account(struct acme_request *rq, struct acme_response *rs)
 	}
 	if ((got = store_acme_account_insert(rq->t->ctx.st, &a)) != RC_OK ||
 	    store_commit(rq->t->ctx.st) != RC_OK) {
-		if (got == RC_OK || rq->t->ctx.st)
-			store_rollback(rq->t->ctx.st);
+		store_rollback(rq->t->ctx.st);
 		rc = acme_problem(rs, got == STORE_CONSTRAINT ? 409 : 500, got == STORE_CONSTRAINT ?
 		    "malformed" : "serverInternal", "cannot record the account");
 		goto out;

@@ -94,6 +94,7 @@ struct acme_request {
 	struct acme_account account;	/* when signed with kid */
 	/* for the access log */
 	int64_t log_order;
+	int64_t log_account;		/* an account made or found by newAccount */
 };
 
 struct acme_response {

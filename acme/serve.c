@@ -31,7 +31,19 @@ struct pending {
 	struct timespec start;
 	int status;
 	int64_t account, order;
+	char method[8], path[80];	/* for the log, cut and cleaned */
 };
+
+/* Copies a request token for the log: printable, no spaces, cut. */
+static void
+log_token(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	for (; src && src[i] && i + 1 < size; i++)
+		dst[i] = src[i] > ' ' && src[i] < 127 && src[i] != '"' ? src[i] : '?';
+	dst[i] = '\0';
+}
 
 /* Frees a thread's context when the thread ends. */
 static void
@@ -215,7 +227,7 @@ serve_request(struct acme_server *srv, struct MHD_Connection *c, const char *url
 	else
 		serve_route(&rq, &rs);
 	pd->status = rs.status;
-	pd->account = rq.account.id;
+	pd->account = rq.account.id ? rq.account.id : rq.log_account;
 	pd->order = rq.log_order;
 	ret = serve_queue(srv, c, rq.base, &rs);
 	free(rs.body);
@@ -240,6 +252,8 @@ serve_access(void *cls, struct MHD_Connection *c, const char *url, const char *m
 		if ((pd = calloc(1, sizeof(*pd))) == NULL)
 			return MHD_NO;
 		*con_cls = pd;
+		log_token(pd->method, sizeof(pd->method), method);
+		log_token(pd->path, sizeof(pd->path), url);
 		clock_gettime(CLOCK_MONOTONIC, &pd->start);
 		__atomic_add_fetch(&srv->inflight, 1, __ATOMIC_SEQ_CST);
 		/* A body too large is refused before a byte of it is read. */
@@ -292,8 +306,8 @@ serve_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
 		    sizeof(addr));
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	fprintf(stderr, "pinca-serve: access client=%s status=%d account=%lld order=%lld ms=%ld%s\n",
-	    addr, pd->status, (long long)pd->account, (long long)pd->order,
+	fprintf(stderr, "pinca-serve: access client=%s method=%s path=%s status=%d account=%lld "
+	    "order=%lld ms=%ld%s\n", addr, pd->method, pd->path, pd->status, (long long)pd->account, (long long)pd->order,
 	    (long)((end.tv_sec - pd->start.tv_sec) * 1000 + (end.tv_nsec - pd->start.tv_nsec) / 1000000),
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
 	free(pd->body);
