@@ -1,0 +1,28 @@
+#!/bin/bash
+# acme_hostile: hostile and unusual requests against `pinca serve` from a
+# python client (acme_client.py): alg none, HS256, wrong key, forged and
+# replayed nonces, URL mismatch, oversized and chunked bodies, 150 idle
+# connections, EAB missing or with a wrong HMAC, permitted domains, CSRs
+# with the account key; renewalInfo before and after a revocation, replaces,
+# keyChange, the pending-order limit, deactivation.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/acme.lib"
+
+setup_ca || { bad "setup"; finish; exit 1; }
+new_eab allowed-only --permit-dns allowed.test || bad "eab add"
+KID2=$KID HMAC2=$HMAC
+new_eab fleet || bad "eab add"
+PORT=$(free_port); HP=$(free_port)
+check "serve starts" start_serve --http-01-port "$HP" --resolve '*.test=127.0.0.1'
+DIRURL=$DIRURL ROOT=$T/root.pem PORT=$PORT HP=$HP KID=$KID HMAC=$HMAC KID2=$KID2 HMAC2=$HMAC2 T=$T PINCA=$PINCA \
+  "$PY" "$(dirname "$0")/acme_hostile.py" >"$T/py.out" 2>&1
+while IFS= read -r line; do
+  case $line in ok\ *) ok "${line#ok   }" ;; FAIL\ *) bad "${line#FAIL }" ;; *) echo "     $line" ;; esac
+done <"$T/py.out"
+grep -q '^ok   pending orders' "$T/py.out" || bad "the python client stopped early"
+awk '/BEGIN/{n++} {print > "'"$T"'/h1-" n ".pem"}' "$T/h1.pem" 2>/dev/null
+cert_ok "python-issued certificate verifies and is recorded" "$T/h1-1.pem" "$T/h1-2.pem"
+check "SIGTERM: exits 0" stop_serve
+check "db check clean" "$PINCA" db check
+check "db audit clean" "$PINCA" db audit
+finish
