@@ -133,7 +133,9 @@ class Client:
 
     def finalize(self, order_url, names, cert_key=None):
         cert_key = cert_key or ec.generate_private_key(ec.SECP256R1())
-        san = [x509.DNSName(n) for n in names]
+        import ipaddress
+        san = [x509.IPAddress(ipaddress.ip_address(n)) if n.replace(".", "").isdigit() else x509.DNSName(n)
+               for n in names]
         csr = (x509.CertificateSigningRequestBuilder()
                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
                .add_extension(x509.SubjectAlternativeName(san), critical=False)

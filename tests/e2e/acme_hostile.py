@@ -179,6 +179,25 @@ r3 = c.post(c.kid, None, key=old)
 check("keyChange: the new key works, the old key is refused", r.status == 200 and r2.status == 200 and
       problem(r3, 403, "unauthorized"), (r.body, r2.status, r3.body))
 
+# Profiles (meta.profiles): a client certificate; an unknown profile.
+pemc, _ = c.issue(["device-7.test"], tokens, profile="client")
+eku = x509.load_pem_x509_certificate(pemc.encode()).extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+r = c.new_order(["x.test"], profile="codesigning")
+check("profile client: a clientAuth certificate; an unknown profile is refused",
+      list(eku) == [x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH] and r.status == 400 and r.type() == "invalidProfile",
+      (list(eku), r.body))
+r = c.new_order(["*.wild.test"])
+check("a wildcard without --dns-resolver: rejectedIdentifier", problem(r, 400, "rejectedIdentifier"), r.body)
+pemip, _ = c.issue(["127.0.0.1"], tokens)
+ipsan = x509.load_pem_x509_certificate(pemip.encode()).extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+check("an ip identifier validated over http-01", [str(a) for a in ipsan.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"],
+      pemip[:80])
+r = Client(D, ROOT).post(na, {"onlyReturnExisting": True}, use_jwk=True)
+check("onlyReturnExisting for an unknown key: accountDoesNotExist", problem(r, 400, "accountDoesNotExist"), r.body)
+r = c.post(na, {"onlyReturnExisting": True}, use_jwk=True)
+check("onlyReturnExisting for a known key: 200 with its Location", r.status == 200 and r.headers["Location"] == c.kid,
+      r.body)
+
 # Per-account pending orders limit.
 c3 = Client(D, ROOT)
 c3.new_account(E["KID"], E["HMAC"])
