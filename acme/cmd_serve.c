@@ -147,10 +147,12 @@ serve_tls_issue(struct issuer *is, const struct acme_config *cfg, char **cert_pe
 	if ((rc = lineage_issue(is, &req, "serve-tls", &renewed, &res)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
-	if ((*cert_pem = malloc(strlen(res.cert_pem) + strlen(is->chain_pem) + 1)) == NULL)
-		goto out;
-	strcpy(*cert_pem, res.cert_pem);
-	strcat(*cert_pem, is->chain_pem);
+	{
+		size_t n = strlen(res.cert_pem) + strlen(is->chain_pem) + 1;
+		if ((*cert_pem = malloc(n)) == NULL)
+			goto out;
+		snprintf(*cert_pem, n, "%s%s", res.cert_pem, is->chain_pem);
+	}
 	if ((b = BIO_new(BIO_s_secmem())) == NULL || !PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0,
 	    NULL, NULL)) {
 		pinca_warn_ssl("cannot encode the server's TLS key");

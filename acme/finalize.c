@@ -42,7 +42,7 @@ finalize_names_match(const struct acme_order *o, const struct leaf_request *csr_
 		matched += hit;
 	}
 	json_decref(ids);
-	return matched == (int)n && (size_t)(csr_names->ndns + csr_names->nip) == n;
+	return matched == (int)n && (size_t)csr_names->ndns + (size_t)csr_names->nip == n;
 }
 
 /* Compares two strings for qsort. */
