@@ -1,7 +1,7 @@
 """acme_client: a small ACME client for pinca's e2e tests (python3 with
 cryptography), able to send what real clients never send: other algs, wrong
 keys, replayed nonces, wrong URLs. Written for the tests; not a library."""
-import base64, hashlib, hmac, http.server, json, socket, ssl, threading, urllib.request, urllib.error
+import base64, hashlib, hmac, http.server, json, socket, ssl, threading, time, urllib.request, urllib.error
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -159,11 +159,14 @@ class Client:
         return c.body.decode(), k
 
 
-def http01_server(port, tokens):
-    """Serves /.well-known/acme-challenge/TOKEN from tokens on 127.0.0.1:port."""
+def http01_server(port, tokens, slow=None):
+    """Serves /.well-known/acme-challenge/TOKEN from tokens on 127.0.0.1:port;
+    tokens in the set slow are answered after 2 seconds."""
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             t = self.path.rsplit("/", 1)[-1]
+            if slow is not None and t in slow:
+                time.sleep(2)
             body = tokens.get(t, "").encode()
             self.send_response(200 if t in tokens else 404)
             self.send_header("Content-Length", str(len(body)))

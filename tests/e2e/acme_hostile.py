@@ -1,6 +1,6 @@
 """acme_hostile: requests no real client sends, against a running `pinca
 serve` (started by acme_hostile.sh). Prints one ok/FAIL line per check."""
-import datetime, hashlib, hmac, json, os, socket, ssl, subprocess, sys, time
+import datetime, hashlib, hmac, json, os, signal, socket, ssl, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from acme_client import Client, b64, b64d, http01_server, jwk_of, sign  # noqa: E402
@@ -21,8 +21,8 @@ def problem(r, status, typ):
     return r.status == status and r.type() == typ and r.headers.get("Content-Type") == "application/problem+json"
 
 
-tokens = {}
-http01_server(int(E["HP"]), tokens)
+tokens, slow = {}, set()
+http01_server(int(E["HP"]), tokens, slow)
 c = Client(D, ROOT)
 acct_payload = {"termsOfServiceAgreed": True}
 na = c.dir["newAccount"]
@@ -210,3 +210,20 @@ r = c3.post(c3.kid, {"status": "deactivated"})
 r2 = c3.new_order(["late.test"])
 check("account deactivation", r.status == 200 and r.json()["status"] == "deactivated" and problem(r2, 401, "unauthorized"),
       (r.body, r2.body))
+
+# SIGTERM while a validation is in flight: the request still gets its answer.
+r = c.new_order(["slow.test"])
+az = c.post(r.json()["authorizations"][0], None).json()
+ch = [x for x in az["challenges"] if x["type"] == "http-01"][0]
+tokens[ch["token"]] = c.key_authz(ch["token"])
+slow.add(ch["token"])
+body = c.jws(ch["url"], {})
+out = {}
+th = threading.Thread(target=lambda: out.update(r=c.request(ch["url"], body)))
+th.start()
+time.sleep(0.7)
+os.kill(int(E["SERVE_PID"]), signal.SIGTERM)
+th.join(30)
+resp = out.get("r")
+check("SIGTERM during a validation: the request in flight is answered", resp is not None and resp.status == 200 and
+      resp.json()["status"] == "valid", resp and resp.body)
