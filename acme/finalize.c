@@ -166,6 +166,22 @@ finalize_not_account_key(struct acme_request *rq, struct acme_response *rs, EVP_
 	return same ? acme_problem(rs, 400, "badCSR", "the CSR's key is the account key") : 0;
 }
 
+/* Moves the order between states in a transaction of its own. */
+static int
+finalize_claim(struct acme_request *rq, int64_t id, const char *from, const char *to)
+{
+	struct store *st = rq->t->ctx.st;
+	int rc;
+
+	if (store_begin(st) != RC_OK)
+		return RC_FAIL;
+	if ((rc = store_acme_order_claim(st, id, from, to)) != RC_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
 /* Issues the certificate for a ready order; marks it valid. */
 static int
 finalize_issue(struct acme_request *rq, struct acme_response *rs, struct acme_order *o,
@@ -228,8 +244,15 @@ acme_finalize(struct acme_request *rq, struct acme_response *rs, int64_t id)
 		goto out;
 	}
 	req.pub = pub;
-	if (finalize_issue(rq, rs, &o, &req) != 0)
+	/* One finalize per order: the first request moves it to processing. */
+	if (finalize_claim(rq, id, "ready", "processing") != RC_OK) {
+		acme_problem(rs, 403, "orderNotReady", "order %lld is being finalized", (long long)id);
 		goto out;
+	}
+	if (finalize_issue(rq, rs, &o, &req) != 0) {
+		finalize_claim(rq, id, "processing", "ready");	/* another CSR may try */
+		goto out;
+	}
 	snprintf(rs->location, sizeof(rs->location), "%s/acme/order/%lld", rq->base, (long long)id);
 	rc = acme_json_response(rs, 200, acme_order_json(rq, &o));
 out:

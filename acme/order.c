@@ -228,6 +228,12 @@ acme_new_order(struct acme_request *rq, struct acme_response *rs)
 	json_array_foreach(ids, i, id) {
 		if (order_identifier(rq, rs, id, &az[i]) != 0)
 			goto out;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(az[k].type, az[i].type) == 0 && strcmp(az[k].value, az[i].value) == 0 &&
+			    az[k].wildcard == az[i].wildcard) {
+				acme_problem(rs, 400, "malformed", "identifier %s appears twice", az[i].value);
+				goto out;
+			}
 		az[i].account_id = rq->account.id;
 		snprintf(az[i].status, sizeof(az[i].status), "pending");
 		az[i].expires = (int64_t)time(NULL) + ACME_ORDER_LIFETIME;

@@ -285,6 +285,9 @@ struct acme_order {
 void acme_order_clear(struct acme_order *r);
 int store_acme_order_insert(struct store *st, struct acme_order *r);
 int store_acme_order_get(struct store *st, int64_t id, struct acme_order *out);
+/* Moves order id from status from to status to, if it is in from:
+ * RC_OK, or STORE_NOT_FOUND when another request moved it first. */
+int store_acme_order_claim(struct store *st, int64_t id, const char *from, const char *to);
 /* Writes status, lineage, serial and error. */
 int store_acme_order_update(struct store *st, const struct acme_order *r);
 /* Calls fn with the id of each order of the account that is pending,

@@ -515,3 +515,22 @@ store_acme_order_each_account(struct store *st, int64_t account_id, int64_t now,
 	sqlite3_finalize(s);
 	return rc;
 }
+
+int
+store_acme_order_claim(struct store *st, int64_t id, const char *from, const char *to)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "UPDATE acme_orders SET status = ? WHERE id = ? AND status = ?") !=
+	    RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_text(s, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
+	rc = store_step_write(st, s, "cannot update the order");
+	sqlite3_finalize(s);
+	if (rc == RC_OK && sqlite3_changes(st->db) == 0)
+		rc = STORE_NOT_FOUND;
+	return rc;
+}

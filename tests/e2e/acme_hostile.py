@@ -198,6 +198,22 @@ r = c.post(na, {"onlyReturnExisting": True}, use_jwk=True)
 check("onlyReturnExisting for a known key: 200 with its Location", r.status == 200 and r.headers["Location"] == c.kid,
       r.body)
 
+# Two finalizes of one order at once: one certificate.
+r = c.new_order(["twice.test"])
+c.solve_http01(r.json(), tokens)
+out = []
+ths = [threading.Thread(target=lambda: out.append(c.finalize(r.headers["Location"], ["twice.test"])[0])) for _ in range(4)]
+for t in ths:
+    t.start()
+for t in ths:
+    t.join()
+rows = json.loads(subprocess.run([E["PINCA"], "db", "list", "--json"], capture_output=True, text=True).stdout)
+check("four finalizes of one order at once: one certificate, the others orderNotReady",
+      sorted(x.status for x in out) == [200, 403, 403, 403] and sum(1 for x in rows if x["name"] == "twice.test") == 1,
+      [(x.status, x.body[:80]) for x in out])
+r = c.new_order(["dup.test", "DUP.test"])
+check("an identifier twice in one order: malformed", problem(r, 400, "malformed"), r.body)
+
 # Per-account pending orders limit.
 c3 = Client(D, ROOT)
 c3.new_account(E["KID"], E["HMAC"])
