@@ -132,16 +132,16 @@ head -c 20000 "$DB" >"$T/trunc/pinca.db"
 check "a truncated database: exit 1, one 'pinca:' line, no crash" test "$rc" -eq 1 -a "$(wc -l <"$T/out")" -eq 1 -a "$(grep -c '^pinca: ' "$T/out")" -eq 1
 
 # An older database (schema 1, as the first release wrote it) migrates forward.
-SCHEMA1="DROP INDEX certificates_lineage_latest; DROP INDEX certificates_list; DROP INDEX lineages_id_name; CREATE INDEX certificates_not_after ON certificates(not_after); CREATE INDEX certificates_lineage ON certificates(lineage_id, not_after); CREATE INDEX certificates_issuer ON certificates(issuer_id); PRAGMA user_version=1"
+SCHEMA1="DROP INDEX certificates_lineage_latest; DROP INDEX certificates_list; DROP INDEX lineages_id_name; CREATE INDEX certificates_not_after ON certificates(not_after); CREATE INDEX certificates_lineage ON certificates(lineage_id, not_after); CREATE INDEX certificates_issuer ON certificates(issuer_id); DROP TABLE acme_authz; DROP TABLE acme_orders; DROP TABLE acme_accounts; DROP TABLE acme_eab; PRAGMA user_version=1"
 MIGRATED="SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE name IN ('certificates_lineage_latest', 'certificates_list', 'certificates_not_after', 'lineages_id_name') ORDER BY name)"
 D=$(copy_ca old)
 sqlite3 "$D/pinca.db" "$SCHEMA1"
 check "a schema-1 database opens and passes db check" "$PINCA" db check --dir "$D"
-check "it was migrated to the current schema" test "$(sqlite3 "$D/pinca.db" "PRAGMA user_version; $MIGRATED")" = "$(printf '3\ncertificates_lineage_latest certificates_list lineages_id_name')"
+check "it was migrated to the current schema" test "$(sqlite3 "$D/pinca.db" "PRAGMA user_version; $MIGRATED")" = "$(printf '4\ncertificates_lineage_latest certificates_list lineages_id_name')"
 D=$(copy_ca old4)
 sqlite3 "$D/pinca.db" "$SCHEMA1"
 for i in 1 2 3 4; do "$PINCA" db list --dir "$D" >/dev/null 2>"$T/mig$i" & done; wait
 check "four processes opening a schema-1 database at once all succeed" test -z "$(cat "$T"/mig[1-4])"
-check "and it was migrated once" test "$(sqlite3 "$D/pinca.db" "PRAGMA user_version; $MIGRATED")" = "$(printf '3\ncertificates_lineage_latest certificates_list lineages_id_name')"
+check "and it was migrated once" test "$(sqlite3 "$D/pinca.db" "PRAGMA user_version; $MIGRATED")" = "$(printf '4\ncertificates_lineage_latest certificates_list lineages_id_name')"
 check "the original still passes db check" "$PINCA" db check
 finish
