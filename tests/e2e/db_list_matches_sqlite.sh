@@ -89,13 +89,13 @@ check "the long name list is cut to 511 bytes in the table" sh -c "'$PINCA' db l
 # A schema-2 database (schema 3's indexes dropped, schema 1's not_after index
 # back) is migrated when opened and lists the same rows.
 "$PINCA" db list >"$T/v3.txt"; "$PINCA" db list --json >"$T/v3.json"
-sqlite3 "$DB" "DROP INDEX certificates_list; DROP INDEX lineages_id_name; CREATE INDEX certificates_not_after ON certificates(not_after); CREATE INDEX certificates_lineage ON certificates(lineage_id, not_after); CREATE INDEX certificates_issuer ON certificates(issuer_id); PRAGMA user_version=2"
+sqlite3 "$DB" "DROP INDEX certificates_list; DROP INDEX lineages_id_name; CREATE INDEX certificates_not_after ON certificates(not_after); CREATE INDEX certificates_lineage ON certificates(lineage_id, not_after); CREATE INDEX certificates_issuer ON certificates(issuer_id); DROP TABLE acme_authz; DROP TABLE acme_orders; DROP TABLE acme_accounts; DROP TABLE acme_eab; PRAGMA user_version=2"
 check "the schema-2 database is at version 2" test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 2
 check "schema 2 migrates: db list prints the same table" sh -c "'$PINCA' db list | cmp - '$T/v3.txt'"
 check "and the same JSON" sh -c "'$PINCA' db list --json | cmp - '$T/v3.json'"
-check "it is now schema 3 with the covering indexes, without certificates_not_after" test \
+check "it is now schema 4 with the covering indexes, without certificates_not_after" test \
   "$(sqlite3 "$DB" "PRAGMA user_version; SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE name IN ('certificates_list', 'certificates_not_after', 'lineages_id_name') ORDER BY name)")" = \
-  "$(printf '3\ncertificates_list lineages_id_name')"
+  "$(printf '4\ncertificates_list lineages_id_name')"
 check "the migrated database passes db check" "$PINCA" db check
 list_all "migrated"
 
