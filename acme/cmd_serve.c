@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
@@ -232,13 +233,15 @@ serve_run(struct acme_server *srv, const struct pass_source *src)
 	issuer_close(&is);
 	if (rc != RC_OK)
 		goto out;
-	if (nonce_pool_init(&srv->nonces) != 0) {
+	/* libcurl's global set-up is not thread-safe: done once, here. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || nonce_pool_init(&srv->nonces) != 0) {
 		pinca_warnx("out of memory");
 		rc = RC_FAIL;
 		goto out;
 	}
 	rc = acme_serve(srv, cert_pem, key_pem);
 	nonce_pool_free(&srv->nonces);
+	curl_global_cleanup();
 out:
 	if (key_pem) {
 		OPENSSL_cleanse(key_pem, strlen(key_pem));

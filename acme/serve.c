@@ -226,6 +226,8 @@ serve_request(struct acme_server *srv, struct MHD_Connection *c, const char *url
 		acme_problem(&rs, 500, "serverInternal", "the server cannot open its CA directory");
 	else
 		serve_route(&rq, &rs);
+	if (rs.status < 100 || rs.status > 599)
+		acme_problem(&rs, 500, "serverInternal", "the server made no answer");
 	pd->status = rs.status;
 	pd->account = rq.account.id ? rq.account.id : rq.log_account;
 	pd->order = rq.log_order;
