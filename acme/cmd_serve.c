@@ -2,9 +2,13 @@
  * (the only holder of the intermediate's key), gets the server its TLS
  * certificate (issued here, or --tls-cert/--tls-key), then serves ACME
  * until SIGTERM. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/pem.h>
@@ -145,8 +149,16 @@ serve_tls_issue(struct issuer *is, const struct acme_config *cfg, char **cert_pe
 	req.days = ACME_CERT_DAYS;
 	req.pub = key;
 	req.key_type = KEY_EC_P256;
-	if ((rc = lineage_issue(is, &req, "serve-tls", &renewed, &res)) != RC_OK)
-		goto out;
+	{
+		char err[1024];
+		pinca_err_capture(err, sizeof(err));
+		rc = lineage_issue(is, &req, "serve-tls", &renewed, &res);
+		pinca_err_capture(NULL, 0);
+		if (rc != RC_OK) {
+			pinca_warnx("the server's own certificate (--tls-name, or give --tls-cert): %s", err);
+			goto out;
+		}
+	}
 	rc = RC_FAIL;
 	{
 		size_t n = strlen(res.cert_pem) + strlen(is->chain_pem) + 1;
@@ -205,6 +217,33 @@ serve_tls_files(const struct acme_config *cfg, char **cert_pem, char **key_pem)
 	return RC_OK;
 }
 
+/* Whether the listen address can be bound now: checked before anything is
+ * issued, so a server that cannot start records nothing. */
+static int
+serve_can_bind(const struct acme_config *cfg)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1, ok;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)cfg->listen_port);
+	if (inet_pton(AF_INET, cfg->listen_addr, &sa.sin_addr) != 1) {
+		pinca_warnx("--listen: %s is not an IPv4 address", cfg->listen_addr);
+		return RC_USAGE;
+	}
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return RC_FAIL;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	if (!ok) {
+		pinca_warn("cannot listen on %s:%d", cfg->listen_addr, cfg->listen_port);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
 /* Starts the signer process, gets the TLS certificate, serves. */
 static int
 serve_run(struct acme_server *srv, const struct pass_source *src)
@@ -217,6 +256,8 @@ serve_run(struct acme_server *srv, const struct pass_source *src)
 	int rc;
 
 	memset(&is, 0, sizeof(is));
+	if ((rc = serve_can_bind(&srv->cfg)) != RC_OK)
+		return rc;
 	if ((rc = ca_context_open(srv->cfg.dir, &ctx)) != RC_OK)
 		return rc;
 	srv->cfg.dir = ctx.dir;

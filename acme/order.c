@@ -93,12 +93,20 @@ acme_order_load(struct acme_request *rq, struct acme_response *rs, int64_t id,
 			snprintf(o->status, sizeof(o->status), "invalid");
 		else if (sc.all_valid)
 			snprintf(o->status, sizeof(o->status), "ready");
-		/* The new state is written back (best effort: it is derived). */
+		/* The new state is written back only over "pending": a request
+		 * that read the order earlier must not undo a finalize. */
 		if (strcmp(o->status, "pending") != 0 && store_begin(rq->t->ctx.st) == RC_OK) {
-			if (store_acme_order_update(rq->t->ctx.st, o) == RC_OK)
+			int moved = store_acme_order_claim(rq->t->ctx.st, o->id, "pending", o->status);
+			if (moved == RC_OK)
 				store_commit(rq->t->ctx.st);
 			else
 				store_rollback(rq->t->ctx.st);
+			if (moved == STORE_NOT_FOUND) {
+				/* Moved on meanwhile: read it again. */
+				acme_order_clear(o);
+				json_decref(sc.urls);
+				return acme_order_load(rq, rs, id, o);
+			}
 		}
 	}
 	json_decref(sc.urls);

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes  # noqa: E402
 
 E = os.environ
 D, ROOT, PORT = E["DIRURL"], E["ROOT"], int(E["PORT"])
+HOST = D.split("/")[2].rsplit(":", 1)[0]
 
 
 def check(name, cond, info=""):
@@ -79,17 +80,17 @@ check("a short (63-byte) ES256 signature is padded and accepted", r.status == 20
 # A body of 20 MB is refused from its Content-Length, before it is read.
 t0 = time.time()
 s = ssl.create_default_context(cafile=ROOT).wrap_socket(socket.create_connection(("127.0.0.1", PORT), timeout=10),
-                                                        server_hostname="localhost")
-s.sendall(b"POST /acme/new-order HTTP/1.1\r\nHost: localhost:%d\r\nContent-Type: application/jose+json\r\n"
-          b"Content-Length: 20971520\r\n\r\n" % PORT + b"x" * 4096)
+                                                        server_hostname=HOST)
+s.sendall(b"POST /acme/new-order HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/jose+json\r\n"
+          b"Content-Length: 20971520\r\n\r\n" % (HOST.encode(), PORT) + b"x" * 4096)
 resp = s.recv(4096)
 s.close()
 check("a 20 MB POST is refused at once (413) without being read", resp.startswith(b"HTTP/1.1 413") and time.time() - t0 < 5, resp[:80])
 # The same without a Content-Length (chunked): cut off once past the cap.
 s = ssl.create_default_context(cafile=ROOT).wrap_socket(socket.create_connection(("127.0.0.1", PORT), timeout=10),
-                                                        server_hostname="localhost")
-s.sendall(b"POST /acme/new-order HTTP/1.1\r\nHost: localhost:%d\r\nContent-Type: application/jose+json\r\n"
-          b"Transfer-Encoding: chunked\r\n\r\n" % PORT)
+                                                        server_hostname=HOST)
+s.sendall(b"POST /acme/new-order HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/jose+json\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n" % (HOST.encode(), PORT))
 sent, cut = 0, False
 try:
     while sent < 20 * 1024 * 1024:
@@ -197,6 +198,15 @@ check("onlyReturnExisting for an unknown key: accountDoesNotExist", problem(r, 4
 r = c.post(na, {"onlyReturnExisting": True}, use_jwk=True)
 check("onlyReturnExisting for a known key: 200 with its Location", r.status == 200 and r.headers["Location"] == c.kid,
       r.body)
+
+# A name outside the intermediate's name constraints (test) is never issued.
+r = c.new_order(["outside.example"])
+c.solve_http01(r.json(), tokens)
+f, _ = c.finalize(r.headers["Location"], ["outside.example"])
+rows = json.loads(subprocess.run([E["PINCA"], "db", "list", "--json"], capture_output=True, text=True).stdout)
+check("a name outside the intermediate's constraints: refused at finalize, nothing recorded",
+      problem(f, 400, "badCSR") and "constraint" in f.json()["detail"] and
+      not any("outside.example" in x["dns"] for x in rows), f.body)
 
 # Two finalizes of one order at once: one certificate.
 r = c.new_order(["twice.test"])
