@@ -101,6 +101,18 @@ except (OSError, ssl.SSLError):
 s.close()
 check("a chunked body past the cap is cut off (after %d KiB)" % (sent // 1024), cut and sent <= 4 * 1024 * 1024, sent)
 
+# Headers past the per-connection memory limit: 431, and the server goes on.
+s = ssl.create_default_context(cafile=ROOT).wrap_socket(socket.create_connection(("127.0.0.1", PORT), timeout=10),
+                                                        server_hostname=HOST)
+try:
+    s.sendall(b"GET /acme/directory HTTP/1.1\r\nHost: %s:%d\r\nX-Big: " % (HOST.encode(), PORT) + b"a" * 300000 + b"\r\n\r\n")
+except (OSError, ssl.SSLError):
+    pass
+resp = s.recv(64)
+s.close()
+check("300 KB of headers: 431, and the next request is served", resp.startswith(b"HTTP/1.1 431") and
+      c.get(D).status == 200, resp)
+
 # 150 idle connections (no TLS handshake, no request) do not stop service.
 idle = [socket.create_connection(("127.0.0.1", PORT), timeout=5) for _ in range(150)]
 t0 = time.time()
