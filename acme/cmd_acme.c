@@ -101,10 +101,12 @@ cmd_eab_add(int argc, char **argv)
 		else if (id == OPT_JSON)
 			json = 1;
 		else if (id == OPT_PERMIT_DNS) {
-			if ((rc = lint_dns_name(arg, norm, sizeof(norm))) != RC_OK || norm[0] == '*') {
-				if (rc == RC_OK)
-					pinca_warnx("--permit-dns takes a domain, not a wildcard: its subdomains are included");
-				rc = RC_USAGE;
+			/* A name that fails the lints is refused as `issue --dns` refuses it (3). */
+			if ((rc = lint_dns_name(arg, norm, sizeof(norm))) != RC_OK)
+				goto out;
+			if (norm[0] == '*') {
+				rc = opts_usage_error(&eab_add_help,
+				    "--permit-dns takes a domain, not a wildcard: its subdomains are included");
 				goto out;
 			}
 			json_array_append_new(permit, json_string(norm));
