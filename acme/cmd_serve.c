@@ -117,6 +117,32 @@ serve_option(struct acme_config *cfg, int id, const char *arg)
 	return RC_OK;
 }
 
+/* The private key as PEM in OpenSSL's secure heap when it has one (new;
+ * the caller wipes and frees it), or NULL with a message. */
+static char *
+key_pem_new(EVP_PKEY *key)
+{
+	BIO *b = BIO_new(BIO_s_secmem());
+	char *data, *out = NULL;
+	long n;
+
+	if (b == NULL || !PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL)) {
+		pinca_warn_ssl("cannot encode the server's TLS key");
+		BIO_free(b);
+		return NULL;
+	}
+	n = BIO_get_mem_data(b, &data);
+	if ((out = OPENSSL_secure_malloc((size_t)n + 1)) == NULL &&
+	    (out = OPENSSL_malloc((size_t)n + 1)) == NULL)
+		pinca_warnx("out of memory");
+	if (out) {
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(b);
+	return out;
+}
+
 /* The server's own certificate: a new P-256 key, certified for the
  * --tls-name hosts through lineage_issue (lineage serve-tls-HASH, named
  * after the set of names). *cert_pem (leaf and chain) and *key_pem are new. */
@@ -129,7 +155,6 @@ serve_tls_issue(struct issuer *is, const struct acme_config *cfg, char **cert_pe
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	char name[64], *dns = NULL, *ip = NULL;
 	EVP_PKEY *key = key_generate(KEY_EC_P256);
-	BIO *b = NULL;
 	int renewed, rc = RC_FAIL;
 
 	memset(&req, 0, sizeof(req));
@@ -166,23 +191,10 @@ serve_tls_issue(struct issuer *is, const struct acme_config *cfg, char **cert_pe
 			goto out;
 		snprintf(*cert_pem, n, "%s%s", res.cert_pem, is->chain_pem);
 	}
-	if ((b = BIO_new(BIO_s_secmem())) == NULL || !PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0,
-	    NULL, NULL)) {
-		pinca_warn_ssl("cannot encode the server's TLS key");
+	if ((*key_pem = key_pem_new(key)) == NULL)
 		goto out;
-	}
-	{
-		char *data;
-		long n = BIO_get_mem_data(b, &data);
-		if ((*key_pem = OPENSSL_secure_malloc((size_t)n + 1)) == NULL &&
-		    (*key_pem = OPENSSL_malloc((size_t)n + 1)) == NULL)
-			goto out;
-		memcpy(*key_pem, data, (size_t)n);
-		(*key_pem)[n] = '\0';
-	}
 	rc = RC_OK;
 out:
-	BIO_free(b);
 	free(dns);
 	free(ip);
 	leaf_request_clear(&req);
