@@ -220,6 +220,26 @@ check("a name outside the intermediate's constraints: refused at finalize, nothi
       problem(f, 400, "badCSR") and "constraint" in f.json()["detail"] and
       not any("outside.example" in x["dns"] for x in rows), f.body)
 
+# A validation reads at most 1 KiB: a 2 MB answer makes the challenge invalid.
+r = c.new_order(["big.test"])
+az = c.post(r.json()["authorizations"][0], None).json()
+ch = [x for x in az["challenges"] if x["type"] == "http-01"][0]
+tokens[ch["token"]] = "x" * 2000000
+t0 = time.time()
+v = c.post(ch["url"], {})
+check("http-01 answered with 2 MB: invalid, read no further than the cap",
+      v.status == 200 and v.json()["status"] == "invalid" and "more than 1024 bytes" in v.json()["error"]["detail"] and
+      time.time() - t0 < 5, v.body)
+r = c.new_order(["wrong.test"])
+az = c.post(r.json()["authorizations"][0], None).json()
+ch = [x for x in az["challenges"] if x["type"] == "http-01"][0]
+tokens[ch["token"]] = ch["token"] + ".not-the-thumbprint"
+v = c.post(ch["url"], {})
+a2 = c.post(r.json()["authorizations"][0], None).json()
+o2 = c.post(r.headers["Location"], None).json()
+check("http-01 with a wrong key authorization: challenge, authorization and order invalid",
+      v.json()["status"] == "invalid" and a2["status"] == "invalid" and o2["status"] == "invalid", (v.body, a2, o2))
+
 # Two finalizes of one order at once: one certificate.
 r = c.new_order(["twice.test"])
 c.solve_http01(r.json(), tokens)
