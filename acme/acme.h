@@ -105,6 +105,7 @@ struct acme_response {
 	char link[2][1200];
 	int nlinks;
 	int retry_after;		/* seconds, 0: none */
+	const char *problem;		/* the problem type when an error (a literal) */
 	int cache_no_store;
 };
 

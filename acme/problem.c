@@ -29,6 +29,7 @@ acme_problem(struct acme_response *rs, int status, const char *type, const char 
 	free(rs->body);
 	rs->body = NULL;
 	rs->status = status;
+	rs->problem = type;
 	rs->content_type = "application/problem+json";
 	rs->location[0] = '\0';
 	rs->nlinks = 0;

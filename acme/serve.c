@@ -32,6 +32,7 @@ struct pending {
 	int status;
 	int64_t account, order;
 	char method[8], path[80];	/* for the log, cut and cleaned */
+	char problem[40];		/* the error's type, "" when none */
 };
 
 /* Copies a request token for the log: printable, no spaces, cut. */
@@ -229,6 +230,7 @@ serve_request(struct acme_server *srv, struct MHD_Connection *c, const char *url
 	if (rs.status < 100 || rs.status > 599)
 		acme_problem(&rs, 500, "serverInternal", "the server made no answer");
 	pd->status = rs.status;
+	log_token(pd->problem, sizeof(pd->problem), rs.problem);
 	pd->account = rq.account.id ? rq.account.id : rq.log_account;
 	pd->order = rq.log_order;
 	ret = serve_queue(srv, c, rq.base, &rs);
@@ -265,6 +267,7 @@ serve_access(void *cls, struct MHD_Connection *c, const char *url, const char *m
 			    ACME_BODY_MAX);
 			pd->status = 413;
 			pd->answered = 1;
+			log_token(pd->problem, sizeof(pd->problem), "malformed");
 			return serve_queue(srv, c, NULL, &rs);
 		}
 		return MHD_YES;
@@ -308,8 +311,9 @@ serve_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
 		    sizeof(addr));
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	fprintf(stderr, "pinca-serve: access client=%s method=%s path=%s status=%d account=%lld "
-	    "order=%lld ms=%ld%s\n", addr, pd->method, pd->path, pd->status, (long long)pd->account, (long long)pd->order,
+	fprintf(stderr, "pinca-serve: access client=%s method=%s path=%s status=%d%s%s account=%lld "
+	    "order=%lld ms=%ld%s\n", addr, pd->method, pd->path, pd->status,
+	    pd->problem[0] ? " problem=" : "", pd->problem, (long long)pd->account, (long long)pd->order,
 	    (long)((end.tv_sec - pd->start.tv_sec) * 1000 + (end.tv_nsec - pd->start.tv_nsec) / 1000000),
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
 	free(pd->body);

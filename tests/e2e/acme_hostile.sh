@@ -38,6 +38,9 @@ grep -q '^ok   SIGTERM during' "$T/py.out" || bad "the python client stopped ear
 awk '/BEGIN/{n++} {print > "'"$T"'/h1-" n ".pem"}' "$T/h1.pem" 2>/dev/null
 cert_ok "python-issued certificate verifies and is recorded" "$T/h1-1.pem" "$T/h1-2.pem"
 check "after SIGTERM: exits 0" stop_serve
+grep -q 'status=400 problem=badNonce account=0' "$T/serve.err" && grep -q 'status=413 problem=malformed' "$T/serve.err" \
+  && ok "the access log names each refusal's problem type" || bad "access log problem types"
+grep -q "$HMAC" "$T/serve.err" && bad "an HMAC key is in the log" || ok "no HMAC key in the log"
 check "db check clean" "$PINCA" db check
 check "db audit clean" "$PINCA" db audit
 finish
