@@ -3,7 +3,7 @@
 # `make SAN=1` builds with ASan+UBSan into the same ./pinca.
 
 SHELL    := /bin/bash
-PKGS     := libcrypto libssl sqlite3 jansson libplist-2.0 libzip libxml-2.0
+PKGS     := libcrypto libssl sqlite3 jansson libplist-2.0 libzip libxml-2.0 libmicrohttpd jose libcurl
 CC       ?= cc
 PREFIX   ?= /usr/local
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
@@ -11,7 +11,7 @@ HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson -lplist-2.0 -lzip -lxml2)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson -lplist-2.0 -lzip -lxml2 -lmicrohttpd -ljose -lcurl) -lresolv -pthread
 # PKCS#11: only p11-kit's pkcs11.h; the token's module is dlopen'd (-ldl).
 CFLAGS   += $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 LDLIBS   += -ldl
@@ -34,7 +34,7 @@ BUILD    := build/rel
 BIN      := pinca
 endif
 
-DOMAIN_SRC := $(wildcard common/*.c ca/*.c issue/*.c revoke/*.c db/*.c)
+DOMAIN_SRC := $(wildcard common/*.c ca/*.c issue/*.c revoke/*.c db/*.c acme/*.c)
 SRC      := main.c $(DOMAIN_SRC)
 OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ  := $(DOMAIN_SRC:%.c=$(BUILD)/%.o)
@@ -98,7 +98,7 @@ fuzz: deps fuzz-build
 
 # Static analysis, clean on the tree: cppcheck, then clang-tidy with the
 # checked-in .clang-tidy (bugprone-*, cert-*, clang-analyzer-*; warnings are errors).
-LINT_DIRS := $(wildcard common ca issue revoke db tests/unit tests/fuzz)
+LINT_DIRS := $(wildcard common ca issue revoke db acme tests/unit tests/fuzz)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	  --suppress=missingIncludeSystem -D__GNUC__ -I. main.c $(LINT_DIRS)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acme/cmd.h"
 #include "ca/cmd.h"
 #include "common/crypto_init.h"
 #include "common/err.h"
@@ -23,6 +24,8 @@ static const struct subcommand commands[] = {
 	{ "verify", cmd_verify, "check a served chain or a live server against the pins" },
 	{ "app", cmd_app, "app releases and the pins they carry" },
 	{ "db", cmd_db, "the certificate database: list, show, check, audit, backup" },
+	{ "serve", cmd_serve, "serve ACME (RFC 8555) to certbot, lego and the rest" },
+	{ "acme", cmd_acme, "the ACME server's bindings and accounts" },
 	{ NULL, NULL, NULL },
 };
 

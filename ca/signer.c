@@ -24,7 +24,27 @@ struct signer {
 	int64_t ca_id;
 	EVP_MD_CTX *stream;
 	EVP_PKEY_CTX *tbs;	/* one-shot signing context, made on first use */
+	int is_remote;		/* key is only the public half; remote signs */
+	struct signer_remote remote;
 };
+
+struct signer *
+signer_remote_new(X509 *cert, int64_t ca_id, const struct signer_remote *remote)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	struct signer *sg;
+
+	if (pub == NULL) {
+		pinca_warn_ssl("the CA certificate has no usable public key");
+		return NULL;
+	}
+	if ((sg = signer_from_key(pub, cert)) == NULL)
+		return NULL;
+	sg->ca_id = ca_id;
+	sg->is_remote = 1;
+	sg->remote = *remote;
+	return sg;
+}
 
 struct signer *
 signer_from_key(EVP_PKEY *key, X509 *cert)
@@ -267,6 +287,13 @@ signer_tbs_alg(struct signer *sg, unsigned char *alg_der, size_t alg_max, size_t
 {
 	OSSL_PARAM params[2];
 
+	if (sg->is_remote) {
+		if (sg->remote.alg_len > alg_max)
+			return RC_FAIL;
+		memcpy(alg_der, sg->remote.alg, sg->remote.alg_len);
+		*alg_len = sg->remote.alg_len;
+		return RC_OK;
+	}
 	if (sg->token)
 		return signer_token_alg_der(sg->key, signer_md(sg), alg_der, alg_max, alg_len);
 	if (tbs_context(sg) != RC_OK)
@@ -285,7 +312,7 @@ signer_tbs_alg(struct signer *sg, unsigned char *alg_der, size_t alg_max, size_t
 size_t
 signer_sig_max(const struct signer *sg)
 {
-	return (size_t)EVP_PKEY_get_size(sg->key);
+	return sg->is_remote ? sg->remote.sig_max : (size_t)EVP_PKEY_get_size(sg->key);
 }
 
 int
@@ -295,6 +322,8 @@ signer_sign_tbs(struct signer *sg, const unsigned char *tbs, size_t len, unsigne
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t md_len;
 
+	if (sg->is_remote)
+		return sg->remote.sign_tbs(sg->remote.arg, tbs, len, sig, sig_len);
 	if (sg->token)
 		return signer_token_sign_data(sg->token, sg->key, signer_md(sg), tbs, len, sig,
 		    sig_len);

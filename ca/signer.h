@@ -37,6 +37,20 @@ void signer_set_cert(struct signer *sg, X509 *cert);
 /* Deletes a token key made by signer_generate_on_token, for a ceremony that
  * did not commit; RC_OK without doing anything for a key file. */
 int signer_discard_key(struct signer *sg);
+/* A key held elsewhere (the server's signer process, acme/signer_proc.c):
+ * signer_sign_tbs goes through sign_tbs; the digest, algorithm identifier
+ * and signature size are the remote key's. Nothing else can sign. */
+struct signer_remote {
+	int (*sign_tbs)(void *arg, const unsigned char *tbs, size_t len, unsigned char *sig,
+	    size_t *sig_len);
+	void *arg;
+	unsigned char alg[64];
+	size_t alg_len;
+	size_t sig_max;
+};
+/* A signer for the CA certificate cert (its public key only) that signs
+ * through remote (copied). Takes a reference to cert. */
+struct signer *signer_remote_new(X509 *cert, int64_t ca_id, const struct signer_remote *remote);
 /* Wraps a key already in memory (a new root signing itself). Takes a reference. */
 struct signer *signer_from_key(EVP_PKEY *key, X509 *cert);
 void signer_free(struct signer *sg);

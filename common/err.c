@@ -24,8 +24,8 @@ rc_exit(int rc)
 	}
 }
 
-static char *capture_buf;
-static unsigned long capture_size;
+static _Thread_local char *capture_buf;
+static _Thread_local unsigned long capture_size;
 
 void
 pinca_err_capture(char *buf, unsigned long size)

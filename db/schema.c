@@ -261,6 +261,54 @@ static const char schema_v4_ops[] =
     "  blocked_at INTEGER NOT NULL,"
     "  reason INTEGER NOT NULL"
     ") WITHOUT ROWID;";
+/* Version 10: the ACME server's state. External account bindings
+ * (an HMAC key and the domains its accounts may order), accounts (keyed by
+ * their JWK thumbprint), orders, and authorizations; an authorization's two
+ * challenges (http-01, dns-01) share its token and live in its row: which
+ * one was tried, and its outcome. */
+static const char schema_v4_acme[] =
+    "CREATE TABLE IF NOT EXISTS acme_eab ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  kid TEXT NOT NULL UNIQUE,"
+    "  hmac BLOB NOT NULL,"
+    "  permit TEXT NOT NULL DEFAULT '[]',"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS acme_accounts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  thumbprint TEXT NOT NULL UNIQUE,"
+    "  jwk TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('valid','deactivated','revoked')),"
+    "  contact TEXT NOT NULL DEFAULT '[]',"
+    "  eab_id INTEGER,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS acme_orders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account_id INTEGER NOT NULL REFERENCES acme_accounts(id),"
+    "  status TEXT NOT NULL,"
+    "  identifiers TEXT NOT NULL,"
+    "  profile TEXT NOT NULL,"
+    "  replaces TEXT,"
+    "  lineage TEXT,"
+    "  serial TEXT,"
+    "  error TEXT,"
+    "  expires INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS acme_orders_account ON acme_orders(account_id, status);"
+    "CREATE TABLE IF NOT EXISTS acme_authz ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL REFERENCES acme_orders(id),"
+    "  account_id INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  wildcard INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  token TEXT NOT NULL,"
+    "  challenge TEXT,"
+    "  validated_at INTEGER,"
+    "  error TEXT,"
+    "  expires INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS acme_authz_order ON acme_authz(order_id);";
 
 /* Migrations in order; migrations[i] takes the database from version i to i+1.
  * Never edit a released one: add the next. */
@@ -274,6 +322,7 @@ static const char *const migrations[] = {
 	schema_v4_appbuild,
 	schema_v4_renewal,
 	schema_v4_ops,
+	schema_v4_acme,
 };
 
 int

@@ -335,4 +335,96 @@ int store_integrity(struct store *st, int (*fn)(const char *problem, void *), vo
 /* Online copy to path with sqlite3_backup_*. */
 int store_backup(struct store *st, const char *path);
 
+/* --- ACME server state (db/store_acme.c) --- */
+
+/* An external account binding: the operator gives its kid and HMAC key to
+ * a fleet; accounts made with it may order only the permitted domains. */
+struct acme_eab {
+	int64_t id;
+	char name[65];
+	char kid[65];
+	unsigned char hmac[32];
+	char *permit_json;	/* JSON array of domains; [] permits every name */
+	int64_t created_at;
+	int64_t accounts;	/* accounts bound (filled by each/get) */
+};
+void acme_eab_clear(struct acme_eab *r);
+/* STORE_CONSTRAINT when the name exists. */
+int store_acme_eab_insert(struct store *st, struct acme_eab *r);
+int store_acme_eab_get(struct store *st, const char *kid, int64_t id, struct acme_eab *out);
+int store_acme_eab_remove(struct store *st, const char *name);
+int store_acme_eab_each(struct store *st, int (*fn)(const struct acme_eab *, void *), void *arg);
+
+struct acme_account {
+	int64_t id;
+	char thumbprint[64];	/* RFC 7638 SHA-256, base64url */
+	char *jwk_json;
+	char status[16];	/* valid | deactivated | revoked */
+	char *contact_json;
+	int64_t eab_id;		/* 0: none */
+	int64_t created_at;
+};
+void acme_account_clear(struct acme_account *r);
+int store_acme_account_insert(struct store *st, struct acme_account *r);
+/* By id (thumbprint NULL) or by thumbprint. */
+int store_acme_account_get(struct store *st, int64_t id, const char *thumbprint,
+    struct acme_account *out);
+/* Writes status, contact, jwk and thumbprint (STORE_CONSTRAINT: another
+ * account has the thumbprint). */
+int store_acme_account_update(struct store *st, const struct acme_account *r);
+int store_acme_account_each(struct store *st,
+    int (*fn)(const struct acme_account *, int64_t orders, void *), void *arg);
+
+struct acme_order {
+	int64_t id, account_id;
+	char status[16];	/* pending | ready | processing | valid | invalid */
+	char *identifiers_json;	/* [{"type":..,"value":..}] */
+	char profile[16];
+	char *replaces;		/* RFC 9773 certificate ID or NULL */
+	char *lineage;		/* decided at finalize */
+	char *serial;		/* the certificate, once valid */
+	char *error_json;
+	int64_t expires, created_at;
+};
+void acme_order_clear(struct acme_order *r);
+int store_acme_order_insert(struct store *st, struct acme_order *r);
+int store_acme_order_get(struct store *st, int64_t id, struct acme_order *out);
+/* Moves order id from status from to status to, if it is in from:
+ * RC_OK, or STORE_NOT_FOUND when another request moved it first. */
+int store_acme_order_claim(struct store *st, int64_t id, const char *from, const char *to);
+/* Writes status, lineage, serial and error. */
+int store_acme_order_update(struct store *st, const struct acme_order *r);
+/* Calls fn with the id of each order of the account that is pending,
+ * ready or processing and not expired (RFC 8555 §7.1.2.1), oldest first. */
+int store_acme_order_each_account(struct store *st, int64_t account_id, int64_t now,
+    int (*fn)(int64_t id, void *), void *arg);
+/* Orders of the account not yet valid or invalid, and not expired. */
+int store_acme_order_count_pending(struct store *st, int64_t account_id, int64_t now, int *n);
+
+struct acme_authz {
+	int64_t id, order_id, account_id;
+	char type[8];		/* dns | ip */
+	char value[256];
+	int wildcard;
+	char status[16];	/* pending | valid | invalid | deactivated */
+	char token[64];
+	char challenge[16];	/* the challenge tried ("" none) */
+	int64_t validated_at;
+	char *error_json;
+	int64_t expires;
+};
+void acme_authz_clear(struct acme_authz *r);
+int store_acme_authz_insert(struct store *st, struct acme_authz *r);
+int store_acme_authz_get(struct store *st, int64_t id, struct acme_authz *out);
+/* Writes status, challenge, validated_at and error. */
+int store_acme_authz_update(struct store *st, const struct acme_authz *r);
+int store_acme_authz_each_order(struct store *st, int64_t order_id,
+    int (*fn)(const struct acme_authz *, void *), void *arg);
+/* Sets *owns when an order of account_id holds the certificate serial. */
+int store_acme_serial_account(struct store *st, const char *serial, int64_t account_id,
+    int *owns);
+/* The lineage whose DNS and IP name arrays are exactly these JSON texts. */
+int store_lineage_find_names(struct store *st, const char *dns_json, const char *ip_json,
+    struct lineage_record *out);
+
 #endif

@@ -383,3 +383,27 @@ store_lineage_each_due(struct store *st, int64_t before,
 	sqlite3_finalize(s);
 	return rc;
 }
+
+int
+store_lineage_find_names(struct store *st, const char *dns_json, const char *ip_json,
+    struct lineage_record *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(st, &s, "SELECT " LINEAGE_COLUMNS " FROM lineages WHERE dns = ? AND ip = ? "
+	    "ORDER BY id LIMIT 1") != RC_OK)
+		return RC_FAIL;
+	sqlite3_bind_text(s, 1, dns_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ip_json, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = lineage_from_row(s, out);
+	else if (rc == SQLITE_DONE)
+		rc = STORE_NOT_FOUND;
+	else
+		rc = store_fail(st, "cannot read the lineage");
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -22,8 +22,15 @@
 int
 issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer *is)
 {
+	return issuer_open_with(ctx, src, NULL, is);
+}
+
+int
+issuer_open_with(struct ca_context *ctx, const struct pass_source *src,
+    const struct signer_remote *remote, struct issuer *is)
+{
 	char when[32];
-	int rc;
+	int rc = RC_FAIL;
 
 	memset(is, 0, sizeof(*is));
 	is->ctx = ctx;
@@ -54,7 +61,14 @@ issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer
 	/* signer_open decodes (and so checks) the stored certificate; the chain
 	 * file is its DER in PEM armour, with no second decode (in OpenSSL 3 a
 	 * certificate decode costs as much as the signature). */
-	if ((is->sg = signer_open(ctx->dir, &is->ca, src, NULL, &rc)) == NULL) {
+	if (remote) {
+		X509 *cert = is->ca.der ? cert_from_der(is->ca.der, is->ca.der_len) : NULL;
+		is->sg = cert ? signer_remote_new(cert, is->ca.id, remote) : NULL;
+		X509_free(cert);
+	} else {
+		is->sg = signer_open(ctx->dir, &is->ca, src, NULL, &rc);
+	}
+	if (is->sg == NULL) {
 		issuer_close(is);
 		return rc;
 	}

@@ -65,6 +65,10 @@ struct leaf_result {
 /* Opens the issuing CA: refuses a missing or expired one. Reads the
  * passphrase from src when the key is encrypted. */
 int issuer_open(struct ca_context *ctx, const struct pass_source *src, struct issuer *is);
+/* The same, signing through remote (a key held by another process) when
+ * it is not NULL. */
+int issuer_open_with(struct ca_context *ctx, const struct pass_source *src,
+    const struct signer_remote *remote, struct issuer *is);
 void issuer_close(struct issuer *is);
 
 /* Adds a DNS name or IP address to req after linting it. RC_OK/RC_POLICY. */

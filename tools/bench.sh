@@ -14,4 +14,6 @@ if ! command -v cfssl >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
     echo "bench: golang-cfssl did not install; its rows say n/a" >&2
 fi
 python3 tools/bench/bench.py || echo "bench: the driver stopped early (see above)" >&2
+# ACME rows: complete orders against pinca serve and pebble (tools/bench/acme_bench.py).
+python3 tools/bench/acme_bench.py || echo "bench: the ACME rows stopped early (see above)" >&2
 exit 0

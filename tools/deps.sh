@@ -10,7 +10,8 @@ need="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev openss
 python3 python3-cryptography gnutls-bin libnss3-tools curl clang libclang-rt-dev man-db
 groff-base faketime valgrind cppcheck clang-tidy binutils systemd ssss
 libp11-kit-dev softhsm2 opensc
-libplist-dev libzip-dev libxml2-dev aapt android-framework-res zip"
+libplist-dev libzip-dev libxml2-dev aapt android-framework-res zip
+libmicrohttpd-dev libjose-dev libcurl4-openssl-dev certbot lego pebble"
 missing=""
 for p in $need; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -1,0 +1,89 @@
+/* challenge: responding to a challenge (RFC 8555 §7.5.1): the server
+ * validates at once, within ACME_VALIDATION_SECONDS, and answers with the
+ * challenge in its final state (valid or invalid); the authorization
+ * follows. The key authorization is token "." thumbprint (§8.1). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme/acme.h"
+#include "common/err.h"
+
+int acme_authz_load(struct acme_request *rq, struct acme_response *rs, int64_t id,
+    struct acme_authz *a);
+json_t *acme_authz_json(struct acme_request *rq, const struct acme_authz *a);
+
+/* Runs the validation of type for authorization a; fills a's outcome. */
+static void
+challenge_validate(struct acme_request *rq, struct acme_authz *a, const char *type)
+{
+	char keyauth[160];
+	json_t *problem = NULL;
+	int ok;
+
+	snprintf(keyauth, sizeof(keyauth), "%s.%s", a->token, rq->account.thumbprint);
+	if (strcmp(type, "http-01") == 0)
+		ok = acme_validate_http01(&rq->srv->cfg, a->value, a->token, keyauth, &problem);
+	else
+		ok = acme_validate_dns01(&rq->srv->cfg, a->value, keyauth, &problem);
+	snprintf(a->challenge, sizeof(a->challenge), "%s", type);
+	free(a->error_json);
+	a->error_json = NULL;
+	if (ok == 0) {
+		snprintf(a->status, sizeof(a->status), "valid");
+		a->validated_at = (int64_t)time(NULL);
+	} else {
+		snprintf(a->status, sizeof(a->status), "invalid");
+		a->error_json = problem ? json_dumps(problem, JSON_COMPACT) : NULL;
+	}
+	json_decref(problem);
+}
+
+int
+acme_challenge_post(struct acme_request *rq, struct acme_response *rs, int64_t id,
+    const char *type)
+{
+	struct acme_authz a;
+	json_t *j = NULL, *c;
+	size_t i;
+	int rc = -1, offered = 0;
+
+	if (acme_jws_verify(rq, rs, JWS_KID) != 0 || acme_authz_load(rq, rs, id, &a) != 0)
+		return -1;
+	if (strcmp(type, "http-01") == 0)
+		offered = !a.wildcard;
+	else if (strcmp(type, "dns-01") == 0)
+		offered = strcmp(a.type, "dns") == 0 && rq->srv->cfg.dns_port != 0;
+	if (!offered) {
+		acme_problem(rs, 404, "malformed", "authorization %lld offers no %.16s challenge",
+		    (long long)id, type);
+		goto out;
+	}
+	/* A POST-as-GET reads the challenge; a payload ({}) asks to validate. */
+	if (rq->payload && strcmp(a.status, "pending") == 0) {
+		challenge_validate(rq, &a, type);
+		if (store_begin(rq->t->ctx.st) != RC_OK || store_acme_authz_update(rq->t->ctx.st, &a) !=
+		    RC_OK || store_commit(rq->t->ctx.st) != RC_OK) {
+			store_rollback(rq->t->ctx.st);
+			acme_problem(rs, 500, "serverInternal", "cannot record the validation");
+			goto out;
+		}
+	}
+	if ((j = acme_authz_json(rq, &a)) == NULL) {
+		acme_problem(rs, 500, "serverInternal", "out of memory");
+		goto out;
+	}
+	json_array_foreach(json_object_get(j, "challenges"), i, c) {
+		if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0) {
+			snprintf(rs->link[rs->nlinks++], sizeof(rs->link[0]), "<%s/acme/authz/%lld>;rel=\"up\"",
+			    rq->base, (long long)id);
+			rc = acme_json_response(rs, 200, json_incref(c));
+			break;
+		}
+	}
+out:
+	json_decref(j);
+	acme_authz_clear(&a);
+	return rc;
+}

@@ -1,0 +1,20 @@
+/* lineage_issue: one certificate for a lineage named by a caller that holds
+ * only a public key (an ACME finalize, the server's own TLS certificate):
+ * the first certificate makes the lineage, later ones renew it, and a new
+ * key passes the pin guard exactly as `pinca renew --new-key` does. */
+#ifndef PINCA_LINEAGE_ISSUE_H
+#define PINCA_LINEAGE_ISSUE_H
+
+#include "issue/leaf.h"
+
+/* Builds, lints and signs the leaf for req (name, profile, names, days, pub
+ * and key_type set), then in one transaction creates or renews the lineage
+ * req->name, records the certificate and appends the audit record (action
+ * "issue" or "renew", with "via": via). The certificate is committed before
+ * this returns. RC_OK with *res filled; RC_POLICY (a lint, the pin guard,
+ * names that differ from the lineage's) or RC_FAIL, the one line already
+ * reported through pinca_warnx. *renewed says which of the two it was. */
+int lineage_issue(struct issuer *is, struct leaf_request *req, const char *via, int *renewed,
+    struct leaf_result *res);
+
+#endif

@@ -1,0 +1,174 @@
+/* test_acme: the ACME server's pieces that need no network: nonces (single
+ * use, forged or foreign ones refused, the window), RFC 9773 certificate IDs
+ * (the RFC's own example), JWK thumbprints (RFC 7638's example), which keys
+ * fit which alg, short ES256 signatures, and the threads' own error capture. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jose/b64.h>
+#include <jose/jwk.h>
+#include <jose/jws.h>
+
+#include "acme/acme.h"
+#include "common/err.h"
+#include "tests/unit/unit.h"
+
+static void
+test_nonces(void)
+{
+	struct nonce_pool a, b;
+	char n1[64], n2[64], forged[64];
+
+	CHECK(nonce_pool_init(&a) == 0 && nonce_pool_init(&b) == 0, "nonce pools start");
+	nonce_new(&a, n1);
+	nonce_new(&a, n2);
+	CHECK(strcmp(n1, n2) != 0 && strlen(n1) > 20, "nonces differ");
+	CHECK(nonce_use(&a, n1), "a fresh nonce is accepted");
+	CHECK(!nonce_use(&a, n1), "the same nonce is refused the second time");
+	CHECK(!nonce_use(&b, n2), "another server's nonce is refused");
+	CHECK(nonce_use(&a, n2), "and is still good where it was made");
+	snprintf(forged, sizeof(forged), "%s", n1);
+	forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == 'A' ? 'B' : 'A';
+	CHECK(!nonce_use(&a, forged), "a nonce with a changed MAC is refused");
+	CHECK(!nonce_use(&a, "") && !nonce_use(&a, "not base64 !!") && !nonce_use(&a, "AAAA"),
+	    "junk is refused");
+	/* A nonce older than the window is refused even if unused. */
+	nonce_new(&a, n1);
+	for (unsigned i = 0; i < NONCE_WINDOW + 1; i++)
+		a.next++;
+	CHECK(!nonce_use(&a, n1), "a nonce older than the window is refused");
+	nonce_pool_free(&a);
+	nonce_pool_free(&b);
+}
+
+static void
+test_cert_id(void)
+{
+	char serial[128];
+	unsigned char aki[64];
+	size_t aki_len = sizeof(aki);
+
+	/* RFC 9773 §4.1's example. */
+	CHECK(acme_cert_id_serial("aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", serial, sizeof(serial), aki,
+	    &aki_len) == 0 && strcmp(serial, "87654321") == 0 && aki_len == 20 && aki[0] == 0x69,
+	    "RFC 9773 example: serial 87654321, 20-byte key identifier");
+	aki_len = sizeof(aki);
+	CHECK(acme_cert_id_serial("aYhba4dGQEHhs3uEe6CuLN4ByNQ", serial, sizeof(serial), aki,
+	    &aki_len) != 0, "no dot: refused");
+	aki_len = sizeof(aki);
+	CHECK(acme_cert_id_serial("aYhb.gA", serial, sizeof(serial), aki, &aki_len) != 0,
+	    "a negative serial: refused");
+	aki_len = sizeof(aki);
+	CHECK(acme_cert_id_serial("a.b.c", serial, sizeof(serial), aki, &aki_len) != 0,
+	    "two dots: refused");
+}
+
+static void
+test_jwk(void)
+{
+	/* RFC 7638 §3.1's example key and thumbprint. */
+	json_t *rsa = json_pack("{s:s,s:s,s:s}", "kty", "RSA", "e", "AQAB", "n",
+	    "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECP"
+	    "ebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2Qv"
+	    "zqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6"
+	    "WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw");
+	json_t *ec = json_pack("{s:s,s:s,s:s,s:s}", "kty", "EC", "crv", "P-256", "x",
+	    "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y",
+	    "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0");
+	char thp[64];
+
+	CHECK(acme_jwk_thumbprint(rsa, thp) == 0 &&
+	    strcmp(thp, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs") == 0, "RFC 7638 thumbprint");
+	CHECK(acme_jwk_fits_alg(rsa, "RS256") && !acme_jwk_fits_alg(rsa, "ES256"), "RSA fits RS256 only");
+	CHECK(acme_jwk_fits_alg(ec, "ES256") && !acme_jwk_fits_alg(ec, "RS256"), "P-256 fits ES256 only");
+	CHECK(!acme_jwk_fits_alg(ec, "HS256") && !acme_jwk_fits_alg(ec, "none"), "HS256 and none fit nothing");
+	json_object_set_new(ec, "d", json_string("AAAA"));
+	CHECK(!acme_jwk_fits_alg(ec, "ES256"), "a private JWK is refused");
+	json_object_set_new(rsa, "n", json_string("AQAB"));
+	CHECK(!acme_jwk_fits_alg(rsa, "RS256"), "a small RSA modulus is refused");
+	json_decref(rsa);
+	json_decref(ec);
+}
+
+static void
+test_short_es256(void)
+{
+	json_t *key = json_pack("{s:s,s:s}", "kty", "EC", "crv", "P-256"), *jws = NULL, *pub;
+	const char *sig;
+	int tried = 0, found = 0;
+
+	CHECK(jose_jwk_gen(NULL, key), "an ES256 key");
+	pub = json_deep_copy(key);
+	jose_jwk_pub(NULL, pub);
+	/* Sign until r has a leading zero byte, then send r||s without it. */
+	for (; tried < 4000 && !found; tried++) {
+		unsigned char raw[64], shorter[63];
+		char enc[100];
+		size_t n;
+		json_decref(jws);
+		json_t *tmpl = json_pack("{s:{s:s}}", "protected", "alg", "ES256");
+		jws = json_pack("{s:s}", "payload", "e30");
+		if (!jose_jws_sig(NULL, jws, tmpl, key)) {
+			json_decref(tmpl);
+			break;
+		}
+		json_decref(tmpl);
+		sig = json_string_value(json_object_get(jws, "signature"));
+		if (jose_b64_dec_buf(sig, strlen(sig), raw, sizeof(raw)) != 64 || raw[0] != 0)
+			continue;
+		memcpy(shorter, raw + 1, 63);
+		n = jose_b64_enc_buf(shorter, 63, enc, sizeof(enc) - 1);
+		enc[n] = '\0';
+		json_object_set_new(jws, "signature", json_string(enc));
+		found = 1;
+	}
+	CHECK(found && acme_jws_check_sig(jws, pub), "a 63-byte ES256 signature is padded and verifies");
+	if (found) {
+		json_object_set_new(jws, "payload", json_string("e31"));
+		CHECK(!acme_jws_check_sig(jws, pub), "and the padding does not make a bad one pass");
+	}
+	json_decref(jws);
+	json_decref(key);
+	json_decref(pub);
+}
+
+/* Each thread's pinca_err_capture keeps its own line. */
+static void *
+capture_thread(void *arg)
+{
+	char buf[128];
+
+	pinca_err_capture(buf, sizeof(buf));
+	pinca_warnx("thread %s", (const char *)arg);
+	pinca_err_capture(NULL, 0);
+	return strcmp(buf + 7, (const char *)arg) == 0 ? arg : NULL;
+}
+
+static void
+test_capture_threads(void)
+{
+	pthread_t a, b;
+	void *ra, *rb;
+	char main_buf[64];
+
+	pinca_err_capture(main_buf, sizeof(main_buf));
+	pthread_create(&a, NULL, capture_thread, "one");
+	pthread_create(&b, NULL, capture_thread, "two");
+	pthread_join(a, &ra);
+	pthread_join(b, &rb);
+	pinca_warnx("main");	/* still captured here: the threads changed only theirs */
+	pinca_err_capture(NULL, 0);
+	CHECK(ra && rb && strcmp(main_buf, "main") == 0, "error capture is per thread");
+}
+
+int
+main(void)
+{
+	test_nonces();
+	test_cert_id();
+	test_jwk();
+	test_short_es256();
+	test_capture_threads();
+	return unit_finish();
+}
