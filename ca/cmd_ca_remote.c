@@ -25,6 +25,17 @@
 enum { OPT_CN = 20, OPT_KEY, OPT_OUT, OPT_CSR };
 enum { OPT_KEY_URI = 50 };	/* a key on a PKCS#11 token */
 
+/* Refuses (RC_FAIL, one line) an --out that would replace one of the CA
+ * directory's own files (its database, a key) or any private key file. */
+static int
+ca_out_guard(const struct ca_context *ctx, const char *out)
+{
+	struct file_guard g;
+
+	file_guard_init(&g, ctx->dir);
+	return file_guard_check(&g, out, NULL, 0);
+}
+
 static const struct opt_spec csr_opts[] = {
 	OPT_SPEC_DIR,
 	{ "cn", 1, OPT_CN, "NAME", "common name of the intermediate (required)" },
@@ -106,6 +117,9 @@ cmd_ca_csr(int argc, char **argv)
 		return PINCA_EXIT_FAIL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
+	/* The CSR must not land on the database or a key file. */
+	if ((rc = ca_out_guard(&ctx, out)) != RC_OK)
+		goto out;
 	if (uri == NULL && (rc = secret_read(&src, "the new intermediate key", 1, &pass)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
@@ -294,6 +308,8 @@ cmd_ca_sign(int argc, char **argv)
 		goto out;
 	p.cn = cn;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
+		goto out;
+	if ((rc = ca_out_guard(&ctx, out)) != RC_OK)
 		goto out;
 	rc = RC_FAIL;
 	if (store_ca_find_held(ctx.st, which, &root) != RC_OK) {

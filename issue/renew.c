@@ -344,15 +344,21 @@ hook_environment(json_t *list)
 {
 	static const char *const fields[] = { "NAME", "CERT", "CHAIN", "FULLCHAIN", "KEY" };
 	static const char *const keys[] = { "name", "cert", "chain", "fullchain", "key" };
-	char names[65536] = "", var[64], count[32];
-	size_t i, used = 0;
+	char var[64], count[32], *names;
+	size_t i, total = 1, used = 0;
 	json_t *o;
 
+	/* PINCA_RENEWED holds every name, however many: sized, not cut. */
+	json_array_foreach(list, i, o)
+		total += strlen(json_string_value(json_object_get(o, "name"))) + 1;
+	if ((names = malloc(total)) == NULL) {
+		pinca_warnx("out of memory");
+		_exit(127);
+	}
+	names[0] = '\0';
 	json_array_foreach(list, i, o) {
 		const char *name = json_string_value(json_object_get(o, "name"));
-		int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? " " : "", name);
-		if (n > 0 && (size_t)n < sizeof(names) - used)
-			used += (size_t)n;
+		used += (size_t)snprintf(names + used, total - used, "%s%s", i ? " " : "", name);
 		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 			const char *v = json_string_value(json_object_get(o, keys[f]));
 			snprintf(var, sizeof(var), "PINCA_RENEWED_%zu_%s", i + 1, fields[f]);
@@ -362,6 +368,7 @@ hook_environment(json_t *list)
 	snprintf(count, sizeof(count), "%zu", json_array_size(list));
 	setenv("PINCA_RENEWED", names, 1);
 	setenv("PINCA_RENEWED_COUNT", count, 1);
+	free(names);
 }
 
 /* Runs cmd with /bin/sh -c and the lineages of list in its environment. */

@@ -89,6 +89,11 @@ refuse "crl --out DIR/pinca.db" 1 "CA directory" "$PINCA" crl --out "$PINCA_DIR/
 refuse "crl --out over a key file" 1 "private key" "$PINCA" crl --out "$O/web.key" "${PASS[@]}"
 refuse "pins --out DIR/pinca.db-journal through a symlink" 1 "CA directory" "$PINCA" pins --out "$T/calink/pinca.db-journal"
 refuse "pins --raw-dir DIR/keys" 1 "CA directory" "$PINCA" pins --format android --domain a.example --raw-dir "$PINCA_DIR/keys" --out "$O/nsc.xml"
+# The ceremony's outputs too: ca csr on the issuing host, ca sign on the root's.
+refuse "ca csr --out DIR/pinca.db" 1 "CA directory" "$PINCA" ca csr --cn "Next CA" --out "$PINCA_DIR/pinca.db" "${PASS[@]}"
+refuse "ca csr --out over a key file" 1 "private key" "$PINCA" ca csr --cn "Next CA" --out "$O/web.key" "${PASS[@]}"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/other.key" -subj /CN=Other -out "$T/other.csr" 2>/dev/null
+refuse "ca sign --out DIR/pinca.db" 1 "CA directory" "$PINCA" ca sign --csr "$T/other.csr" --out "$PINCA_DIR/pinca.db" "${PASS[@]}"
 check "they changed nothing" test "$before" = "$(state_of)"
 check "web.key is still web's key" test "$(keypin "$O/web.key")" = "$(spki_pin "$O/web.pem")"
 finish
