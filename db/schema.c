@@ -169,7 +169,7 @@ static const char schema_v3[] =
 /* Version 4: why a root was retired. `ca retire root --lost|
  * --compromised` sets the root's state to 'retired' and records here when
  * and why, so pins, app add, verify, ca sign and ca import can say so. */
-static const char schema_v4_ceremony[] =
+static const char schema_v4[] =
     "CREATE TABLE IF NOT EXISTS root_retirements ("
     "  ca_id INTEGER PRIMARY KEY REFERENCES cas(id),"
     "  reason TEXT NOT NULL CHECK (reason IN ('lost','compromised')),"
@@ -180,7 +180,7 @@ static const char schema_v4_ceremony[] =
  * Each is also a row of crls (number, dates, entries, hash); this table adds
  * the file it was written to and when it was made, so a later `crl` of that
  * CA can say which of them a revocation since has made void. */
-static const char schema_v4_backup[] =
+static const char schema_v5[] =
     "CREATE TABLE IF NOT EXISTS presigned_crls ("
     "  issuer_id INTEGER NOT NULL,"
     "  number INTEGER NOT NULL,"
@@ -197,7 +197,7 @@ static const char schema_v4_backup[] =
  * and the setting stays only where no CA exists yet, as the URL of the
  * CA made next. Idempotent, so a database whose version was set back
  * migrates again. */
-static const char schema_v4_constraints[] =
+static const char schema_v6[] =
     "CREATE TABLE IF NOT EXISTS ca_crl_urls ("
     "  ca_id INTEGER PRIMARY KEY REFERENCES cas(id),"
     "  url TEXT NOT NULL,"
@@ -218,7 +218,7 @@ static const char schema_v4_constraints[] =
  * user stores a domain also trusts. IF NOT EXISTS: a database whose
  * user_version was set back by hand (the migration tests do) migrates
  * again without failing on tables it has. */
-static const char schema_v4_appbuild[] =
+static const char schema_v7[] =
     "CREATE TABLE IF NOT EXISTS app_domains ("
     "  id INTEGER PRIMARY KEY,"
     "  release_id INTEGER NOT NULL REFERENCES app_releases(id),"
@@ -245,7 +245,7 @@ static const char schema_v4_appbuild[] =
  * ran with --exec and cleared when a deploy hook succeeded for it, so a failed
  * hook runs again on the next run. Existing lineages count their newest
  * certificate as deployed. */
-static const char schema_v4_renewal[] =
+static const char schema_v8[] =
     "ALTER TABLE lineages ADD COLUMN deployed_serial TEXT;"
     "ALTER TABLE lineages ADD COLUMN deploy_pending INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE lineages ADD COLUMN hook_pending INTEGER NOT NULL DEFAULT 0;"
@@ -255,7 +255,7 @@ static const char schema_v4_renewal[] =
  * for every later issuance (issue, renew, batch, ACME finalize): the check
  * sits where every leaf is built and recorded (issue/leaf.c). reason is the
  * RFC 5280 code the certificates were revoked with. */
-static const char schema_v4_ops[] =
+static const char schema_v9[] =
     "CREATE TABLE IF NOT EXISTS blocked_keys ("
     "  pin TEXT PRIMARY KEY,"
     "  blocked_at INTEGER NOT NULL,"
@@ -266,7 +266,7 @@ static const char schema_v4_ops[] =
  * their JWK thumbprint), orders, and authorizations; an authorization's two
  * challenges (http-01, dns-01) share its token and live in its row: which
  * one was tried, and its outcome. */
-static const char schema_v4_acme[] =
+static const char schema_v10[] =
     "CREATE TABLE IF NOT EXISTS acme_eab ("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL UNIQUE,"
@@ -316,13 +316,13 @@ static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
-	schema_v4_ceremony,
-	schema_v4_backup,
-	schema_v4_constraints,
-	schema_v4_appbuild,
-	schema_v4_renewal,
-	schema_v4_ops,
-	schema_v4_acme,
+	schema_v4,
+	schema_v5,
+	schema_v6,
+	schema_v7,
+	schema_v8,
+	schema_v9,
+	schema_v10,
 };
 
 int
