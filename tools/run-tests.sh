@@ -22,7 +22,7 @@ trap 'rm -rf "$W"' EXIT
 # its exit status in $W/ID.rc. With SAN=1, sanitizer reports also go to
 # files under $W/ID.san, so a report from a command whose status a script
 # does not check (setup, `>/dev/null 2>&1`) still fails.
-stage_run() { local id=$1 label=$2 san=$3; shift 3
+stage_run() { local id=$1 label=$2 san=$3 t0=$SECONDS; shift 3
   if [ "$san" = 1 ]; then
     mkdir -p "$W/$id.san"
     ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$W/$id.san/asan" \
@@ -31,6 +31,7 @@ stage_run() { local id=$1 label=$2 san=$3; shift 3
     "$@" >"$W/$id.out" 2>&1
   fi
   echo $? >"$W/$id.rc"
+  echo $((SECONDS - t0)) >"$W/$id.sec"
 }
 
 # The stages in report order: ID|LABEL|SAN|CMD (CMD is split on spaces).
@@ -79,7 +80,7 @@ done
 total_pass=0 total_fail=0
 for s in "${stages[@]}"; do
   IFS='|' read -r id label san cmd <<<"$s"
-  echo "== $label"
+  echo "== $label ($(cat "$W/$id.sec" 2>/dev/null || echo '?') s)"
   out=$(cat "$W/$id.out" 2>/dev/null); rc=$(cat "$W/$id.rc" 2>/dev/null || echo 99)
   printf '%s\n' "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
   line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
@@ -98,5 +99,10 @@ for s in "${stages[@]}"; do
     done
   fi
 done
+echo "the slowest stages (seconds, wall):"
+for s in "${stages[@]}"; do
+  IFS='|' read -r id label san cmd <<<"$s"
+  echo "$(cat "$W/$id.sec" 2>/dev/null || echo 0) $label"
+done | sort -rn | head -n 8 | sed 's/^/  /'
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
