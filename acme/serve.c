@@ -73,8 +73,10 @@ acme_thread_get(struct acme_server *srv)
 			return NULL;
 		pthread_setspecific(srv->thread_key, t);
 	}
-	if (!t->ctx_open && ca_context_open(srv->cfg.dir, &t->ctx) == RC_OK)
+	if (!t->ctx_open && ca_context_open(srv->cfg.dir, &t->ctx) == RC_OK) {
 		t->ctx_open = 1;
+		store_set_writer_lock(t->ctx.st, &srv->writer);
+	}
 	if (t->ctx_open && issuer_open_with(&t->ctx, NULL, &srv->remote, &t->is) == RC_OK)
 		t->is_open = 1;
 	return t->is_open ? t : NULL;
@@ -354,7 +356,8 @@ acme_serve(struct acme_server *srv, const char *cert_pem, const char *key_pem)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (pthread_key_create(&srv->thread_key, thread_free) != 0) {
+	if (pthread_mutex_init(&srv->writer, NULL) != 0 ||
+	    pthread_key_create(&srv->thread_key, thread_free) != 0) {
 		pinca_warnx("cannot make the threads' keys");
 		return RC_FAIL;
 	}
