@@ -131,7 +131,7 @@ def one_order(c, name, csr, tokens):
 def run_load(directory, root, nclients, tokens, eab=None, seconds=SECONDS, max_orders=None, on_order=None):
     """Runs nclients for seconds (or until max_orders); returns (orders,
     seconds, sorted finalize latencies, POSTs per order)."""
-    lat, lock, count, posts = [], threading.Lock(), [0], [0]
+    lat, lock, count, posts, failed = [], threading.Lock(), [0], [0], [0]
     errors, ready = [], threading.Barrier(nclients + 1)
     stop = [float("inf")]
     tag = "%d-%x" % (nclients, int(time.time() * 1000) & 0xffffff)
@@ -157,7 +157,14 @@ def run_load(directory, root, nclients, tokens, eab=None, seconds=SECONDS, max_o
                 csr = csrs[j] if j < len(csrs) else make_csr(key, name)
                 j += 1
                 c.posts = 0
-                dt = one_order(c, name, csr, tokens)
+                try:
+                    dt = one_order(c, name, csr, tokens)
+                except RuntimeError as e:	# a failed order: counted, not fatal
+                    with lock:
+                        failed[0] += 1
+                        if len(errors) < 1:
+                            errors.append(str(e)[:1000])
+                    continue
                 with lock:
                     if max_orders is not None and count[0] >= max_orders:
                         break
@@ -184,7 +191,8 @@ def run_load(directory, root, nclients, tokens, eab=None, seconds=SECONDS, max_o
         t.join()
     secs = time.time() - t0
     if errors:
-        print("acme bench: %d client(s) stopped: %s" % (len(errors), errors[0][-300:]), file=sys.stderr)
+        print("acme bench: %s, %d failed order(s): %s" % (directory, failed[0], errors[0][-300:]),
+              file=sys.stderr)
     return count[0], secs, sorted(lat), (posts[0] / count[0] if count[0] else 0)
 
 
