@@ -312,6 +312,15 @@ store_set_writer_lock(struct store *st, pthread_mutex_t *mu)
 }
 
 int
+store_set_cache_kib(struct store *st, int kib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib > 0 ? kib : 1);
+	return store_exec(st, sql);
+}
+
+int
 store_begin(struct store *st)
 {
 	/* Writers of this process wait their turn on the mutex, without

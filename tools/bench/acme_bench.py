@@ -26,7 +26,7 @@ PINCA = os.environ.get("PINCA", os.path.join(ROOT, "pinca"))
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 SECONDS = 3 if QUICK else 10
 CLIENTS = (1, 8, 32)
-MEM_ORDERS = (1000, 20000)	# RSS samples of the long run
+MEM_ORDERS = (1000, 5000, 10000, 20000)	# RSS samples of the long run
 MEM_SECONDS = 300		# the long run stops here even if short of 20,000
 
 
@@ -301,11 +301,12 @@ def memory_run(pid, url, root, tokens, eab):
     got = {}
 
     def on_order(n):
-        if n in MEM_ORDERS[:-1] and n not in got:
+        if n in MEM_ORDERS and n not in got:
             got[n] = rss_kib(pid)
     cnt, secs, _, _ = run_load(url, root, 32, tokens, eab, seconds=MEM_SECONDS, max_orders=MEM_ORDERS[-1],
                                on_order=on_order)
-    got[cnt] = rss_kib(pid)
+    if cnt not in got:	# stopped short: the RSS where it stopped
+        got[cnt] = rss_kib(pid)
     return cnt, secs, got
 
 
