@@ -65,6 +65,7 @@ struct acme_server {
 	struct signer_remote remote;	/* the signer process */
 	struct nonce_pool nonces;
 	pthread_key_t thread_key;	/* each server thread's acme_thread */
+	pthread_mutex_t writer;		/* the threads' writes, one at a time */
 	int inflight;			/* requests being handled (atomic) */
 };
 

@@ -40,6 +40,36 @@ challenge_validate(struct acme_request *rq, struct acme_authz *a, const char *ty
 	json_decref(problem);
 }
 
+/* Counts the authorizations of an order that are not valid. */
+static int
+challenge_count_unvalidated(const struct acme_authz *a, void *arg)
+{
+	if (strcmp(a->status, "valid") != 0)
+		(*(int *)arg)++;
+	return RC_OK;
+}
+
+/* Inside the validation's transaction: when a's order is pending, not
+ * expired, and a was its last authorization to become valid, the order
+ * becomes ready in the same commit (instead of a commit of its own on the
+ * client's next look at the order). */
+static int
+challenge_order_ready(struct store *st, const struct acme_authz *a)
+{
+	struct acme_order o;
+	int unvalidated = 0, rc;
+
+	if (strcmp(a->status, "valid") != 0 || store_acme_order_get(st, a->order_id, &o) != RC_OK)
+		return RC_OK;
+	rc = RC_OK;
+	if (strcmp(o.status, "pending") == 0 && o.expires > (int64_t)time(NULL) &&
+	    (rc = store_acme_authz_each_order(st, o.id, challenge_count_unvalidated,
+	    &unvalidated)) == RC_OK && unvalidated == 0)
+		rc = store_acme_order_claim(st, o.id, "pending", "ready") == RC_FAIL ? RC_FAIL : RC_OK;
+	acme_order_clear(&o);
+	return rc;
+}
+
 int
 acme_challenge_post(struct acme_request *rq, struct acme_response *rs, int64_t id,
     const char *type)
@@ -64,7 +94,8 @@ acme_challenge_post(struct acme_request *rq, struct acme_response *rs, int64_t i
 	if (rq->payload && strcmp(a.status, "pending") == 0) {
 		challenge_validate(rq, &a, type);
 		if (store_begin(rq->t->ctx.st) != RC_OK || store_acme_authz_update(rq->t->ctx.st, &a) !=
-		    RC_OK || store_commit(rq->t->ctx.st) != RC_OK) {
+		    RC_OK || challenge_order_ready(rq->t->ctx.st, &a) != RC_OK ||
+		    store_commit(rq->t->ctx.st) != RC_OK) {
 			store_rollback(rq->t->ctx.st);
 			acme_problem(rs, 500, "serverInternal", "cannot record the validation");
 			goto out;

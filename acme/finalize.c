@@ -1,6 +1,7 @@
 /* finalize: an order's CSR becomes a certificate (RFC 8555 §7.4) through
  * the same domain call as every issuance (issue/lineage_issue.c): lints,
- * the pin guard, the record committed before the order points at it. The
+ * the pin guard; the certificate, its audit record and the order (now
+ * valid, pointing at it) commit in one transaction. The
  * order's lineage: the replaced certificate's (RFC 9773 replaces), else the
  * one whose names equal the order's, else a new one named after the first
  * identifier. */
@@ -166,28 +167,49 @@ finalize_not_account_key(struct acme_request *rq, struct acme_response *rs, EVP_
 	return same ? acme_problem(rs, 400, "badCSR", "the CSR's key is the account key") : 0;
 }
 
-/* Moves the order between states in a transaction of its own. */
-static int
-finalize_claim(struct acme_request *rq, int64_t id, const char *from, const char *to)
-{
-	struct store *st = rq->t->ctx.st;
-	int rc;
+/* What finalize_in_tx needs: the order, and whether another finalize took
+ * it first. */
+struct finalize_tx {
+	struct acme_order *o;
+	const char *lineage;
+	int taken;
+};
 
-	if (store_begin(st) != RC_OK)
+/* Inside the certificate's transaction: moves the order from ready to
+ * valid and points it at the certificate, so the certificate, its audit
+ * record and the order commit together (one commit, nothing half done if
+ * the process dies). Another finalize that committed first wins. */
+static int
+finalize_in_tx(struct store *st, void *arg, const struct leaf_result *res)
+{
+	struct finalize_tx *ft = arg;
+	struct acme_order *o = ft->o;
+	int rc = store_acme_order_claim(st, o->id, "ready", "valid");
+
+	if (rc == STORE_NOT_FOUND) {
+		ft->taken = 1;
 		return RC_FAIL;
-	if ((rc = store_acme_order_claim(st, id, from, to)) != RC_OK) {
-		store_rollback(st);
-		return rc;
 	}
-	return store_commit(st);
+	if (rc != RC_OK)
+		return RC_FAIL;
+	snprintf(o->status, sizeof(o->status), "valid");
+	free(o->serial);
+	free(o->lineage);
+	o->serial = strdup(res->serial);
+	o->lineage = strdup(ft->lineage);
+	if (o->serial == NULL || o->lineage == NULL)
+		return RC_FAIL;
+	return store_acme_order_update(st, o);
 }
 
-/* Issues the certificate for a ready order; marks it valid. */
+/* Issues the certificate for a ready order and marks it valid, in one
+ * transaction. */
 static int
 finalize_issue(struct acme_request *rq, struct acme_response *rs, struct acme_order *o,
     struct leaf_request *req)
 {
 	struct leaf_result res;
+	struct finalize_tx ft = { o, NULL, 0 };
 	char name[80] = "", err[1024];
 	int renewed = 0, rc;
 
@@ -198,25 +220,18 @@ finalize_issue(struct acme_request *rq, struct acme_response *rs, struct acme_or
 	req->name = name;
 	req->profile = o->profile;
 	req->days = ACME_CERT_DAYS;
+	ft.lineage = name;
 	pinca_err_capture(err, sizeof(err));
-	rc = lineage_issue(&rq->t->is, req, "acme", &renewed, &res);
+	rc = lineage_issue_with(&rq->t->is, req, "acme", &renewed, &res, finalize_in_tx, &ft);
 	pinca_err_capture(NULL, 0);
 	req->name = NULL;
+	if (ft.taken)
+		return acme_problem(rs, 403, "orderNotReady", "order %lld is being finalized",
+		    (long long)o->id);
 	if (rc != RC_OK)
 		return acme_problem(rs, rc == RC_POLICY ? 400 : 500, rc == RC_POLICY ? "badCSR" :
 		    "serverInternal", "%s", acme_detail(err));
-	/* The certificate is committed; the order now points at it. */
-	snprintf(o->status, sizeof(o->status), "valid");
-	free(o->serial);
-	free(o->lineage);
-	o->serial = strdup(res.serial);
-	o->lineage = strdup(name);
 	leaf_result_clear(&res);
-	if (store_begin(rq->t->ctx.st) != RC_OK || store_acme_order_update(rq->t->ctx.st, o) != RC_OK ||
-	    store_commit(rq->t->ctx.st) != RC_OK) {
-		store_rollback(rq->t->ctx.st);
-		return acme_problem(rs, 500, "serverInternal", "cannot record the order's certificate");
-	}
 	return 0;
 }
 
@@ -244,15 +259,9 @@ acme_finalize(struct acme_request *rq, struct acme_response *rs, int64_t id)
 		goto out;
 	}
 	req.pub = pub;
-	/* One finalize per order: the first request moves it to processing. */
-	if (finalize_claim(rq, id, "ready", "processing") != RC_OK) {
-		acme_problem(rs, 403, "orderNotReady", "order %lld is being finalized", (long long)id);
+	/* One finalize per order: the first to commit moves it to valid. */
+	if (finalize_issue(rq, rs, &o, &req) != 0)
 		goto out;
-	}
-	if (finalize_issue(rq, rs, &o, &req) != 0) {
-		finalize_claim(rq, id, "processing", "ready");	/* another CSR may try */
-		goto out;
-	}
 	snprintf(rs->location, sizeof(rs->location), "%s/acme/order/%lld", rq->base, (long long)id);
 	rc = acme_json_response(rs, 200, acme_order_json(rq, &o));
 out:

@@ -1,8 +1,9 @@
 /* renewal_info: RFC 9773 (ACME Renewal Information). A certificate ID is
  * base64url(AKI keyIdentifier) "." base64url(serial INTEGER content). The
  * suggested window lies in the last third of the validity; a certificate
- * that should go now (revoked, from a retired intermediate) gets a window
- * that has already begun, so a fleet renews on its next check. */
+ * that should go now (revoked, its key blocked, from a retired intermediate)
+ * gets a window that has already begun, so a fleet renews on its next
+ * check. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,15 @@ renewal_issuer(struct acme_request *rq, const struct cert_record *c, const unsig
 	return ok;
 }
 
+/* Whether the certificate's key is blocked (`pinca revoke --key`). */
+static int
+renewal_key_blocked(struct acme_request *rq, const struct cert_record *c)
+{
+	struct key_block kb;
+
+	return c->pin && store_key_blocked(rq->t->ctx.st, c->pin, &kb) == RC_OK;
+}
+
 int
 acme_renewal_info(struct acme_request *rq, struct acme_response *rs, const char *cert_id)
 {
@@ -90,7 +100,7 @@ acme_renewal_info(struct acme_request *rq, struct acme_response *rs, const char 
 		    "its issuer's");
 	}
 	life = c.not_after - c.not_before;
-	if (c.revoked || retired) {
+	if (c.revoked || retired || renewal_key_blocked(rq, &c)) {
 		/* Renew now: a window that began an hour ago. */
 		from = now - 3600;
 		to = now + 3600;

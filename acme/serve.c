@@ -22,6 +22,7 @@
 #define SERVE_CONN_TIMEOUT 15		/* seconds an idle or slow connection may live */
 #define SERVE_CONN_MEMORY (128 * 1024)	/* per connection, headers and buffers */
 #define SERVE_CONN_LIMIT 1000
+#define SERVE_CACHE_KIB 1024		/* SQLite page cache per thread's handle */
 
 /* One request as it arrives: its body, kept up to ACME_BODY_MAX. */
 struct pending {
@@ -73,8 +74,11 @@ acme_thread_get(struct acme_server *srv)
 			return NULL;
 		pthread_setspecific(srv->thread_key, t);
 	}
-	if (!t->ctx_open && ca_context_open(srv->cfg.dir, &t->ctx) == RC_OK)
+	if (!t->ctx_open && ca_context_open(srv->cfg.dir, &t->ctx) == RC_OK) {
 		t->ctx_open = 1;
+		store_set_writer_lock(t->ctx.st, &srv->writer);
+		store_set_cache_kib(t->ctx.st, SERVE_CACHE_KIB);
+	}
 	if (t->ctx_open && issuer_open_with(&t->ctx, NULL, &srv->remote, &t->is) == RC_OK)
 		t->is_open = 1;
 	return t->is_open ? t : NULL;
@@ -354,7 +358,8 @@ acme_serve(struct acme_server *srv, const char *cert_pem, const char *key_pem)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (pthread_key_create(&srv->thread_key, thread_free) != 0) {
+	if (pthread_mutex_init(&srv->writer, NULL) != 0 ||
+	    pthread_key_create(&srv->thread_key, thread_free) != 0) {
 		pinca_warnx("cannot make the threads' keys");
 		return RC_FAIL;
 	}

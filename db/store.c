@@ -295,11 +295,42 @@ store_close(struct store *st)
 	free(st);
 }
 
+/* Releases the process's writer lock if this handle holds it. */
+static void
+store_writer_release(struct store *st)
+{
+	if (st->writer_held) {
+		st->writer_held = 0;
+		pthread_mutex_unlock(st->writer);
+	}
+}
+
+void
+store_set_writer_lock(struct store *st, pthread_mutex_t *mu)
+{
+	st->writer = mu;
+}
+
+int
+store_set_cache_kib(struct store *st, int kib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib > 0 ? kib : 1);
+	return store_exec(st, sql);
+}
+
 int
 store_begin(struct store *st)
 {
-	/* The busy handler waits inside each attempt; between attempts a short
-	 * random sleep breaks up writers that would otherwise retry in step. */
+	/* Writers of this process wait their turn on the mutex, without
+	 * polling; another process still meets SQLite's lock, and then the
+	 * busy handler waits inside each attempt while a short random sleep
+	 * between attempts breaks up writers that would retry in step. */
+	if (st->writer && !st->writer_held) {
+		pthread_mutex_lock(st->writer);
+		st->writer_held = 1;
+	}
 	for (int attempt = 0; attempt < BEGIN_ATTEMPTS; attempt++) {
 		int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
@@ -307,8 +338,10 @@ store_begin(struct store *st)
 			st->audit_tail = 0;
 			return RC_OK;
 		}
-		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
+			store_writer_release(st);
 			return store_fail(st, "cannot start a transaction");
+		}
 		unsigned char r;
 		struct timespec ts = { 0, 0 };
 		if (RAND_bytes(&r, 1) != 1)
@@ -316,6 +349,7 @@ store_begin(struct store *st)
 		ts.tv_nsec = (long)(1 + r % 20) * 1000000L;
 		nanosleep(&ts, NULL);
 	}
+	store_writer_release(st);
 	return store_fail(st, "the database stayed locked by another writer");
 }
 
@@ -327,6 +361,7 @@ store_commit(struct store *st)
 		if (rc == SQLITE_OK) {
 			st->in_tx = 0;
 			st->audit_tail = 0;
+			store_writer_release(st);
 			return RC_OK;
 		}
 		if ((rc & 0xff) != SQLITE_BUSY) {
@@ -363,6 +398,7 @@ store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_tx = 0;
 	st->audit_tail = 0;
+	store_writer_release(st);
 }
 
 int

@@ -10,6 +10,7 @@
 #ifndef PINCA_STORE_H
 #define PINCA_STORE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,13 @@ void store_close(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/* Makes store_begin take mu (shared by the handles of one process) before
+ * SQLite's write lock, and the transaction's end release it: threads of one
+ * process wait on the mutex instead of polling SQLite with back-off. */
+void store_set_writer_lock(struct store *st, pthread_mutex_t *mu);
+/* Caps this handle's page cache at kib KiB (a long-running server with a
+ * handle per thread keeps its memory flat; the OS caches the file too). */
+int store_set_cache_kib(struct store *st, int kib);
 /* A read transaction (deferred BEGIN): a run of look-ups shares one snapshot
  * and one read lock instead of taking them per statement. It holds no write
  * lock; end it before store_begin(). */

@@ -2,6 +2,7 @@
 #ifndef PINCA_STORE_INTERNAL_H
 #define PINCA_STORE_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "db/store.h"
@@ -12,6 +13,10 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	/* A lock the process's writers share (store_set_writer_lock), or NULL;
+	 * writer_held: this handle holds it, from store_begin to the end. */
+	pthread_mutex_t *writer;
+	int writer_held;
 	/* The audit chain's last record, known while this connection holds the
 	 * write transaction that appended it (audit_tail: valid). */
 	int audit_tail;

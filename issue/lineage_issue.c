@@ -118,6 +118,14 @@ int
 lineage_issue(struct issuer *is, struct leaf_request *req, const char *via, int *renewed,
     struct leaf_result *res)
 {
+	return lineage_issue_with(is, req, via, renewed, res, NULL, NULL);
+}
+
+int
+lineage_issue_with(struct issuer *is, struct leaf_request *req, const char *via, int *renewed,
+    struct leaf_result *res, int (*in_tx)(struct store *st, void *arg, const struct leaf_result *res),
+    void *arg)
+{
 	char *dns_json = NULL, *ip_json = NULL;
 	int rc;
 
@@ -127,7 +135,8 @@ lineage_issue(struct issuer *is, struct leaf_request *req, const char *via, int 
 	if ((rc = leaf_request_names_json(req, &dns_json, &ip_json)) != RC_OK ||
 	    (rc = store_begin(is->ctx->st)) != RC_OK)
 		goto out;
-	if ((rc = lineage_issue_record(is, req, via, renewed, res, dns_json, ip_json)) != RC_OK) {
+	if ((rc = lineage_issue_record(is, req, via, renewed, res, dns_json, ip_json)) != RC_OK ||
+	    (in_tx && (rc = in_tx(is->ctx->st, arg, res)) != RC_OK)) {
 		store_rollback(is->ctx->st);
 		goto out;
 	}

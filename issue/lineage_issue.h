@@ -17,4 +17,12 @@
 int lineage_issue(struct issuer *is, struct leaf_request *req, const char *via, int *renewed,
     struct leaf_result *res);
 
+/* Like lineage_issue, and in_tx(st, arg, res) runs inside the same
+ * transaction after the certificate is recorded: its writes commit with the
+ * certificate in one commit, or (it returns non-zero) nothing commits and
+ * that value is returned. */
+int lineage_issue_with(struct issuer *is, struct leaf_request *req, const char *via, int *renewed,
+    struct leaf_result *res, int (*in_tx)(struct store *st, void *arg, const struct leaf_result *res),
+    void *arg);
+
 #endif

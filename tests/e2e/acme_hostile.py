@@ -176,6 +176,33 @@ check("renewalInfo after revocation: the window has begun", ri.status == 200 and
 rv = c2.post(c2.dir["revokeCert"], {"certificate": b64(leaf2.public_bytes(__import__("cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]).Encoding.DER))})
 check("another account may not revoke it", problem(rv, 403, "unauthorized"), rv.body)
 
+# A blocked key (`pinca revoke --key PIN`): renewalInfo of its certificate
+# says renew now, and a CSR with that key is refused (badCSR).
+pem3, key3 = c.issue(["kb.test"], tokens)
+leaf3 = x509.load_pem_x509_certificate(pem3.encode())
+spki = leaf3.public_key().public_bytes(__import__("cryptography.hazmat.primitives.serialization",
+                                                  fromlist=["Encoding"]).Encoding.DER,
+                                       __import__("cryptography.hazmat.primitives.serialization",
+                                                  fromlist=["PublicFormat"]).PublicFormat.SubjectPublicKeyInfo)
+pin3 = "sha256/" + __import__("base64").b64encode(hashlib.sha256(spki).digest()).decode()
+sn3 = leaf3.serial_number.to_bytes((leaf3.serial_number.bit_length() + 8) // 8, "big")
+cid3 = b64(leaf3.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier) + "." + b64(sn3)
+ri = c.get(D.replace("/directory", "/renewal-info/") + cid3)
+check("renewalInfo before the key is blocked: the window has not begun", ri.status == 200 and
+      ts(ri.json()["suggestedWindow"]["start"]) > time.time() + 86400, ri.body)
+kb = subprocess.run([E["PINCA"], "revoke", "--key", pin3], capture_output=True, text=True)
+check("pinca revoke --key blocks the certificate's key", kb.returncode == 0, kb.stderr)
+ri = c.get(D.replace("/directory", "/renewal-info/") + cid3)
+check("renewalInfo of a certificate whose key is blocked: the window has begun", ri.status == 200 and
+      ts(ri.json()["suggestedWindow"]["start"]) <= time.time() and "Retry-After" in ri.headers, ri.body)
+r = c.new_order(["kb2.test"])
+c.solve_http01(r.json(), tokens)
+f, _ = c.finalize(r.headers["Location"], ["kb2.test"], cert_key=key3)
+check("finalize with a blocked CSR key: badCSR naming the blocked key", problem(f, 400, "badCSR") and
+      "block" in f.json().get("detail", ""), f.body)
+o = c.post(r.headers["Location"], None).json()
+check("and the order stays ready for another CSR", o["status"] == "ready", o)
+
 # keyChange: the new key signs from then on, the old one no longer does.
 newkey = ec.generate_private_key(ec.SECP256R1())
 inner = json.loads(c.jws(c.dir["keyChange"], {"account": c.kid, "oldKey": jwk_of(c.key)}, key=newkey, use_jwk=True,
