@@ -81,10 +81,6 @@ declare -A MAY=(
 # Known upward arrows: "FROM -> TO  # why". FROM is a file, TO the header.
 KNOWN='
 ca/csr.c -> ca/authority.h                # the CSR reader runs the CA-name lint (ca_name_check, in authority); the parser should take the check as an argument
-ca/appview.c -> ca/cmd.h                  # for the guard (guard_current_keys), declared in the command header ca/cmd.h: gets ca/guard.h
-ca/guard.c -> ca/cmd.h                    # the same: the guard declarations live in ca/cmd.h
-issue/lineage_issue.c -> ca/cmd.h         # the same (guard_check_transition)
-issue/renew.c -> ca/cmd.h                 # the same (guard_check_transition)
 db/check.c -> ca/cert.h                   # `db check` parses certificates inside db/: moves up to the domain (issue 17)
 db/check.c -> ca/certfast.h               # the same
 ca/signer.h -> db/store.h                 # signer_open takes a struct ca_record (issue 17: the signer interface takes a store record)
