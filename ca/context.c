@@ -4,6 +4,7 @@
 
 #include "ca/context.h"
 #include "common/cadir.h"
+#include "common/cmdline.h"
 #include "common/err.h"
 #include "common/output.h"
 
@@ -17,7 +18,14 @@ ca_context_open(const char *flag_dir, struct ca_context *ctx)
 		return RC_USAGE;
 	if (cadir_path(path, sizeof(path), ctx->dir, CADIR_DB) != RC_OK)
 		return RC_FAIL;
-	return store_open(path, 0, &ctx->st);
+	if (store_open(path, 0, &ctx->st) != RC_OK)
+		return RC_FAIL;
+	/* The audit records of this command carry its command line. */
+	if (store_set_audit_command(ctx->st, cmdline_audit()) != RC_OK) {
+		ca_context_close(ctx);
+		return RC_FAIL;
+	}
+	return RC_OK;
 }
 
 void
