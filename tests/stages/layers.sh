@@ -7,12 +7,11 @@
 cd "$(dirname "$0")/../.." || exit 1
 PASSED=0 FAILED=0
 ok()  { PASSED=$((PASSED+1)); echo "ok   $1"; }
-bad() { FAILED=$((FAILED+1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' <<<"$2" | tail -n 8; return 0; }
+bad() { FAILED=$((FAILED+1)); echo "FAIL $1"; [ -n "${2:-}" ] && tail -n 8 <<<"$2" | sed 's/^/     /'; return 0; }
 W=$(mktemp -d /tmp/pinca-layers.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-out=$(bash tools/layers.sh 2>&1)
-if [ $? -eq 0 ]; then ok "the tree has no unlisted upward include"; else bad "tools/layers.sh fails on the tree" "$out"; fi
+if out=$(bash tools/layers.sh 2>&1); then ok "the tree has no unlisted upward include"; else bad "tools/layers.sh fails on the tree" "$out"; fi
 
 # copy: a fresh copy of the sources and the script.
 copy() { rm -rf "$W/t" && mkdir -p "$W/t/tools" && cp -r main.c common ca issue revoke db acme "$W/t/" &&
