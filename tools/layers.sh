@@ -80,7 +80,6 @@ declare -A MAY=(
 
 # Known upward arrows: "FROM -> TO  # why". FROM is a file, TO the header.
 KNOWN='
-ca/csr.c -> ca/authority.h                # the CSR reader runs the CA-name lint (ca_name_check, in authority); the parser should take the check as an argument
 ca/signer.h -> db/store.h                 # signer_open takes a struct ca_record (issue 17: the signer interface takes a store record)
 issue/encode.c -> ca/constraints.h        # the leaf template copies the issuer name constraints through constraints_of_cert, which lives with the domain constraints_choose
 '
