@@ -9,7 +9,7 @@
 #include <openssl/x509.h>
 
 #include "ca/cert.h"
-#include "ca/constraints.h"
+#include "ca/constraints_choice.h"
 #include "ca/context.h"
 #include "ca/keys.h"
 #include "ca/signer.h"

@@ -41,6 +41,7 @@ ca/certfast     crypto
 ca/keys         crypto
 ca/keyfast      crypto
 ca/csr          crypto
+ca/constraints  crypto
 ca/signer       crypto
 ca/signer_*     crypto
 ca/pkcs11       crypto
@@ -63,7 +64,8 @@ acme/*          domain
 # Why the helpers sit in crypto: cert, certfast, csr, keys, keyfast parse and
 # write X.509, CSRs and keys; signer* and pkcs11* hold the one signing
 # interface and its token backend; shamir and shares split a backup secret;
-# xmltree and axml parse Android XML; pin_formats only formats a pin set;
+# xmltree and axml parse Android XML; constraints builds and reads X.509
+# nameConstraints (choosing them from the store is constraints_choice, domain); pin_formats only formats a pin set;
 # encode, fastcsr and fastkey are the fast DER paths of `issue`; lint checks
 # a certificate's extensions against the profile (X.509 only, no CA state).
 # db/ (but its cmd files) is the store, whole: db/list_row formats a row the
@@ -81,7 +83,6 @@ declare -A MAY=(
 # Known upward arrows: "FROM -> TO  # why". FROM is a file, TO the header.
 KNOWN='
 ca/signer.h -> db/store.h                 # signer_open takes a struct ca_record (issue 17: the signer interface takes a store record)
-issue/encode.c -> ca/constraints.h        # the leaf template copies the issuer name constraints through constraints_of_cert, which lives with the domain constraints_choose
 '
 
 # layer_of PATH: sets LAYER to the layer of a source or header path (empty:
