@@ -91,3 +91,15 @@ ca_key_relpath(const char *role, const char *pin, char *rel, size_t size)
 		return RC_FAIL;
 	return RC_OK;
 }
+
+struct signer *
+signer_open(const char *cadir, const struct ca_record *ca, const struct pass_source *src,
+    const struct secret *pass, int *rc)
+{
+	const struct signer_ca k = {
+		.id = ca->id, .role = ca->role, .cn = ca->cn, .key_path = ca->key_path,
+		.spki = ca->spki, .spki_len = ca->spki_len, .der = ca->der, .der_len = ca->der_len,
+	};
+
+	return signer_open_ca(cadir, &k, src, pass, rc);
+}

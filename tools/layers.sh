@@ -80,9 +80,12 @@ declare -A MAY=(
 	[command]="common crypto store domain command"
 )
 
-# Known upward arrows: "FROM -> TO  # why". FROM is a file, TO the header.
+# Known upward arrows: one "FROM -> TO  # why" per line, FROM a file, TO
+# the header it includes. Empty: the last ones (the guard in ca/cmd.h, db
+# check in db/, the CA-name lint in the authority, the constraints choice
+# beside the X.509 code, the signer taking a store record) were fixed.
+# Add one only with its reason, as a debt to pay, never to pass lint.
 KNOWN='
-ca/signer.h -> db/store.h                 # signer_open takes a struct ca_record (issue 17: the signer interface takes a store record)
 '
 
 # layer_of PATH: sets LAYER to the layer of a source or header path (empty:
