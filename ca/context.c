@@ -1,4 +1,5 @@
-/* context: opening a CA directory and finding its CAs. */
+/* context: opening a CA directory (its store, told the command line its audit
+ * records carry), finding its CAs, and opening a CA's signer from its record. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,5 +1,6 @@
 /* context: an open CA directory (its path and its store), and the questions
- * every command asks of it: which CA signs here, which roots are known. */
+ * every command asks of it: which CA signs here, which roots are known, and
+ * the signer of a CA held here. */
 #ifndef PINCA_CONTEXT_H
 #define PINCA_CONTEXT_H
 
