@@ -6,6 +6,7 @@
 
 #include "acme/cmd.h"
 #include "ca/cmd.h"
+#include "common/cmdline.h"
 #include "common/crypto_init.h"
 #include "common/err.h"
 #include "db/cmd.h"
@@ -35,7 +36,7 @@ main(int argc, char **argv)
 	char **args;
 	int rc;
 
-	store_set_command(argc, argv);
+	cmdline_set(argc, argv);
 	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)) {
 		printf("pinca " PINCA_VERSION "\n");
 		return PINCA_EXIT_OK;

@@ -13,7 +13,8 @@
 #include <jansson.h>
 
 #include "ca/appview.h"
-#include "ca/cmd.h"
+#include "ca/cert.h"
+#include "ca/guard.h"
 #include "common/err.h"
 
 struct view_walk {

@@ -10,7 +10,6 @@
 #include "ca/authority.h"
 #include "common/err.h"
 #include "common/output.h"
-#include "common/text.h"
 
 /* Sets the fields every CA certificate shares. */
 static X509 *
@@ -59,24 +58,6 @@ root_build_with(struct signer *sg, EVP_PKEY *key, const char *cn, long days,
 	}
 	signer_free(own);
 	return x;
-}
-
-int
-ca_name_check(const char *what, const char *cn, size_t len)
-{
-	long at = text_unsafe_at(cn, len);
-
-	if (len == 0) {
-		pinca_warnx("lint ca-name: %s is empty", what);
-		return RC_POLICY;
-	}
-	if (at < 0)
-		return RC_OK;
-	pinca_warnx("lint ca-name: %s holds a %s (byte %ld is 0x%02x); a CA's name is shown to "
-	    "the operators who compare pins, so it must print as it is", what,
-	    cn[at] == '\0' ? "NUL" : "control character or malformed UTF-8", at + 1,
-	    (unsigned char)cn[at]);
-	return RC_POLICY;
 }
 
 int

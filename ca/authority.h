@@ -9,7 +9,7 @@
 #include <openssl/x509.h>
 
 #include "ca/cert.h"
-#include "ca/constraints.h"
+#include "ca/constraints_choice.h"
 #include "ca/context.h"
 #include "ca/keys.h"
 #include "ca/signer.h"
@@ -58,10 +58,6 @@ X509 *root_build_with(struct signer *sg, EVP_PKEY *key, const char *cn, long day
  * says so). Caller frees. */
 X509 *intermediate_build(struct signer *root, EVP_PKEY *pub, const struct intermediate_params *p,
     char serial[SERIAL_HEX_MAX]);
-/* Checks a CA's common name (from --cn or a CSR, len bytes): printable
- * UTF-8 with no NUL, control or bidirectional character (common/text.h).
- * RC_OK, or RC_POLICY with a "lint ca-name" line naming `what`. */
-int ca_name_check(const char *what, const char *cn, size_t len);
 /* Checks a --permit-dns value: a DNS name (LDH labels) without wildcards. */
 int permit_dns_valid(const char *domain);
 /* Fills a CA record from a certificate (serial, pins, dates, der, spki). */

@@ -14,6 +14,7 @@
 #include "common/opts.h"
 #include "common/output.h"
 #include "common/text.h"
+#include "issue/lint.h"
 
 enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_STANDBY_CN };
 enum { OPT_KEY_URI = 50, OPT_STANDBY_KEY_URI };	/* keys on a PKCS#11 token */
@@ -173,8 +174,8 @@ cmd_ca_root(int argc, char **argv)
 	}
 	if (strcmp(cn, standby_cn) == 0)
 		return rc_exit(opts_usage_error(&root_help, "the standby root needs its own name"));
-	if ((rc = ca_name_check("--cn", cn, strlen(cn))) != RC_OK ||
-	    (rc = ca_name_check("--standby-cn", standby_cn, strlen(standby_cn))) != RC_OK)
+	if ((rc = lint_ca_name("--cn", cn, strlen(cn))) != RC_OK ||
+	    (rc = lint_ca_name("--standby-cn", standby_cn, strlen(standby_cn))) != RC_OK)
 		return rc_exit(rc);
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
@@ -336,7 +337,7 @@ cmd_ca_intermediate(int argc, char **argv)
 	}
 	if (p.cn == NULL || *p.cn == '\0')
 		return rc_exit(opts_usage_error(&intermediate_help, "--cn NAME is required"));
-	if ((rc = ca_name_check("--cn", p.cn, strlen(p.cn))) != RC_OK)
+	if ((rc = lint_ca_name("--cn", p.cn, strlen(p.cn))) != RC_OK)
 		return rc_exit(rc);
 	if (p.no_constraints && p.npermit + p.npermit_ip > 0)
 		return rc_exit(opts_usage_error(&intermediate_help,

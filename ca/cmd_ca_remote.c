@@ -21,6 +21,7 @@
 #include "common/opts.h"
 #include "common/output.h"
 #include "common/text.h"
+#include "issue/lint.h"
 
 enum { OPT_CN = 20, OPT_KEY, OPT_OUT, OPT_CSR };
 enum { OPT_KEY_URI = 50 };	/* a key on a PKCS#11 token */
@@ -111,7 +112,7 @@ cmd_ca_csr(int argc, char **argv)
 	}
 	if (cn == NULL || *cn == '\0' || out == NULL)
 		return rc_exit(opts_usage_error(&csr_help, "--cn NAME and --out FILE are required"));
-	if ((rc = ca_name_check("--cn", cn, strlen(cn))) != RC_OK)
+	if ((rc = lint_ca_name("--cn", cn, strlen(cn))) != RC_OK)
 		return rc_exit(rc);
 	if (file_check_parent(out) != RC_OK)
 		return PINCA_EXIT_FAIL;

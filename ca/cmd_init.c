@@ -10,6 +10,7 @@
 #include "ca/cmd.h"
 #include "ca/crl_url.h"
 #include "common/cadir.h"
+#include "common/cmdline.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/opts.h"
@@ -101,7 +102,7 @@ cmd_init(int argc, char **argv)
 	}
 	if (dir_create(keys, 0700, 1) != RC_OK)
 		goto fail;
-	if (store_open(db, 1, &st) != RC_OK)
+	if (store_open(db, 1, &st) != RC_OK || store_set_audit_command(st, cmdline_audit()) != RC_OK)
 		goto fail;
 	if (store_begin(st) != RC_OK ||
 	    (crl_url && store_setting_set(st, CRL_URL_NEXT_SETTING, crl_url) != RC_OK) ||

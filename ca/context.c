@@ -1,9 +1,11 @@
-/* context: opening a CA directory and finding its CAs. */
+/* context: opening a CA directory (its store, told the command line its audit
+ * records carry), finding its CAs, and opening a CA's signer from its record. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ca/context.h"
 #include "common/cadir.h"
+#include "common/cmdline.h"
 #include "common/err.h"
 #include "common/output.h"
 
@@ -17,7 +19,14 @@ ca_context_open(const char *flag_dir, struct ca_context *ctx)
 		return RC_USAGE;
 	if (cadir_path(path, sizeof(path), ctx->dir, CADIR_DB) != RC_OK)
 		return RC_FAIL;
-	return store_open(path, 0, &ctx->st);
+	if (store_open(path, 0, &ctx->st) != RC_OK)
+		return RC_FAIL;
+	/* The audit records of this command carry its command line. */
+	if (store_set_audit_command(ctx->st, cmdline_audit()) != RC_OK) {
+		ca_context_close(ctx);
+		return RC_FAIL;
+	}
+	return RC_OK;
 }
 
 void
@@ -82,4 +91,16 @@ ca_key_relpath(const char *role, const char *pin, char *rel, size_t size)
 	if ((size_t)snprintf(rel, size, CADIR_KEYS "/%s-%s.key", role, tag) >= size)
 		return RC_FAIL;
 	return RC_OK;
+}
+
+struct signer *
+signer_open(const char *cadir, const struct ca_record *ca, const struct pass_source *src,
+    const struct secret *pass, int *rc)
+{
+	const struct signer_ca k = {
+		.id = ca->id, .role = ca->role, .cn = ca->cn, .key_path = ca->key_path,
+		.spki = ca->spki, .spki_len = ca->spki_len, .der = ca->der, .der_len = ca->der_len,
+	};
+
+	return signer_open_ca(cadir, &k, src, pass, rc);
 }

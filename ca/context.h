@@ -1,10 +1,12 @@
 /* context: an open CA directory (its path and its store), and the questions
- * every command asks of it: which CA signs here, which roots are known. */
+ * every command asks of it: which CA signs here, which roots are known, and
+ * the signer of a CA held here. */
 #ifndef PINCA_CONTEXT_H
 #define PINCA_CONTEXT_H
 
 #include <stdint.h>
 
+#include "ca/signer.h"
 #include "db/store.h"
 
 #define PINCA_VERSION "0.1.0"
@@ -24,6 +26,10 @@ void ca_context_close(struct ca_context *ctx);
 int ca_find_signing(struct ca_context *ctx, struct ca_record *out);
 /* Resolves "root", "standby", "intermediate" or a serial to a CA record. */
 int ca_find_named(struct ca_context *ctx, const char *which, struct ca_record *out);
+/* Opens the signing key of CA record ca held in directory cadir, as
+ * signer_open_ca (ca/signer.h) says. */
+struct signer *signer_open(const char *cadir, const struct ca_record *ca,
+    const struct pass_source *src, const struct secret *pass, int *rc);
 /* A path under the CA directory: DIR/keys/ROLE-PINPREFIX.key, relative part in rel. */
 int ca_key_relpath(const char *role, const char *pin, char *rel, size_t size);
 

@@ -5,11 +5,11 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "ca/authority.h"
 #include "ca/cert.h"
 #include "ca/csr.h"
 #include "common/err.h"
 #include "common/fileio.h"
+#include "issue/lint.h"
 
 int
 csr_rest_blank(BIO *bio)
@@ -119,7 +119,7 @@ csr_common_name(X509_REQ *req, const char *what, char *cn, size_t size)
 		pinca_warn_ssl("%s: the CSR's common name cannot be decoded", what);
 		return RC_FAIL;
 	}
-	if ((rc = ca_name_check("the CSR's common name", (const char *)utf8, (size_t)n)) == RC_OK &&
+	if ((rc = lint_ca_name("the CSR's common name", (const char *)utf8, (size_t)n)) == RC_OK &&
 	    (size_t)n >= size) {
 		pinca_warnx("%s: the CSR's common name is too long", what);
 		rc = RC_FAIL;

@@ -13,7 +13,7 @@
  * RC_FAIL (unreadable, malformed, bad signature) or RC_POLICY (key type). */
 int csr_load(const char *path, X509_REQ **req, EVP_PKEY **pub, enum key_type *type);
 /* The CSR's one common name as UTF-8 into cn (size bytes), checked with
- * ca_name_check. RC_OK, RC_FAIL (none, too long, undecodable) or RC_POLICY
+ * lint_ca_name. RC_OK, RC_FAIL (none, too long, undecodable) or RC_POLICY
  * (two common names, a NUL or a control character in it). */
 int csr_common_name(X509_REQ *req, const char *what, char *cn, size_t size);
 /* The same from memory. */

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "ca/apprule.h"
-#include "ca/cmd.h"
+#include "ca/guard.h"
 #include "common/err.h"
 
 int

@@ -65,7 +65,7 @@ signer_from_key(EVP_PKEY *key, X509 *cert)
 }
 
 struct signer *
-signer_open(const char *cadir, const struct ca_record *ca, const struct pass_source *src,
+signer_open_ca(const char *cadir, const struct signer_ca *ca, const struct pass_source *src,
     const struct secret *pass, int *rc)
 {
 	char path[4096], what[256];

@@ -12,17 +12,28 @@
 
 #include "ca/keys.h"
 #include "common/secret.h"
-#include "db/store.h"
 
 struct signer;
 
-/* Opens the signing key of a CA record held in this directory: with pass
- * when given, else reading the passphrase from src only if the key file is
- * encrypted. A record without a certificate (a pending CA) gives a signer
- * with no certificate. Returns NULL with a message, setting *rc (if rc is
- * not NULL) to RC_USAGE when the key needs a passphrase and none was given
- * (no file, no variable, no terminal), else to RC_FAIL. */
-struct signer *signer_open(const char *cadir, const struct ca_record *ca,
+/* What the signer needs to know of a CA: where its key is and what was
+ * recorded of it (borrowed pointers). The store's CA record holds these;
+ * signer_open (ca/context.h) opens a signer from one. */
+struct signer_ca {
+	int64_t id;
+	const char *role, *cn;		/* for messages */
+	const char *key_path;		/* relative to cadir, or a pkcs11: URI; NULL: not held */
+	const unsigned char *spki;	/* the key must match it */
+	size_t spki_len;
+	const unsigned char *der;	/* its certificate; NULL while pending */
+	size_t der_len;
+};
+/* Opens the signing key of a CA held in this directory: with pass when
+ * given, else reading the passphrase from src only if the key file is
+ * encrypted. A CA without a certificate (pending) gives a signer with no
+ * certificate. Returns NULL with a message, setting *rc (if rc is not NULL)
+ * to RC_USAGE when the key needs a passphrase and none was given (no file,
+ * no variable, no terminal), else to RC_FAIL. */
+struct signer *signer_open_ca(const char *cadir, const struct signer_ca *ca,
     const struct pass_source *src, const struct secret *pass, int *rc);
 /* Generates a CA key of type on the PKCS#11 token the URI names (module and
  * PIN from src): not extractable, sensitive. Returns a signer for it with

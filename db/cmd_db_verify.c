@@ -6,12 +6,12 @@
 #include <sys/stat.h>
 
 #include "ca/context.h"
+#include "ca/dbcheck.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
 #include "common/text.h"
-#include "db/check.h"
 #include "db/cmd.h"
 
 enum { OPT_DATABASE_ONLY = 20 };

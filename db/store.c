@@ -292,6 +292,7 @@ store_close(struct store *st)
 		sqlite3_finalize(st->cache[i].s);
 	sqlite3_close_v2(st->db);
 	free(st->path);
+	free(st->command);
 	free(st);
 }
 

@@ -49,12 +49,12 @@ int store_savepoint(struct store *st);
 int store_savepoint_release(struct store *st);
 void store_savepoint_rollback(struct store *st);
 const char *store_path(const struct store *st);
-/* Records the command line for the audit log (main calls it once), with
- * what may carry a credential redacted (--exec's value, a URL's password,
- * pin-value=, password=). */
-void store_set_command(int argc, char **argv);
-/* The command line as the audit log records it. */
-const char *store_command(void);
+/* The command line this handle's audit records carry, as its caller hands
+ * it (already redacted: the store never sees argv; common/cmdline.h). A
+ * copy is kept; until it is set, "pinca". RC_OK or RC_FAIL (out of memory). */
+int store_set_audit_command(struct store *st, const char *command);
+/* The command line this handle's audit records carry. */
+const char *store_audit_command(const struct store *st);
 
 /* --- settings (key/value) --- */
 

@@ -22,6 +22,7 @@ struct store {
 	int audit_tail;
 	int64_t audit_seq;
 	char audit_hash[65];
+	char *command;		/* the audit records' command line; NULL: "pinca" */
 	/* Statements of the per-row write path, prepared once per connection
 	 * (a batch inserts thousands of rows; preparing is most of an insert). */
 	struct { const char *sql; sqlite3_stmt *s; } cache[STORE_STMT_CACHE];

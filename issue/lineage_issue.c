@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ca/cmd.h"
+#include "ca/guard.h"
 #include "common/err.h"
 #include "issue/lineage_issue.h"
 

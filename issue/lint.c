@@ -1,5 +1,5 @@
 /* lint: leaf certificate rules (RFC 5280, RFC 1123 names, and what Android,
- * Chrome and iOS accept). */
+ * Chrome and iOS accept), and the one rule for a CA's common name. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "ca/cert.h"
 #include "ca/keys.h"
 #include "common/err.h"
+#include "common/text.h"
 #include "issue/lint.h"
 
 int
@@ -332,4 +333,22 @@ lint_leaf_facts(const struct lint_leaf_facts *f)
 	if (f->nc != NULL)
 		return lint_name_constraints(f);
 	return RC_OK;
+}
+
+int
+lint_ca_name(const char *what, const char *cn, size_t len)
+{
+	long at = text_unsafe_at(cn, len);
+
+	if (len == 0) {
+		pinca_warnx("lint ca-name: %s is empty", what);
+		return RC_POLICY;
+	}
+	if (at < 0)
+		return RC_OK;
+	pinca_warnx("lint ca-name: %s holds a %s (byte %ld is 0x%02x); a CA's name is shown to "
+	    "the operators who compare pins, so it must print as it is", what,
+	    cn[at] == '\0' ? "NUL" : "control character or malformed UTF-8", at + 1,
+	    (unsigned char)cn[at]);
+	return RC_POLICY;
 }

@@ -1,5 +1,6 @@
-/* lint: the platform rules every leaf must pass before it is signed. A
- * failing rule refuses issuance (RC_POLICY) with a line naming the rule. */
+/* lint: the platform rules every leaf must pass before it is signed, and the
+ * rule a CA's name must pass. A failing rule refuses (RC_POLICY) with a line
+ * naming the rule. */
 #ifndef PINCA_LINT_H
 #define PINCA_LINT_H
 
@@ -20,6 +21,10 @@ int lint_dns_name(const char *name, char *out, size_t size);
 /* Checks an IP literal (IPv4 dotted quad or IPv6) and writes its canonical
  * text to out. RC_OK or RC_POLICY. */
 int lint_ip_address(const char *ip, char *out, size_t size);
+/* Checks a CA's common name (from --cn or a CSR, len bytes): printable
+ * UTF-8 with no NUL, control or bidirectional character (common/text.h).
+ * RC_OK, or RC_POLICY with a "lint ca-name" line naming `what`. */
+int lint_ca_name(const char *what, const char *cn, size_t len);
 /* The rules every leaf of a profile ("server"/"client") meets through the
  * extensions it always carries: basicConstraints CA:FALSE, the key usages
  * (keyEncipherment too for RSA keys), exactly one EKU, and a SHA-2 digest.

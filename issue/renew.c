@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ca/cmd.h"
+#include "ca/guard.h"
 #include "ca/csr.h"
 #include "common/err.h"
 #include "common/fileio.h"

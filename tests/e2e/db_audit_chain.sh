@@ -22,6 +22,14 @@ assert [r["objects"]["lineage"] for r in a if r["action"] == "issue"] == ["a", "
 for r in a:
     assert r["user"] and r["host"] and r["command"].startswith("pinca ") and r["at"].endswith("Z")
 EOF
+check "each record carries its own command line, as typed (argv[0] as pinca)" "$PY" - "$T/audit.json" "$T" <<'EOF'
+import json, sys
+a, t = json.load(open(sys.argv[1])), sys.argv[2]
+assert a[0]["action"] == "init" and a[0]["command"] == "pinca init", a[0]["command"]
+issued = [r["command"] for r in a if r["action"] == "issue"]
+assert issued == ["pinca issue --name %s --dns %s.example.com --key-out %s/%s.key" % (n, n, t, n)
+                  for n in "abc"], issued
+EOF
 check "the chain recomputed with hashlib matches every stored hash" "$PY" - "$DB" <<'EOF'
 import hashlib, json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

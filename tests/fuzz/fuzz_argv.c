@@ -2,11 +2,11 @@
  * (common/subcommand.c) moves --dir/--json given before the command behind
  * it: the result holds the same arguments, argv[0] first, nothing moved
  * across a "--" (with no command word, the globals are dropped and no
- * command is left). store_set_command (db/audit.c) records the line for the
+ * command is left). cmdline_set (common/cmdline.c) records the line for the
  * audit log: the value after --exec never appears in it. The input is split
  * at NUL bytes into the arguments after "pinca". */
+#include "common/cmdline.h"
 #include "common/subcommand.h"
-#include "db/store.h"
 #include "tests/fuzz/fuzz.h"
 
 #define FUZZ_ARGS_MAX 64
@@ -52,10 +52,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = buf + off;
 	argv[argc] = NULL;
 
-	store_set_command(argc, argv);
+	cmdline_set(argc, argv);
 	for (int i = 1; i + 1 < argc; i++)
 		if (strcmp(argv[i], "--exec") == 0 && exec_value_checkable(argv, argc, i + 1))
-			FUZZ_ASSERT(strstr(store_command(), argv[i + 1]) == NULL);
+			FUZZ_ASSERT(strstr(cmdline_audit(), argv[i + 1]) == NULL);
 
 	n = argc;
 	if ((out = subcommand_globals(&n, argv)) != NULL && n != argc) {

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "ca/context.h"
 #include "ca/pkcs11.h"
 #include "ca/signer.h"
 #include "common/err.h"

@@ -153,12 +153,11 @@ test_audit(const char *db)
 {
 	struct store *st = NULL;
 	struct audit_tally t;
-	char *argv[] = { "pinca", "ca", "root", "--cn", "X" };
 
 	CHECK(store_open(db, 0, &st) == RC_OK, "open for the audit tests");
 	if (st == NULL)
 		return;
-	store_set_command(5, argv);
+	CHECK(store_set_audit_command(st, "pinca ca root --cn X") == RC_OK, "set the audit command line");
 	t = audit_walk(st);
 	CHECK(t.rows == 0, "a new database has an empty audit log");
 	for (int i = 0; i < 3; i++) {

@@ -1,4 +1,4 @@
-/* check_files: the part of `db check` that looks at the CA directory's files
+/* dbcheck_files: the part of `db check` that looks at the CA directory's files
  * rather than its rows: keys/ exists and is 0700, every key the database
  * says is held here exists and is closed to group and others, and the CA
  * directory itself is private. A key file others can read is a key that
@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ca/dbcheck.h"
 #include "common/cadir.h"
 #include "common/err.h"
-#include "db/check.h"
 
 /* Reports one problem line through the check's callback. */
 static int

@@ -1,4 +1,4 @@
-/* check: verifies that the database says what its certificates say. Every
+/* dbcheck: verifies that the database says what its certificates say. Every
  * indexed column of a row (serial, names, pin, fingerprint, dates, issuer) is
  * a copy of something in the row's DER; a row whose copy drifted would make
  * `db list`, the pin guard or a CRL lie. So each row is re-parsed and
@@ -15,8 +15,8 @@
 
 #include "ca/cert.h"
 #include "ca/certfast.h"
+#include "ca/dbcheck.h"
 #include "common/err.h"
-#include "db/check.h"
 
 #define PROBLEM_MAX 1024
 

@@ -1,9 +1,10 @@
-/* check: `db check` without the command line: the database's own integrity,
- * every CA and certificate row against the DER it was made from, every
- * signature against its issuer, every revocation against the certificate it
- * names, and the audit chain. */
-#ifndef PINCA_DB_CHECK_H
-#define PINCA_DB_CHECK_H
+/* dbcheck: `db check` without the command line: the database's own
+ * integrity, every CA and certificate row against the DER it was made from,
+ * every signature against its issuer, every revocation against the
+ * certificate it names, and the audit chain. It lives in the domain, above
+ * the store, because it parses certificates, which db/ never does. */
+#ifndef PINCA_DBCHECK_H
+#define PINCA_DBCHECK_H
 
 #include "db/store.h"
 
@@ -28,7 +29,7 @@ struct db_check {
  * errors. Returns RC_OK when the check ran to the end (c->problems says what
  * it found), or the report callback's non-zero return. */
 int db_check_run(struct db_check *c);
-/* The file checks (db/check_files.c): keys/ and the CA directory 0700,
+/* The file checks (ca/dbcheck_files.c): keys/ and the CA directory 0700,
  * every held CA key present and 0600. Run by db_check_run. */
 int db_check_files(struct db_check *c);
 
