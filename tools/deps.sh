@@ -5,10 +5,12 @@ set -e
 # clang's runtime libraries (libFuzzer, the sanitizers) are only a
 # Recommends of clang, which --no-install-recommends below skips: the fuzz
 # build cannot link without libclang-rt-dev (the default clang's version).
-# systemd gives systemd-analyze, which checks the example units.
+# systemd gives systemd-analyze, which checks the example units; procps
+# gives pgrep, with which the ACME tests find the server's signer process
+# (a minimal Debian lacks it).
 need="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev openssl sqlite3
 python3 python3-cryptography gnutls-bin libnss3-tools curl clang libclang-rt-dev man-db
-groff-base faketime valgrind cppcheck clang-tidy binutils systemd ssss
+groff-base faketime valgrind cppcheck clang-tidy binutils systemd ssss procps
 libp11-kit-dev softhsm2 opensc
 libplist-dev libzip-dev libxml2-dev aapt android-framework-res zip
 libmicrohttpd-dev libjose-dev libcurl4-openssl-dev certbot lego pebble"
