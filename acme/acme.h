@@ -185,6 +185,10 @@ struct signer_proc;
 int signer_proc_start(const char *cadir, const struct ca_record *ca,
     const struct pass_source *src, struct signer_proc **out, struct signer_remote *remote);
 void signer_proc_stop(struct signer_proc *sp);
+/* Whether tbs is a leaf's TBSCertificate issued by sg's CA with the
+ * algorithm identifier alg: all the signer process will sign. */
+int signer_tbs_is_own_leaf(const struct signer *sg, const unsigned char *tbs, size_t len,
+    const unsigned char *alg, size_t alg_len);
 
 /* serve.c */
 int acme_serve(struct acme_server *srv, const char *cert_pem, const char *key_pem);

@@ -3,7 +3,11 @@
  * and the parent (which parses network input) talks to it over a
  * socketpair: a 4-byte big-endian length and the TBS bytes in, a length and
  * the signature out (length 0: it could not sign). The child dies with the
- * parent (PR_SET_PDEATHSIG), and it exits when the socket closes. */
+ * parent (PR_SET_PDEATHSIG), and it exits when the socket closes.
+ * It signs only what the server may ask for: the TBSCertificate of a leaf
+ * (not a CA, no certificate or CRL signing) issued by its own CA, so a
+ * front end taken over by a memory bug can neither read the key nor have
+ * it sign an intermediate (as Boulder's CA checks before it signs). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,7 +18,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include "acme/acme.h"
+#include "common/der.h"
 #include "common/err.h"
 
 #define SIGNER_TBS_MAX (64 * 1024)
@@ -86,6 +95,47 @@ recv_msg(int fd, unsigned char *buf, size_t max, size_t *len)
 	return read_all(fd, buf, *len);
 }
 
+/* Whether tbs (len bytes) is the TBSCertificate of a leaf that sg's CA
+ * issues with the algorithm alg: wrapped with alg and an empty signature,
+ * it must decode as a certificate to the last byte, name sg's CA as its
+ * issuer, carry alg, and be no CA (X509_check_ca: no CA:TRUE, no
+ * keyCertSign, not a v1 self-signed certificate) nor sign CRLs. */
+int
+signer_tbs_is_own_leaf(const struct signer *sg, const unsigned char *tbs, size_t len,
+    const unsigned char *alg, size_t alg_len)
+{
+	unsigned char *der, hdr[8];
+	const unsigned char *p;
+	size_t inner = len + alg_len + 3, hl = der_header(hdr, 0x30, inner);
+	X509 *x = NULL, *ca = signer_cert(sg);
+	const X509_ALGOR *sigalg;
+	unsigned char *enc = NULL;
+	int ok = 0, enc_len;
+
+	if (ca == NULL || len == 0 || len > SIGNER_TBS_MAX || (der = malloc(hl + inner)) == NULL)
+		return 0;
+	memcpy(der, hdr, hl);
+	memcpy(der + hl, tbs, len);
+	memcpy(der + hl + len, alg, alg_len);
+	memcpy(der + hl + len + alg_len, "\x03\x01\x00", 3);
+	p = der;
+	if ((x = d2i_X509(NULL, &p, (long)(hl + inner))) == NULL || p != der + hl + inner)
+		goto out;
+	sigalg = X509_get0_tbs_sigalg(x);
+	if ((enc_len = i2d_X509_ALGOR(sigalg, &enc)) < 0 || (size_t)enc_len != alg_len ||
+	    memcmp(enc, alg, alg_len) != 0)
+		goto out;
+	ok = X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(ca)) == 0 &&
+	    X509_check_ca(x) == 0 && !((X509_get_extension_flags(x) & EXFLAG_KUSAGE) &&
+	    (X509_get_key_usage(x) & KU_CRL_SIGN));
+out:
+	OPENSSL_free(enc);
+	X509_free(x);
+	free(der);
+	ERR_clear_error();
+	return ok;
+}
+
 /* The child: opens the key, announces the algorithm identifier and the
  * signature size, then signs until the socket closes. Never returns. */
 static void __attribute__((noreturn))
@@ -109,7 +159,8 @@ signer_child(int fd, const char *cadir, const struct ca_record *ca,
 	if (send_msg(fd, hello, alg_len + 2) != 0)
 		_exit(1);
 	while (recv_msg(fd, buf, sizeof(buf), &len) == 0) {
-		if (signer_sign_tbs(sg, buf, len, sig, &sig_len) != RC_OK)
+		if (!signer_tbs_is_own_leaf(sg, buf, len, hello + 2, alg_len) ||
+		    signer_sign_tbs(sg, buf, len, sig, &sig_len) != RC_OK)
 			sig_len = 0;
 		if (send_msg(fd, sig, sig_len) != 0)
 			break;

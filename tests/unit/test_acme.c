@@ -1,7 +1,8 @@
 /* test_acme: the ACME server's pieces that need no network: nonces (single
  * use, forged or foreign ones refused, the window), RFC 9773 certificate IDs
  * (the RFC's own example), JWK thumbprints (RFC 7638's example), which keys
- * fit which alg, short ES256 signatures, and the threads' own error capture. */
+ * fit which alg, short ES256 signatures, the threads' own error capture, and
+ * what the signer process agrees to sign (a leaf of its own CA, nothing else). */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,9 @@
 #include <jose/b64.h>
 #include <jose/jwk.h>
 #include <jose/jws.h>
+
+#include <openssl/ec.h>
+#include <openssl/x509v3.h>
 
 #include "acme/acme.h"
 #include "common/err.h"
@@ -162,6 +166,100 @@ test_capture_threads(void)
 	CHECK(ra && rb && strcmp(main_buf, "main") == 0, "error capture is per thread");
 }
 
+/* A new P-256 key (caller frees). */
+static EVP_PKEY *
+p256(void)
+{
+	return EVP_EC_gen("P-256");
+}
+
+/* The TBSCertificate of a certificate for key named subject, issued by
+ * issuer, with extension ext (NULL: none), signed with ecdsa-with-SHA256
+ * by a throwaway key; *len gets its size (caller frees). */
+static unsigned char *
+tbs_of(const char *issuer, const char *ext_name, const char *ext_value, int *len)
+{
+	X509 *x = X509_new();
+	EVP_PKEY *k = p256(), *throwaway = p256();
+	X509_NAME *in = X509_NAME_new(), *sn = X509_NAME_new();
+	X509_EXTENSION *e = NULL;
+	unsigned char *out = NULL;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_NAME_add_entry_by_txt(in, "CN", MBSTRING_UTF8, (const unsigned char *)issuer, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(sn, "CN", MBSTRING_UTF8, (const unsigned char *)"leaf", -1, -1, 0);
+	X509_set_issuer_name(x, in);
+	X509_set_subject_name(x, sn);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, k);
+	if (ext_name && (e = X509V3_EXT_conf(NULL, NULL, ext_name, ext_value)) != NULL)
+		X509_add_ext(x, e, -1);
+	X509_sign(x, throwaway, EVP_sha256());
+	*len = i2d_re_X509_tbs(x, &out);
+	X509_EXTENSION_free(e);
+	X509_NAME_free(in);
+	X509_NAME_free(sn);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(throwaway);
+	X509_free(x);
+	return out;
+}
+
+/* The signer process signs a leaf of its own CA and refuses the rest: a CA
+ * certificate, a CRL signer, another issuer, a wrong algorithm, trailing
+ * bytes, garbage. */
+static void
+test_signer_signs_only_own_leaves(void)
+{
+	EVP_PKEY *cakey = p256();
+	X509 *ca = X509_new();
+	X509_NAME *cn = X509_NAME_new();
+	struct signer *sg;
+	unsigned char alg[64], *t, junk[40] = { 0x30, 0x26 };
+	size_t alg_len = 0;
+	int len;
+
+	X509_NAME_add_entry_by_txt(cn, "CN", MBSTRING_UTF8, (const unsigned char *)"Issuing CA", -1, -1, 0);
+	X509_set_version(ca, 2);
+	X509_set_subject_name(ca, cn);
+	X509_set_issuer_name(ca, cn);
+	X509_gmtime_adj(X509_getm_notBefore(ca), 0);
+	X509_gmtime_adj(X509_getm_notAfter(ca), 86400);
+	X509_set_pubkey(ca, cakey);
+	X509_sign(ca, cakey, EVP_sha256());
+	sg = signer_from_key(cakey, ca);
+	CHECK(sg && signer_tbs_alg(sg, alg, sizeof(alg), &alg_len) == RC_OK, "an in-memory signer");
+
+	t = tbs_of("Issuing CA", "basicConstraints", "critical,CA:FALSE", &len);
+	CHECK(t && signer_tbs_is_own_leaf(sg, t, (size_t)len, alg, alg_len), "a leaf of its own CA is signed");
+	CHECK(!signer_tbs_is_own_leaf(sg, t, (size_t)len - 1, alg, alg_len), "a cut TBS is refused");
+	OPENSSL_free(t);
+	t = tbs_of("Issuing CA", NULL, NULL, &len);
+	CHECK(t && signer_tbs_is_own_leaf(sg, t, (size_t)len, alg, alg_len), "a v3 leaf without extensions is signed");
+	OPENSSL_free(t);
+	t = tbs_of("Issuing CA", "basicConstraints", "critical,CA:TRUE", &len);
+	CHECK(t && !signer_tbs_is_own_leaf(sg, t, (size_t)len, alg, alg_len), "a CA certificate is refused");
+	OPENSSL_free(t);
+	t = tbs_of("Issuing CA", "keyUsage", "critical,keyCertSign", &len);
+	CHECK(t && !signer_tbs_is_own_leaf(sg, t, (size_t)len, alg, alg_len), "keyCertSign is refused");
+	OPENSSL_free(t);
+	t = tbs_of("Issuing CA", "keyUsage", "critical,digitalSignature,cRLSign", &len);
+	CHECK(t && !signer_tbs_is_own_leaf(sg, t, (size_t)len, alg, alg_len), "cRLSign is refused");
+	OPENSSL_free(t);
+	t = tbs_of("Another CA", "basicConstraints", "critical,CA:FALSE", &len);
+	CHECK(t && !signer_tbs_is_own_leaf(sg, t, (size_t)len, alg, alg_len), "another issuer is refused");
+	CHECK(t && !signer_tbs_is_own_leaf(sg, t, (size_t)len, (const unsigned char *)"\x30\x00", 2),
+	    "another algorithm is refused");
+	OPENSSL_free(t);
+	CHECK(!signer_tbs_is_own_leaf(sg, junk, sizeof(junk), alg, alg_len), "garbage is refused");
+	signer_free(sg);
+	X509_NAME_free(cn);
+	X509_free(ca);
+	EVP_PKEY_free(cakey);
+}
+
 int
 main(void)
 {
@@ -170,5 +268,6 @@ main(void)
 	test_jwk();
 	test_short_es256();
 	test_capture_threads();
+	test_signer_signs_only_own_leaves();
 	return unit_finish();
 }
