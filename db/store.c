@@ -300,7 +300,7 @@ store_close(struct store *st)
 static void
 store_writer_release(struct store *st)
 {
-	if (st->writer_held) {
+	if (st->writer_held && st->writer != NULL) {
 		st->writer_held = 0;
 		pthread_mutex_unlock(st->writer);
 	}
