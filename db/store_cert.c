@@ -315,6 +315,20 @@ store_lineage_update_key(struct store *st, const struct lineage_record *r)
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
 
+/* Steps s once: the lineage it selects into out (RC_OK), STORE_NOT_FOUND,
+ * or RC_FAIL with a message. The caller releases s. */
+static int
+lineage_step_one(struct store *st, sqlite3_stmt *s, struct lineage_record *out)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return lineage_from_row(s, out);
+	if (rc == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	return store_fail(st, "cannot read the lineage");
+}
+
 /* Reads the first lineage that sql (with one bound value) selects. */
 static int
 lineage_query_one(struct store *st, const char *sql, const char *text, int64_t num,
@@ -330,13 +344,7 @@ lineage_query_one(struct store *st, const char *sql, const char *text, int64_t n
 		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(s, 1, num);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = lineage_from_row(s, out);
-	else if (rc == SQLITE_DONE)
-		rc = STORE_NOT_FOUND;
-	else
-		rc = store_fail(st, "cannot read the lineage");
+	rc = lineage_step_one(st, s, out);
 	store_release(s);
 	return rc;
 }
@@ -397,13 +405,7 @@ store_lineage_find_names(struct store *st, const char *dns_json, const char *ip_
 		return RC_FAIL;
 	sqlite3_bind_text(s, 1, dns_json, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, ip_json, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = lineage_from_row(s, out);
-	else if (rc == SQLITE_DONE)
-		rc = STORE_NOT_FOUND;
-	else
-		rc = store_fail(st, "cannot read the lineage");
+	rc = lineage_step_one(st, s, out);
 	sqlite3_finalize(s);
 	return rc;
 }
