@@ -12,7 +12,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
-#include "ca/keyfast.h"
+#include "ca/der_direct.h"
 #include "ca/keys.h"
 #include "common/err.h"
 #include "common/fileio.h"
@@ -237,10 +237,10 @@ key_load_mem(const unsigned char *data, size_t len, const char *path, const stru
 	 * decoder machinery; an encrypted key always goes through PKCS#8
 	 * decryption below. */
 	if (!encrypted) {
-		int fast = keyfast_load_ec(data, len, &pkey);
-		if (fast == KEYFAST_OK)
+		int fast = der_direct_read_key_ec(data, len, &pkey);
+		if (fast == DER_DIRECT_KEY_OK)
 			return pkey;
-		if (fast == KEYFAST_DAMAGED) {
+		if (fast == DER_DIRECT_KEY_DAMAGED) {
 			pinca_warnx("%s (%s) is damaged: its public key is not the one of its "
 			    "private key", what, path);
 			return NULL;

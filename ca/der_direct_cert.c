@@ -1,4 +1,4 @@
-/* certfast: decodes a certificate with an EC P-256/P-384 key without
+/* der_direct_cert: decodes a certificate with an EC P-256/P-384 key without
  * OpenSSL 3.0's OSSL_DECODER machinery. d2i_X509 decodes the subject public
  * key through a new OSSL_DECODER context every time (3.0 tries the legacy
  * decoder only when an ENGINE claims the key type), and setting that context
@@ -20,7 +20,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
-#include "ca/certfast.h"
+#include "ca/der_direct.h"
 
 typedef struct {
 	ASN1_INTEGER *version;
@@ -33,46 +33,46 @@ typedef struct {
 	ASN1_BIT_STRING *issuer_uid;
 	ASN1_BIT_STRING *subject_uid;
 	STACK_OF(X509_EXTENSION) *extensions;
-} CERTFAST_TBS;
+} RAW_TBS;
 
 typedef struct {
-	CERTFAST_TBS *tbs;
+	RAW_TBS *tbs;
 	X509_ALGOR *sig_alg;
 	ASN1_BIT_STRING *signature;
-} CERTFAST_CERT;
+} RAW_CERT;
 
-DECLARE_ASN1_ITEM(CERTFAST_TBS)
-DECLARE_ASN1_FUNCTIONS(CERTFAST_CERT)
+DECLARE_ASN1_ITEM(RAW_TBS)
+DECLARE_ASN1_FUNCTIONS(RAW_CERT)
 
 ASN1_SEQUENCE(RAW_SPKI) = {
 	ASN1_SIMPLE(RAW_SPKI, algor, X509_ALGOR),
 	ASN1_SIMPLE(RAW_SPKI, key, ASN1_BIT_STRING)
 } ASN1_SEQUENCE_END(RAW_SPKI)
 
-ASN1_SEQUENCE(CERTFAST_TBS) = {
-	ASN1_EXP_OPT(CERTFAST_TBS, version, ASN1_INTEGER, 0),
-	ASN1_SIMPLE(CERTFAST_TBS, serial, ASN1_INTEGER),
-	ASN1_SIMPLE(CERTFAST_TBS, signature, X509_ALGOR),
-	ASN1_SIMPLE(CERTFAST_TBS, issuer, X509_NAME),
-	ASN1_SIMPLE(CERTFAST_TBS, validity, X509_VAL),
-	ASN1_SIMPLE(CERTFAST_TBS, subject, X509_NAME),
-	ASN1_SIMPLE(CERTFAST_TBS, spki, RAW_SPKI),
-	ASN1_IMP_OPT(CERTFAST_TBS, issuer_uid, ASN1_BIT_STRING, 1),
-	ASN1_IMP_OPT(CERTFAST_TBS, subject_uid, ASN1_BIT_STRING, 2),
-	ASN1_EXP_SEQUENCE_OF_OPT(CERTFAST_TBS, extensions, X509_EXTENSION, 3)
-} ASN1_SEQUENCE_END(CERTFAST_TBS)
+ASN1_SEQUENCE(RAW_TBS) = {
+	ASN1_EXP_OPT(RAW_TBS, version, ASN1_INTEGER, 0),
+	ASN1_SIMPLE(RAW_TBS, serial, ASN1_INTEGER),
+	ASN1_SIMPLE(RAW_TBS, signature, X509_ALGOR),
+	ASN1_SIMPLE(RAW_TBS, issuer, X509_NAME),
+	ASN1_SIMPLE(RAW_TBS, validity, X509_VAL),
+	ASN1_SIMPLE(RAW_TBS, subject, X509_NAME),
+	ASN1_SIMPLE(RAW_TBS, spki, RAW_SPKI),
+	ASN1_IMP_OPT(RAW_TBS, issuer_uid, ASN1_BIT_STRING, 1),
+	ASN1_IMP_OPT(RAW_TBS, subject_uid, ASN1_BIT_STRING, 2),
+	ASN1_EXP_SEQUENCE_OF_OPT(RAW_TBS, extensions, X509_EXTENSION, 3)
+} ASN1_SEQUENCE_END(RAW_TBS)
 
-ASN1_SEQUENCE(CERTFAST_CERT) = {
-	ASN1_SIMPLE(CERTFAST_CERT, tbs, CERTFAST_TBS),
-	ASN1_SIMPLE(CERTFAST_CERT, sig_alg, X509_ALGOR),
-	ASN1_SIMPLE(CERTFAST_CERT, signature, ASN1_BIT_STRING)
+ASN1_SEQUENCE(RAW_CERT) = {
+	ASN1_SIMPLE(RAW_CERT, tbs, RAW_TBS),
+	ASN1_SIMPLE(RAW_CERT, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(RAW_CERT, signature, ASN1_BIT_STRING)
 /* cppcheck-suppress unknownMacro ; OpenSSL's asn1t.h template macros */
-} ASN1_SEQUENCE_END(CERTFAST_CERT)
+} ASN1_SEQUENCE_END(RAW_CERT)
 
-IMPLEMENT_ASN1_FUNCTIONS(CERTFAST_CERT)
+IMPLEMENT_ASN1_FUNCTIONS(RAW_CERT)
 
 EVP_PKEY *
-raw_spki_ec_public(const RAW_SPKI *spki, int allow_p384)
+der_direct_spki_ec(const RAW_SPKI *spki, int allow_p384)
 {
 	/* One group per curve for the process: making it from the curve's name
 	 * each time costs as much as a tenth of a signature verification. */
@@ -117,7 +117,7 @@ fail:
 
 /* Sets the two signature fields that have no setter in the public API. */
 static int
-certfast_set_signature(X509 *x, const CERTFAST_CERT *c)
+cert_set_signature_fields(X509 *x, const RAW_CERT *c)
 {
 	const ASN1_BIT_STRING *sig;
 	const X509_ALGOR *alg;
@@ -130,22 +130,22 @@ certfast_set_signature(X509 *x, const CERTFAST_CERT *c)
 
 /* An X509 assembled from the parsed fields of c (not yet checked). */
 static X509 *
-certfast_assemble(const CERTFAST_CERT *c)
+cert_assemble(const RAW_CERT *c)
 {
-	const CERTFAST_TBS *t = c->tbs;
+	const RAW_TBS *t = c->tbs;
 	EVP_PKEY *pub = NULL;
 	X509 *x = NULL;
 	long version = t->version ? ASN1_INTEGER_get(t->version) : 0;
 	int ok = 0;
 
 	if (t->issuer_uid || t->subject_uid || version < 0 || version > 2 ||
-	    (pub = raw_spki_ec_public(t->spki, 1)) == NULL || (x = X509_new()) == NULL)
+	    (pub = der_direct_spki_ec(t->spki, 1)) == NULL || (x = X509_new()) == NULL)
 		goto out;
 	if ((t->version && !X509_set_version(x, version)) || !X509_set_serialNumber(x, t->serial) ||
 	    !X509_set_issuer_name(x, t->issuer) || !X509_set_subject_name(x, t->subject) ||
 	    !X509_set1_notBefore(x, t->validity->notBefore) ||
 	    !X509_set1_notAfter(x, t->validity->notAfter) || !X509_set_pubkey(x, pub) ||
-	    !certfast_set_signature(x, c))
+	    !cert_set_signature_fields(x, c))
 		goto out;
 	for (int i = 0; i < sk_X509_EXTENSION_num(t->extensions); i++)
 		if (!X509_add_ext(x, sk_X509_EXTENSION_value(t->extensions, i), -1))
@@ -161,19 +161,19 @@ out:
 }
 
 X509 *
-certfast_from_der(const unsigned char *der, size_t len)
+der_direct_read_cert_ec(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
 	unsigned char *back = NULL;
-	CERTFAST_CERT *c = NULL;
+	RAW_CERT *c = NULL;
 	X509 *x = NULL;
 	int n;
 
-	if (len == 0 || len > 1 << 20)
+	if (DER_DIRECT_READERS_OFF || len == 0 || len > 1 << 20)
 		return NULL;
 	ERR_set_mark();
-	if ((c = d2i_CERTFAST_CERT(NULL, &p, (long)len)) == NULL || p != der + len ||
-	    (x = certfast_assemble(c)) == NULL)
+	if ((c = d2i_RAW_CERT(NULL, &p, (long)len)) == NULL || p != der + len ||
+	    (x = cert_assemble(c)) == NULL)
 		goto out;
 	/* The same certificate or none: it must encode to exactly the input. */
 	if ((n = i2d_X509(x, &back)) <= 0 || (size_t)n != len || memcmp(back, der, len) != 0) {
@@ -183,6 +183,6 @@ certfast_from_der(const unsigned char *der, size_t len)
 out:
 	ERR_pop_to_mark();
 	OPENSSL_free(back);
-	CERTFAST_CERT_free(c);
+	RAW_CERT_free(c);
 	return x;
 }

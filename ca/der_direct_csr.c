@@ -1,10 +1,10 @@
-/* fastcsr: a PKCS#10 parser (RFC 2986 section 4) for P-256 CSRs that keeps
+/* der_direct_csr: a PKCS#10 parser (RFC 2986 section 4) for P-256 CSRs that keeps
  * the SubjectPublicKeyInfo as raw fields. d2i_X509_REQ decodes the key with a
  * new OSSL_DECODER context each time, which in OpenSSL 3.0 costs more than
  * verifying the CSR's signature; here the key is made directly with
  * EC_KEY_oct2key and the signature is verified over the CSR's own encoding
  * of CertificationRequestInfo. The EC_KEY API is deprecated in 3.0 but
- * present in every 3.x; only this file and fastkey.c use it. */
+ * present in every 3.x. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include <stdio.h>
@@ -19,10 +19,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "ca/certfast.h"
 #include "common/digest.h"
 #include "ca/csr.h"
-#include "issue/fastcsr.h"
+#include "ca/der_direct.h"
 
 typedef struct {
 	ASN1_ENCODING enc;	/* the received encoding, which the signature covers */
@@ -221,8 +220,8 @@ static const unsigned char p256_spki_head[26] = {
 };
 
 int
-fastcsr_parse_p256(const unsigned char *data, size_t len, EVP_PKEY **pub,
-    STACK_OF(X509_EXTENSION) **exts, unsigned char spki[FASTCSR_SPKI_LEN])
+der_direct_read_csr_p256(const unsigned char *data, size_t len, EVP_PKEY **pub,
+    STACK_OF(X509_EXTENSION) **exts, unsigned char spki[DER_DIRECT_P256_SPKI_LEN])
 {
 	unsigned char *der = NULL;
 	const unsigned char *p;
@@ -233,13 +232,15 @@ fastcsr_parse_p256(const unsigned char *data, size_t len, EVP_PKEY **pub,
 
 	*pub = NULL;
 	*exts = NULL;
+	if (DER_DIRECT_READERS_OFF)
+		return 0;
 	ERR_set_mark();
 	if ((der = csr_der(data, len, &der_len)) == NULL)
 		goto out;
 	p = der;
 	if ((req = d2i_RAW_REQ(NULL, &p, der_len)) == NULL || p != der + der_len ||
 	    ASN1_INTEGER_get(req->info->version) != 0 ||
-	    (pkey = raw_spki_ec_public(req->info->spki, 0)) == NULL)
+	    (pkey = der_direct_spki_ec(req->info->spki, 0)) == NULL)
 		goto out;
 	/* Only an uncompressed point is already in normal form (a compressed
 	 * one takes the reference path, which converts it). */

@@ -1,4 +1,4 @@
-/* keyfast: reads an unencrypted PKCS#8 EC private key (RFC 5208 section 5,
+/* der_direct_key: reads an unencrypted PKCS#8 EC private key (RFC 5208 section 5,
  * with an RFC 5915 ECPrivateKey on P-256 or P-384) without OpenSSL 3.0's
  * OSSL_DECODER machinery. PEM_read_bio_PrivateKey builds a decoder context
  * for every call, which costs several times the ECDSA signature the key is
@@ -19,12 +19,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "ca/keyfast.h"
+#include "ca/der_direct.h"
 
 /* The curve of a PKCS#8 EC AlgorithmIdentifier (a named curve, RFC 5480
  * section 2.1.1), or NID_undef if it is not P-256 or P-384. */
 static int
-keyfast_curve(const PKCS8_PRIV_KEY_INFO *p8)
+key_named_curve(const PKCS8_PRIV_KEY_INFO *p8)
 {
 	const ASN1_OBJECT *alg_oid, *curve;
 	const X509_ALGOR *alg;
@@ -43,11 +43,11 @@ keyfast_curve(const PKCS8_PRIV_KEY_INFO *p8)
 }
 
 /* Sets *out to the EC_KEY of the ECPrivateKey in p8 on curve nid, its
- * public point recomputed from the private scalar. Returns KEYFAST_OK,
- * KEYFAST_OTHER if the key is not one this file takes, or KEYFAST_DAMAGED if
+ * public point recomputed from the private scalar. Returns DER_DIRECT_KEY_OK,
+ * DER_DIRECT_KEY_OTHER if the key is not one this file takes, or DER_DIRECT_KEY_DAMAGED if
  * the stored public point is not the one of the private scalar. */
 static int
-keyfast_ec_key(const PKCS8_PRIV_KEY_INFO *p8, int nid, EC_KEY **out)
+key_ec_from_pkcs8(const PKCS8_PRIV_KEY_INFO *p8, int nid, EC_KEY **out)
 {
 	const unsigned char *p;
 	int plen;
@@ -55,7 +55,7 @@ keyfast_ec_key(const PKCS8_PRIV_KEY_INFO *p8, int nid, EC_KEY **out)
 	EC_POINT *pub = NULL;
 	const EC_GROUP *group;
 	const BIGNUM *priv;
-	int rc = KEYFAST_OTHER;
+	int rc = DER_DIRECT_KEY_OTHER;
 
 	*out = NULL;
 	if (!PKCS8_pkey_get0(NULL, &p, &plen, NULL, p8) || (ec = EC_KEY_new_by_curve_name(nid)) == NULL)
@@ -80,7 +80,7 @@ keyfast_ec_key(const PKCS8_PRIV_KEY_INFO *p8, int nid, EC_KEY **out)
 	 * never verify: refuse it. */
 	if (EC_KEY_get0_public_key(ec) != NULL &&
 	    EC_POINT_cmp(group, pub, EC_KEY_get0_public_key(ec), NULL) != 0) {
-		rc = KEYFAST_DAMAGED;
+		rc = DER_DIRECT_KEY_DAMAGED;
 		goto out;
 	}
 	if (!EC_KEY_set_public_key(ec, pub))
@@ -89,7 +89,7 @@ keyfast_ec_key(const PKCS8_PRIV_KEY_INFO *p8, int nid, EC_KEY **out)
 	EC_KEY_set_asn1_flag(ec, OPENSSL_EC_NAMED_CURVE);
 	*out = ec;
 	ec = NULL;
-	rc = KEYFAST_OK;
+	rc = DER_DIRECT_KEY_OK;
 out:
 	EC_POINT_free(pub);
 	EC_KEY_free(ec);	/* clears the private scalar */
@@ -97,7 +97,7 @@ out:
 }
 
 int
-keyfast_load_ec(const unsigned char *data, size_t len, EVP_PKEY **out)
+der_direct_read_key_ec(const unsigned char *data, size_t len, EVP_PKEY **out)
 {
 	char *name = NULL, *header = NULL;
 	unsigned char *der = NULL;
@@ -107,11 +107,12 @@ keyfast_load_ec(const unsigned char *data, size_t len, EVP_PKEY **out)
 	EC_KEY *ec = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIO *bio;
-	int nid, rc = KEYFAST_OTHER;
+	int nid, rc = DER_DIRECT_KEY_OTHER;
 
 	*out = NULL;
-	if (len > 1 << 20 || memmem(data, len, "-----BEGIN PRIVATE KEY-----", 27) == NULL)
-		return KEYFAST_OTHER;
+	if (DER_DIRECT_READERS_OFF || len > 1 << 20 ||
+	    memmem(data, len, "-----BEGIN PRIVATE KEY-----", 27) == NULL)
+		return DER_DIRECT_KEY_OTHER;
 	ERR_set_mark();
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
 		goto out;
@@ -121,12 +122,13 @@ keyfast_load_ec(const unsigned char *data, size_t len, EVP_PKEY **out)
 		goto out;
 	p = der;
 	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, der_len)) == NULL || p != der + der_len ||
-	    (nid = keyfast_curve(p8)) == NID_undef || (rc = keyfast_ec_key(p8, nid, &ec)) != KEYFAST_OK)
+	    (nid = key_named_curve(p8)) == NID_undef ||
+	    (rc = key_ec_from_pkcs8(p8, nid, &ec)) != DER_DIRECT_KEY_OK)
 		goto out;
 	if ((pkey = EVP_PKEY_new()) == NULL || !EVP_PKEY_assign_EC_KEY(pkey, ec)) {
 		EVP_PKEY_free(pkey);
 		EC_KEY_free(ec);
-		rc = KEYFAST_OTHER;
+		rc = DER_DIRECT_KEY_OTHER;
 	} else
 		*out = pkey;
 out:

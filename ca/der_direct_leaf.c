@@ -1,4 +1,4 @@
-/* encode: the leaf certificate as DER (RFC 5280 4.1), from a per-issuer
+/* der_direct_leaf: the leaf certificate as DER (RFC 5280 4.1), from a per-issuer
  * template. The layout, which the X509 path wrote before and which
  * tests/unit/test_encode.c checks byte for byte against OpenSSL's encoder:
  *
@@ -18,9 +18,9 @@
 
 #include "ca/cert.h"
 #include "ca/constraints.h"
+#include "ca/der_direct.h"
 #include "common/digest.h"
 #include "common/err.h"
-#include "issue/encode.h"
 #include "issue/lint.h"
 
 /* Encodes one extension from its config string (X509V3_EXT_conf_nid, the

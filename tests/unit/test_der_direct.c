@@ -1,8 +1,9 @@
-/* test_keyfast: the direct readers beside OpenSSL's decoders. keyfast reads
- * unencrypted PKCS#8 P-256/P-384 keys and must give the same key as OpenSSL,
- * leave every other key to the general reader, and call a key whose stored
- * public point is not its scalar's damaged; certfast must give the same
- * certificate as d2i_X509 for EC CAs, or nothing. */
+/* test_der_direct: the direct readers (ca/der_direct.h) beside OpenSSL's
+ * decoders. The key reader takes unencrypted PKCS#8 P-256/P-384 keys and
+ * must give the same key as OpenSSL, leave every other key to the general
+ * reader, and call a key whose stored public point is not its scalar's
+ * damaged; the certificate reader must give the same certificate as
+ * d2i_X509 for EC CAs, or nothing. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include <openssl/core_names.h>
@@ -12,8 +13,7 @@
 
 #include "tests/unit/unit.h"
 
-#include "ca/certfast.h"
-#include "ca/keyfast.h"
+#include "ca/der_direct.h"
 
 /* PEM text of a BIO (NUL-terminated copy in buf). */
 static size_t
@@ -51,12 +51,12 @@ der_pem(const unsigned char *der, long len, char *buf, size_t size)
 	return n;
 }
 
-/* keyfast's result for pem; *same is whether its key equals want. */
+/* The key reader's result for pem; *same is whether its key equals want. */
 static int
 load(const char *pem, size_t len, EVP_PKEY *want, int *same)
 {
 	EVP_PKEY *got = NULL;
-	int rc = keyfast_load_ec((const unsigned char *)pem, len, &got);
+	int rc = der_direct_read_key_ec((const unsigned char *)pem, len, &got);
 
 	*same = got && want && EVP_PKEY_eq(got, want) == 1;
 	EVP_PKEY_free(got);
@@ -103,38 +103,38 @@ test_keys(void)
 	BIO *b;
 
 	n = pkcs8_pem(p256, pem, sizeof(pem));
-	CHECK(load(pem, n, p256, &same) == KEYFAST_OK && same, "P-256 PKCS#8: the same key");
+	CHECK(load(pem, n, p256, &same) == DER_DIRECT_KEY_OK && same, "P-256 PKCS#8: the same key");
 	n = pkcs8_pem(p384, pem, sizeof(pem));
-	CHECK(load(pem, n, p384, &same) == KEYFAST_OK && same, "P-384 PKCS#8: the same key");
+	CHECK(load(pem, n, p384, &same) == DER_DIRECT_KEY_OK && same, "P-384 PKCS#8: the same key");
 	n = pkcs8_pem(p521, pem, sizeof(pem));
-	CHECK(load(pem, n, NULL, &same) == KEYFAST_OTHER, "P-521 is left to the general reader");
+	CHECK(load(pem, n, NULL, &same) == DER_DIRECT_KEY_OTHER, "P-521 is left to the general reader");
 	n = pkcs8_pem(rsa, pem, sizeof(pem));
-	CHECK(load(pem, n, NULL, &same) == KEYFAST_OTHER, "RSA is left to the general reader");
+	CHECK(load(pem, n, NULL, &same) == DER_DIRECT_KEY_OTHER, "RSA is left to the general reader");
 	b = BIO_new(BIO_s_mem());
 	PEM_write_bio_PKCS8PrivateKey(b, p256, EVP_aes_256_cbc(), "pass", 4, NULL, NULL);
 	n = bio_text(b, pem, sizeof(pem));
 	BIO_free(b);
-	CHECK(load(pem, n, NULL, &same) == KEYFAST_OTHER, "encrypted PKCS#8 is left to the general reader");
+	CHECK(load(pem, n, NULL, &same) == DER_DIRECT_KEY_OTHER, "encrypted PKCS#8 is left to the general reader");
 	b = BIO_new(BIO_s_mem());
 	PEM_write_bio_PrivateKey_traditional(b, p256, NULL, NULL, 0, NULL, NULL);
 	n = bio_text(b, pem, sizeof(pem));
 	BIO_free(b);
-	CHECK(load(pem, n, NULL, &same) == KEYFAST_OTHER, "'EC PRIVATE KEY' is left to the general reader");
+	CHECK(load(pem, n, NULL, &same) == DER_DIRECT_KEY_OTHER, "'EC PRIVATE KEY' is left to the general reader");
 
 	/* Hand-made variants of the P-256 key. */
 	dlen = ec_pkcs8_der(p256, EC_PKEY_NO_PARAMETERS | EC_PKEY_NO_PUBKEY, 0, &der);
 	n = der_pem(der, dlen, pem, sizeof(pem));
-	CHECK(load(pem, n, p256, &same) == KEYFAST_OK && same, "no stored public key: computed, same key");
+	CHECK(load(pem, n, p256, &same) == DER_DIRECT_KEY_OK && same, "no stored public key: computed, same key");
 	OPENSSL_free(der);
 	dlen = ec_pkcs8_der(p256, 0, 1, &der);
 	n = der_pem(der, dlen, pem, sizeof(pem));
-	CHECK(load(pem, n, NULL, &same) == KEYFAST_OTHER, "explicit curve parameters: general reader");
+	CHECK(load(pem, n, NULL, &same) == DER_DIRECT_KEY_OTHER, "explicit curve parameters: general reader");
 	OPENSSL_free(der);
 	dlen = ec_pkcs8_der(p256, EC_PKEY_NO_PARAMETERS, 0, &der);
 	der = OPENSSL_realloc(der, (size_t)dlen + 1);
 	der[dlen] = 0;
 	n = der_pem(der, dlen + 1, pem, sizeof(pem));
-	CHECK(load(pem, n, NULL, &same) == KEYFAST_OTHER, "trailing byte after the PKCS#8: general reader");
+	CHECK(load(pem, n, NULL, &same) == DER_DIRECT_KEY_OTHER, "trailing byte after the PKCS#8: general reader");
 	/* The stored public point replaced by another key's. */
 	EVP_PKEY_get_octet_string_param(p256, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub), &publen);
 	EVP_PKEY_get_octet_string_param(other, OSSL_PKEY_PARAM_PUB_KEY, opub, sizeof(opub), &publen);
@@ -143,7 +143,7 @@ test_keys(void)
 	if (at) {
 		memcpy(at, opub, sizeof(opub));
 		n = der_pem(der, dlen, pem, sizeof(pem));
-		CHECK(load(pem, n, NULL, &same) == KEYFAST_DAMAGED, "foreign public point: damaged");
+		CHECK(load(pem, n, NULL, &same) == DER_DIRECT_KEY_DAMAGED, "foreign public point: damaged");
 	}
 	OPENSSL_free(der);
 	EVP_PKEY_free(p256);
@@ -196,8 +196,8 @@ test_certs(void)
 
 	p = der;
 	ref = d2i_X509(NULL, &p, n);
-	fast = certfast_from_der(der, (size_t)n);
-	CHECK(fast != NULL, "EC CA certificate: certfast takes it");
+	fast = der_direct_read_cert_ec(der, (size_t)n);
+	CHECK(fast != NULL, "EC CA certificate: the direct reader takes it");
 	if (fast) {
 		m = i2d_X509(fast, &back);
 		CHECK(m == n && memcmp(back, der, (size_t)n) == 0, "encodes to the same DER");
@@ -216,20 +216,20 @@ test_certs(void)
 	longer = OPENSSL_malloc((size_t)n + 2);
 	memcpy(longer, der, (size_t)n);
 	longer[n] = 0;
-	CHECK(certfast_from_der(longer, (size_t)n + 1) == NULL, "trailing byte: no certificate");
+	CHECK(der_direct_read_cert_ec(longer, (size_t)n + 1) == NULL, "trailing byte: no certificate");
 	if (der[1] == 0x82) {
 		/* 30 82 LL LL -> 30 83 00 LL LL: the same length in BER's longer form. */
 		longer[0] = 0x30;
 		longer[1] = 0x83;
 		longer[2] = 0x00;
 		memcpy(longer + 3, der + 2, (size_t)n - 2);
-		CHECK(certfast_from_der(longer, (size_t)n + 1) == NULL, "BER length: no certificate");
+		CHECK(der_direct_read_cert_ec(longer, (size_t)n + 1) == NULL, "BER length: no certificate");
 	}
 	OPENSSL_free(longer);
 	OPENSSL_free(der);
 	X509_free(ref);
 	n = ca_cert_der(rsa, &der);
-	CHECK(certfast_from_der(der, (size_t)n) == NULL, "RSA CA certificate: left to d2i_X509");
+	CHECK(der_direct_read_cert_ec(der, (size_t)n) == NULL, "RSA CA certificate: left to d2i_X509");
 	OPENSSL_free(der);
 	EVP_PKEY_free(ec);
 	EVP_PKEY_free(rsa);

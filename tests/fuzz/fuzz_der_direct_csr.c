@@ -1,8 +1,9 @@
-/* fuzz_fastcsr: the batch fast path for P-256 CSRs (issue/fastcsr.c) against
- * the reference reader (csr_parse). The fast path may decline anything, but
- * what it accepts the reference must accept too, with the same public key:
- * a hostile CSR must never get through the fast path alone, and the SPKI it
- * hands to the leaf encoder must be the reference key's normal form. */
+/* fuzz_der_direct_csr: the direct reader of P-256 CSRs (ca/der_direct_csr.c,
+ * the batch fast path) against the reference reader (csr_parse). The
+ * direct reader may decline anything, but what it accepts the reference must
+ * accept too, with the same public key: a hostile CSR must never get through
+ * the direct reader alone, and the SPKI it hands to the leaf encoder must be
+ * the reference key's normal form. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@
 #include "ca/cert.h"
 #include "ca/csr.h"
 #include "common/err.h"
-#include "issue/fastcsr.h"
+#include "ca/der_direct.h"
 #include "tests/fuzz/fuzz.h"
 
 int
@@ -22,12 +23,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	X509_REQ *req = NULL;
 	enum key_type type;
-	unsigned char *a = NULL, *b = NULL, spki[FASTCSR_SPKI_LEN];
+	unsigned char *a = NULL, *b = NULL, spki[DER_DIRECT_P256_SPKI_LEN];
 	size_t alen = 0, blen = 0;
 	char sink[512];
 
 	pinca_err_capture(sink, sizeof(sink));
-	if (fastcsr_parse_p256(data, size, &fast, &exts, spki) == 1) {
+	if (der_direct_read_csr_p256(data, size, &fast, &exts, spki) == 1) {
 		FUZZ_ASSERT(fast != NULL);
 		FUZZ_ASSERT(csr_parse(data, size, "fuzz input", &req, &ref, &type) == RC_OK);
 		FUZZ_ASSERT(type == KEY_EC_P256);

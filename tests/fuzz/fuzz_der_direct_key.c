@@ -1,24 +1,24 @@
-/* fuzz_keyfast: the direct readers of CA keys and certificates
- * (ca/keyfast.c, ca/certfast.c) against OpenSSL's general ones. Each may
- * decline anything, but what it accepts the general reader must accept too,
- * with the same public key (keyfast) or the same certificate (certfast). The
- * same bytes go to both: as a PEM key file, and as certificate DER. */
+/* fuzz_der_direct_key: the direct readers of CA keys and certificates
+ * (ca/der_direct_key.c, ca/der_direct_cert.c) against OpenSSL's general
+ * ones. Each may decline anything, but what it accepts the general reader
+ * must accept too, with the same public key (keys) or the same certificate
+ * (certificates). The same bytes go to both: as a PEM key file, and as
+ * certificate DER. */
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "ca/certfast.h"
-#include "ca/keyfast.h"
+#include "ca/der_direct.h"
 #include "tests/fuzz/fuzz.h"
 
-/* keyfast's key, if it takes one, must be the key OpenSSL reads. */
+/* The key reader's key, if it takes one, must be the key OpenSSL reads. */
 static void
 check_key(const uint8_t *data, size_t size)
 {
 	EVP_PKEY *fast = NULL, *ref = NULL;
 	BIO *bio;
 
-	if (keyfast_load_ec(data, size, &fast) != KEYFAST_OK)
+	if (der_direct_read_key_ec(data, size, &fast) != DER_DIRECT_KEY_OK)
 		return;
 	FUZZ_ASSERT(fast != NULL);
 	bio = BIO_new_mem_buf(data, (int)size);
@@ -29,13 +29,13 @@ check_key(const uint8_t *data, size_t size)
 	EVP_PKEY_free(fast);
 }
 
-/* certfast's certificate, if it makes one, must be d2i_X509's. */
+/* The certificate reader's certificate, if it makes one, must be d2i_X509's. */
 static void
 check_cert(const uint8_t *data, size_t size)
 {
 	const unsigned char *p = data;
 	unsigned char *der = NULL;
-	X509 *fast = certfast_from_der(data, size), *ref;
+	X509 *fast = der_direct_read_cert_ec(data, size), *ref;
 	int n;
 
 	if (fast == NULL)
