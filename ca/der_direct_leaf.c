@@ -9,12 +9,18 @@
  *     subjectPublicKeyInfo, [3] EXPLICIT extensions }
  *   extensions, in this order: basicConstraints, keyUsage, extKeyUsage,
  *   subjectKeyIdentifier, authorityKeyIdentifier, subjectAltName,
- *   cRLDistributionPoints (when a CRL URL is set). */
+ *   cRLDistributionPoints (when a CRL URL is set).
+ * tests/fuzz/fuzz_leaf_encoder.c compares it with OpenSSL's X509 building on
+ * generated requests; sanitizer builds (PINCA_SAN_CHECKS) read every leaf
+ * back (leaf_read_back). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef PINCA_SAN_CHECKS
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #include "ca/cert.h"
 #include "ca/constraints.h"
@@ -257,6 +263,68 @@ put_tbs(struct leaf_template *t, const struct leaf_fields *f, struct dbuf *b)
 	return RC_OK;
 }
 
+#ifdef PINCA_SAN_CHECKS
+/* The TBSCertificate of a Certificate's DER (its first element, with its
+ * header); 0, or -1 if der is not laid out so. */
+static int
+leaf_tbs_span(const unsigned char *der, size_t len, const unsigned char **tbs, size_t *tbs_len)
+{
+	const unsigned char *p = der, *content, *q, *inner;
+	unsigned char tag;
+	size_t content_len, inner_len;
+
+	if (der_next(&p, der + len, &tag, &content, &content_len) != 0)
+		return -1;
+	q = content;
+	if (der_next(&q, content + content_len, &tag, &inner, &inner_len) != 0)
+		return -1;
+	*tbs = content;
+	*tbs_len = (size_t)(q - content);
+	return 0;
+}
+
+/* Sanitizer builds only: stops the process when the leaf in der is not one
+ * OpenSSL reads back as exactly these bytes. d2i_X509 must take all of it,
+ * i2d_X509 and a forced re-encoding of its TBSCertificate (i2d_re_X509_tbs,
+ * which skips the cached encoding) must give the same bytes, every
+ * extension must decode, and the signature must verify under the issuer's
+ * key. A mismatch is a bug in this file: the stack goes into the
+ * sanitizer's report, so a test run fails even where the exit status is not
+ * looked at. */
+static void
+leaf_read_back(struct signer *sg, const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der, *tbs;
+	unsigned char *again = NULL, *tbs_again = NULL;
+	size_t tbs_len = 0;
+	X509 *x = d2i_X509(NULL, &p, (long)len), *issuer = signer_cert(sg);
+	const char *why = NULL;
+	int n;
+
+	if (x == NULL || p != der + len)
+		why = "d2i_X509 does not read all of it";
+	else if ((n = i2d_X509(x, &again)) <= 0 || (size_t)n != len || memcmp(again, der, len) != 0)
+		why = "i2d_X509 writes other bytes";
+	else if (leaf_tbs_span(der, len, &tbs, &tbs_len) != 0 ||
+	    (n = i2d_re_X509_tbs(x, &tbs_again)) <= 0 || (size_t)n != tbs_len ||
+	    memcmp(tbs_again, tbs, tbs_len) != 0)
+		why = "its TBSCertificate re-encodes to other bytes";
+	else if (X509_get_extension_flags(x) & EXFLAG_INVALID)
+		why = "an extension does not decode";
+	else if (issuer != NULL && X509_verify(x, X509_get0_pubkey(issuer)) != 1)
+		why = "its signature does not verify under the issuer's key";
+	OPENSSL_free(again);
+	OPENSSL_free(tbs_again);
+	X509_free(x);
+	if (why == NULL)
+		return;
+	fprintf(stderr, "pinca: internal error: the leaf encoder's certificate: %s\n", why);
+	__sanitizer_print_stack_trace();
+	__sanitizer_report_error_summary("pinca leaf encoder read-back mismatch");
+	abort();
+}
+#endif
+
 int
 leaf_encode(struct leaf_template *t, struct signer *sg, const struct leaf_fields *f,
     unsigned char **der, size_t *der_len)
@@ -290,5 +358,8 @@ leaf_encode(struct leaf_template *t, struct signer *sg, const struct leaf_fields
 	}
 	memcpy(*der, b->p, b->len);
 	*der_len = b->len;
+#ifdef PINCA_SAN_CHECKS
+	leaf_read_back(sg, *der, *der_len);
+#endif
 	return RC_OK;
 }
