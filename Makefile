@@ -1,6 +1,8 @@
 # pinca: one binary, one Makefile. Targets: all test bench fuzz lint install demo clean.
 # `make test` installs what it needs (tools/deps.sh), builds, then runs every stage.
-# `make SAN=1` builds with ASan+UBSan into the same ./pinca.
+# `make SAN=1` builds with ASan+UBSan into build/san/pinca; `make
+# OPENSSL_READERS=1` builds build/openssl-readers/pinca, whose direct DER
+# readers (ca/der_direct.h) decline everything, so OpenSSL reads every input.
 
 SHELL    := /bin/bash
 PKGS     := libcrypto libssl sqlite3 jansson libplist-2.0 libzip libxml-2.0 libmicrohttpd jose libcurl
@@ -20,15 +22,21 @@ ifeq ($(FUZZ),1)
 # libFuzzer build (clang): domain objects instrumented for coverage, ASan+UBSan.
 CC       := clang
 CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
-            -fno-sanitize-recover=all -U_FORTIFY_SOURCE -Wno-format-nonliteral
+            -fno-sanitize-recover=all -U_FORTIFY_SOURCE -Wno-format-nonliteral -DPINCA_SAN_CHECKS
 LDFLAGS  += -fsanitize=address,undefined
 BUILD    := build/fuzz
 BIN      := build/fuzz/pinca
 else ifeq ($(SAN),1)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -U_FORTIFY_SOURCE
+# PINCA_SAN_CHECKS: the leaf encoder reads every certificate back (ca/der_direct_leaf.c).
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -U_FORTIFY_SOURCE \
+            -DPINCA_SAN_CHECKS
 LDFLAGS  += -fsanitize=address,undefined
 BUILD    := build/san
 BIN      := build/san/pinca
+else ifeq ($(OPENSSL_READERS),1)
+CFLAGS   += -DPINCA_OPENSSL_READERS
+BUILD    := build/openssl-readers
+BIN      := build/openssl-readers/pinca
 else
 BUILD    := build/rel
 BIN      := pinca
@@ -81,10 +89,12 @@ $(BUILD)/tools/bench-filecost: tools/bench/filecost.c
 deps:
 	@tools/deps.sh
 
-# The whole suite: unit tests, end-to-end scripts, then the sanitizer pass.
+# The whole suite: unit tests, end-to-end scripts, then the sanitizer pass
+# (and tests/stages/openssl_readers.sh with the OPENSSL_READERS=1 build).
 test: deps
 	@$(MAKE) -s all unit
 	@$(MAKE) -s SAN=1 all unit
+	@$(MAKE) -s OPENSSL_READERS=1 all
 	@$(MAKE) -s fuzz-build
 	@tools/run-tests.sh
 

@@ -14,7 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/cert.h"
-#include "ca/certfast.h"
+#include "ca/der_direct.h"
 #include "ca/dbcheck.h"
 #include "common/err.h"
 
@@ -219,11 +219,11 @@ check_cert_row(const struct cert_record *r, void *arg)
 	int rc;
 
 	c->certificates++;
-	/* certfast gives the same certificate or none (it must encode back to
+	/* The direct reader gives the same certificate or none (it must encode back to
 	 * exactly the stored DER), without OpenSSL 3.0's key decoders, which
 	 * cost d2i_X509 more than the signature check; anything it does not
 	 * take (RSA, odd encodings, garbage) goes to d2i_X509. */
-	if ((x = certfast_from_der(r->der, r->der_len)) == NULL &&
+	if ((x = der_direct_read_cert_ec(r->der, r->der_len)) == NULL &&
 	    (x = cert_from_der(r->der, r->der_len)) == NULL) {
 		ERR_clear_error();
 		return problem(c, "certificate %s: the stored DER does not parse", r->serial);

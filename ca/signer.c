@@ -9,7 +9,7 @@
 #include <openssl/err.h>
 
 #include "ca/cert.h"
-#include "ca/certfast.h"
+#include "ca/der_direct.h"
 #include "ca/keys.h"
 #include "ca/pkcs11.h"
 #include "ca/signer.h"
@@ -103,8 +103,8 @@ signer_open_ca(const char *cadir, const struct signer_ca *ca, const struct pass_
 		    ca->role, ca->cn);
 		goto out;
 	}
-	/* certfast skips the OSSL_DECODER set-up of d2i_X509 for EC CAs. */
-	if (ca->der && (cert = certfast_from_der(ca->der, ca->der_len)) == NULL &&
+	/* The direct reader skips the OSSL_DECODER set-up of d2i_X509 for EC CAs. */
+	if (ca->der && (cert = der_direct_read_cert_ec(ca->der, ca->der_len)) == NULL &&
 	    (cert = cert_from_der(ca->der, ca->der_len)) == NULL) {
 		pinca_warnx("the stored certificate of %s '%s' is damaged", ca->role, ca->cn);
 		goto out;

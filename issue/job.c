@@ -7,10 +7,9 @@
 #include <unistd.h>
 
 #include "ca/csr.h"
+#include "ca/der_direct.h"
 #include "common/err.h"
 #include "common/fileio.h"
-#include "issue/fastcsr.h"
-#include "issue/fastkey.h"
 #include "issue/job.h"
 #include "issue/outputs.h"
 #include "issue/stage.h"
@@ -44,7 +43,7 @@ job_key_from_csr(struct issue_job *job)
 
 	if (file_read_all(job->csr_path, 1 << 20, &data, &len) != RC_OK)
 		return RC_FAIL;
-	if (fastcsr_parse_p256(data, len, &job->key, &exts, job->spki)) {
+	if (der_direct_read_csr_p256(data, len, &job->key, &exts, job->spki)) {
 		free(data);
 		job->req.key_type = KEY_EC_P256;
 		job->req.pub_normalized = 1;
@@ -61,7 +60,7 @@ job_key_from_csr(struct issue_job *job)
 	free(data);
 	if (rc != RC_OK)
 		return rc;
-	job->req.pub_normalized = fastkey_p256(&job->key);
+	job->req.pub_normalized = 1;	/* csr_parse normalised it */
 	if (job->req.ndns == 0 && job->req.nip == 0)
 		rc = leaf_request_names_from_csr(&job->req, csr);
 	X509_REQ_free(csr);

@@ -5,7 +5,7 @@
 #ifndef PINCA_JOB_H
 #define PINCA_JOB_H
 
-#include "issue/fastcsr.h"
+#include "ca/der_direct.h"
 #include "issue/leaf.h"
 #include "issue/outputs.h"
 
@@ -21,7 +21,7 @@ struct issue_job {
 	struct leaf_request req;
 	/* state */
 	EVP_PKEY *key;
-	unsigned char spki[FASTCSR_SPKI_LEN];	/* the CSR's, from the fast path */
+	unsigned char spki[DER_DIRECT_P256_SPKI_LEN];	/* the CSR's, from the fast path */
 	char *abs_key, *abs_cert, *abs_chain, *abs_fullchain;
 	int key_written;		/* key_pending holds a key not yet placed */
 	char *key_pending;		/* key_out + ".pending.PID.N" (new string) */

@@ -12,10 +12,10 @@
 
 #include "ca/cert.h"
 #include "ca/context.h"
+#include "ca/der_direct.h"
 #include "ca/keys.h"
 #include "ca/signer.h"
 #include "db/store.h"
-#include "issue/encode.h"
 
 #define LEAF_DEFAULT_DAYS 825
 #define LEAF_MAX_NAMES 100

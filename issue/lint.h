@@ -28,7 +28,7 @@ int lint_ca_name(const char *what, const char *cn, size_t len);
 /* The rules every leaf of a profile ("server"/"client") meets through the
  * extensions it always carries: basicConstraints CA:FALSE, the key usages
  * (keyEncipherment too for RSA keys), exactly one EKU, and a SHA-2 digest.
- * Checked on the encoded extensions once per issuer (issue/encode.c).
+ * Checked on the encoded extensions once per issuer (ca/der_direct_leaf.c).
  * RC_OK or RC_POLICY naming the failed rule. */
 int lint_leaf_profile(const STACK_OF(X509_EXTENSION) *exts, const char *profile, int rsa,
     const EVP_MD *md);

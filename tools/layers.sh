@@ -37,10 +37,9 @@ main            command
 */cmd_*         command
 common/*        common
 ca/cert         crypto
-ca/certfast     crypto
 ca/keys         crypto
-ca/keyfast      crypto
 ca/csr          crypto
+ca/der_direct*  crypto
 ca/constraints  crypto
 ca/signer       crypto
 ca/signer_*     crypto
@@ -51,9 +50,6 @@ ca/shares       crypto
 ca/xmltree      crypto
 ca/axml         crypto
 ca/pin_formats  crypto
-issue/encode    crypto
-issue/fastcsr   crypto
-issue/fastkey   crypto
 issue/lint      crypto
 db/*            store
 ca/*            domain
@@ -61,13 +57,13 @@ issue/*         domain
 revoke/*        domain
 acme/*          domain
 '
-# Why the helpers sit in crypto: cert, certfast, csr, keys, keyfast parse and
-# write X.509, CSRs and keys; signer* and pkcs11* hold the one signing
+# Why the helpers sit in crypto: cert, csr, keys parse and write X.509, CSRs
+# and keys, and der_direct* (one header, ca/der_direct.h) are their direct DER
+# readers and the leaf encoder; signer* and pkcs11* hold the one signing
 # interface and its token backend; shamir and shares split a backup secret;
 # xmltree and axml parse Android XML; constraints builds and reads X.509
 # nameConstraints (choosing them from the store is constraints_choice, domain); pin_formats only formats a pin set;
-# encode, fastcsr and fastkey are the fast DER paths of `issue`; lint checks
-# a certificate's extensions against the profile (X.509 only, no CA state).
+# lint checks a certificate's extensions against the profile (X.509 only, no CA state).
 # db/ (but its cmd files) is the store, whole: db/list_row formats a row the
 # store returns and uses nothing above it.
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # issue_ca_key_paths: an unencrypted EC intermediate key is read by
-# ca/keyfast.c and its certificate decoded by ca/certfast.c; encrypted keys
-# and RSA keys take OpenSSL's general readers. Every path must issue
+# ca/der_direct_key.c and its certificate decoded by ca/der_direct_cert.c;
+# encrypted keys and RSA keys take OpenSSL's general readers. Every path must issue
 # certificates that verify strictly, and a key file whose public key is not
 # the one of its private key must be refused, not used to sign.
 . "$(dirname "$0")/lib.sh"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# issue_csr_fastpath: P-256 CSRs take issue/fastcsr.c (raw SPKI, direct ECDSA
-# verify); the certificates must be exactly what the general path makes, and
+# issue_csr_fastpath: P-256 CSRs take ca/der_direct_csr.c (raw SPKI, direct
+# ECDSA verify); the certificates must be exactly what the general path makes, and
 # every CSR the fast path cannot vouch for must still be checked and refused.
 . "$(dirname "$0")/lib.sh"
 setup_ca --no-passphrase || { echo "setup failed"; exit 1; }

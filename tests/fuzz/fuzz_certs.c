@@ -1,15 +1,15 @@
 /* fuzz_certs: certs_parse (ca/cert.c, what certs_load_file reads), then the
  * per-certificate helpers every command runs on what it loaded: pin,
  * fingerprint, serial, subject CN and SAN names. The input is also given to
- * certfast_from_der (ca/certfast.c, the signer's and db check's reader) as
- * DER: whatever it returns, d2i_X509 must read from the same bytes as the
+ * der_direct_read_cert_ec (ca/der_direct_cert.c, the signer's and db
+ * check's reader) as DER: whatever it returns, d2i_X509 must read from the same bytes as the
  * same certificate with the same public key. */
 #include <stdio.h>
 
 #include <openssl/err.h>
 
 #include "ca/cert.h"
-#include "ca/certfast.h"
+#include "ca/der_direct.h"
 #include "common/err.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -36,11 +36,11 @@ fuzz_one_cert(X509 *x)
 	(void)asn1_time_unix(X509_get0_notAfter(x));
 }
 
-/* certfast gives the same certificate as d2i_X509, or none. */
+/* The direct certificate reader gives the same certificate as d2i_X509, or none. */
 static void
-fuzz_certfast(const uint8_t *data, size_t size)
+fuzz_cert_direct(const uint8_t *data, size_t size)
 {
-	X509 *fast = certfast_from_der(data, size), *ref;
+	X509 *fast = der_direct_read_cert_ec(data, size), *ref;
 	const unsigned char *p = data;
 
 	if (fast == NULL)
@@ -60,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	STACK_OF(X509) *certs = certs_parse(data, size, "fuzz input");
 
-	fuzz_certfast(data, size);
+	fuzz_cert_direct(data, size);
 
 	if (certs != NULL) {
 		FUZZ_ASSERT(sk_X509_num(certs) > 0);

@@ -1,4 +1,4 @@
-/* test_encode: the leaf encoder (issue/encode.c) against OpenSSL's own. For
+/* test_encode: the leaf encoder (ca/der_direct_leaf.c) against OpenSSL's own. For
  * each case the same certificate is built with OpenSSL's X509 setters and
  * X509V3_EXT_conf_nid (the way pinca built leaves before the encoder), and
  * its TBSCertificate must be byte for byte the encoder's; the encoder's
@@ -12,10 +12,10 @@
 #include <openssl/x509v3.h>
 
 #include "ca/cert.h"
+#include "ca/der_direct.h"
 #include "ca/signer.h"
 #include "common/der.h"
 #include "common/err.h"
-#include "issue/encode.h"
 #include "tests/unit/unit.h"
 
 /* A CA certificate (with an SKI, so leaves get an AKI), optionally with
