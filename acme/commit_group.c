@@ -129,19 +129,29 @@ commit_group_commit(struct commit_group *g)
 }
 
 /* Makes sure a transaction is open for the caller (g->mu held): opens the
- * handle on first use and begins one when none is. *leader is set when the
- * caller began it. RC_OK or RC_FAIL (one line printed). */
+ * handle on first use and begins one when none is. store_begin runs with
+ * g->mu released, so the writer lock is always taken before g->mu, never
+ * while holding it. *leader is set when the caller began it. RC_OK or
+ * RC_FAIL (one line printed). */
 static int
 commit_group_enter(struct commit_group *g, struct ca_context *ctx, int *leader)
 {
+	int rc;
+
 	*leader = 0;
-	while (g->closed)
+	while (g->closed || g->beginning)
 		pthread_cond_wait(&g->cv, &g->mu);
 	if (g->open)
 		return RC_OK;
 	if (g->st == NULL && commit_group_open(g, ctx->st) != RC_OK)
 		return RC_FAIL;
-	if (store_begin(g->st) != RC_OK)
+	g->beginning = 1;
+	pthread_mutex_unlock(&g->mu);
+	rc = store_begin(g->st);
+	pthread_mutex_lock(&g->mu);
+	g->beginning = 0;
+	pthread_cond_broadcast(&g->cv);
+	if (rc != RC_OK)
 		return RC_FAIL;
 	g->open = 1;
 	*leader = 1;

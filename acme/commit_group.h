@@ -30,6 +30,7 @@ struct commit_group {
 	int cache_kib;			/* page cache of the group's handle */
 	struct store *st;		/* the group's handle, opened on first use */
 	int arrivals;			/* threads on their way in (atomic) */
+	int beginning;			/* a leader is beginning one (waiting for the writer lock) */
 	int open;			/* a transaction is open on st */
 	int closed;			/* it takes no more parts: its leader commits */
 	int size;			/* parts in it that succeeded */
