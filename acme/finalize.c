@@ -237,7 +237,7 @@ static int
 finalize_sign_record(struct acme_request *rq, struct leaf_request *req, int *renewed,
     struct leaf_result *res, struct finalize_tx *ft, int *group)
 {
-	struct finalize_rec fr = { &rq->t->is, req, res, NULL, NULL, renewed, ft };
+	struct finalize_rec fr;
 	char *dns_json = NULL, *ip_json = NULL;
 	int rc;
 
@@ -245,8 +245,7 @@ finalize_sign_record(struct acme_request *rq, struct leaf_request *req, int *ren
 	if ((rc = leaf_build(&rq->t->is, req, res)) != RC_OK)
 		return rc;
 	if ((rc = leaf_request_names_json(req, &dns_json, &ip_json)) == RC_OK) {
-		fr.dns_json = dns_json;
-		fr.ip_json = ip_json;
+		fr = (struct finalize_rec){ &rq->t->is, req, res, dns_json, ip_json, renewed, ft };
 		rc = commit_group_run(&rq->srv->group, &rq->t->ctx, finalize_record, &fr, group);
 	}
 	if (rc != RC_OK)
