@@ -26,19 +26,27 @@ struct caller {
 	int lose_tx;		/* the part rolls the whole transaction back */
 	int wait_arrivals;	/* the part holds the group until this many arrived */
 	int on_group_handle;	/* ctx->st was the group's handle during the part */
+	int in_part;		/* the part has started (atomic) */
 	int rc, group;
 };
 
-/* Waits (bounded: 5 s) until n threads are on their way into g. */
+/* Waits (bounded: 5 s) until *counter is at least n. */
 static int
-wait_arrivals(struct commit_group *g, int n)
+wait_at_least(int *counter, int n)
 {
 	for (int i = 0; i < 500; i++) {
-		if (__atomic_load_n(&g->arrivals, __ATOMIC_SEQ_CST) >= n)
+		if (__atomic_load_n(counter, __ATOMIC_SEQ_CST) >= n)
 			return 1;
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
 	return 0;
+}
+
+/* Waits (bounded) until n threads are on their way into g. */
+static int
+wait_arrivals(struct commit_group *g, int n)
+{
+	return wait_at_least(&g->arrivals, n);
 }
 
 /* The part: a setting and an audit record, then the caller's outcome. */
@@ -50,6 +58,7 @@ part_write(struct store *st, void *arg)
 	json_t *objs = json_pack("{s:i}", "caller", c->index);
 	int rc;
 
+	__atomic_store_n(&c->in_part, 1, __ATOMIC_SEQ_CST);
 	c->on_group_handle = c->ctx.st == st;
 	snprintf(key, sizeof(key), "group-test-%d", c->index);
 	rc = store_setting_set(st, key, "written");
@@ -177,15 +186,17 @@ test_lost_transaction(const char *db, struct store *reader)
 		c[i].index = 10 + i;
 	/* The leader holds its group until the second caller arrived; the
 	 * second loses the transaction and holds on until the third arrived,
-	 * so the third comes while the lost group is still open. */
+	 * which starts only once the second's part runs: the third comes
+	 * while the lost group is still open. */
 	c[0].wait_arrivals = 2;
 	c[1].lose_tx = 1;
 	c[1].wait_arrivals = 2;
 	unit_stderr_begin();
-	for (int i = 0; i < 3; i++) {
-		pthread_create(&th[i], NULL, caller_run, &c[i]);
-		wait_arrivals(&g, i + 1);
-	}
+	pthread_create(&th[0], NULL, caller_run, &c[0]);
+	wait_arrivals(&g, 1);
+	pthread_create(&th[1], NULL, caller_run, &c[1]);
+	wait_at_least(&c[1].in_part, 1);
+	pthread_create(&th[2], NULL, caller_run, &c[2]);
 	for (int i = 0; i < 3; i++)
 		pthread_join(th[i], NULL);
 	lines = unit_stderr_end();
