@@ -4,7 +4,8 @@ and writes its chain to OUT. `burst N OUT` brings N orders (one account
 each) to ready, then posts their N finalizes at the same moment: order 0
 asks for the pinned name (PINNED) with a new key, which the pin guard
 refuses inside the group commit; order 1's CSR names another host, refused
-before; the others are good. Each good certificate chain goes to
+before; order 2 is finalized twice at once (one wins, the other is
+orderNotReady); the others are good. Each good certificate chain goes to
 OUT/NN.pem; one JSON line per order on stdout (index, status, problem type
 and detail, the order's status afterwards). Every wait is bounded."""
 import json, os, sys, threading
@@ -56,15 +57,29 @@ def burst(n, out):
             go.wait()
         except threading.BrokenBarrierError:
             return
+        # Order 2 is finalized twice at once, with two keys: one wins.
+        dup = {}
+        if i == 2:
+            def again():
+                f2, _ = c.finalize(url, [name])
+                dup.update(status=f2.status, type=f2.type())
+            t2 = threading.Thread(target=again)
+            t2.start()
         # Order 1's CSR names a host the order does not have.
         f, _ = c.finalize(url, ["other%02d.test" % i] if i == 1 else [name])
         res = {"i": i, "name": name, "status": f.status, "type": f.type(),
                "detail": (f.json() or {}).get("detail", "") if f.status != 200 else ""}
-        if f.status == 200 and f.json()["status"] == "valid":
-            cert = c.post(f.json()["certificate"], None)
+        if i == 2:
+            t2.join(60)
+            res["twice"] = " ".join(sorted(["%s %s" % (f.status, f.type()), "%s %s" % (dup.get("status"),
+                                                                                    dup.get("type"))]))
+            res["status"] = 200 if 200 in (f.status, dup.get("status")) else f.status
+        order = c.post(url, None).json()
+        if order["status"] == "valid":
+            cert = c.post(order["certificate"], None)
             with open(os.path.join(out, "%02d.pem" % i), "w") as fh:
                 fh.write(cert.body.decode())
-        res["order_after"] = c.post(url, None).json()["status"]
+        res["order_after"] = order["status"]
         results[i] = res
 
     th = [threading.Thread(target=worker, args=(i,)) for i in range(n)]

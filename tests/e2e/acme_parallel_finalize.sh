@@ -5,7 +5,8 @@
 # -x509_strict) and are in the database; the one whose new key the pin guard
 # refuses inside the group (badCSR naming the release) and the one whose CSR
 # names another host (badCSR) fail alone, their orders still ready and
-# nothing of them recorded; the server's writes went into fewer commits than
+# nothing of them recorded; of two finalizes of one order posted at once,
+# one gets the certificate and the other orderNotReady, nothing of it kept; the server's writes went into fewer commits than
 # there were writes; db check and db audit stay clean.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/acme.lib"
@@ -63,6 +64,10 @@ done
   bad "mismatched: $(field 1 status) $(field 1 type) $(field 1 detail)"
 [ "$(field 0 order_after) $(field 1 order_after)" = "ready ready" ] && ok "both refused orders are still ready" ||
   bad "refused orders are $(field 0 order_after) $(field 1 order_after)"
+[ "$(field 2 twice)" = "200 None 403 orderNotReady" ] && ok "an order finalized twice at once: one certificate, one orderNotReady" ||
+  bad "order finalized twice: $(field 2 twice)"
+[ "$("$PY" -c 'import json,sys; print(sum(c["name"] == "p02.test" for c in json.load(open(sys.argv[1]))))' "$T/list.json")" = 1 ] &&
+  ok "its lineage has one certificate" || bad "the order finalized twice has other than one certificate"
 after=$(sqlite3 "$PINCA_DIR/pinca.db" "SELECT count(*) - $((N - 2)) FROM certificates; SELECT pin FROM lineages WHERE name='pinned.test'")
 [ "$before" = "$after" ] && ok "nothing of the refused ones was recorded; the pinned key stays" || bad "state: $before / $after"
 acme_audit=$(sqlite3 "$PINCA_DIR/pinca.db" "SELECT count(*) FROM audit WHERE action IN ('issue','renew') AND json_extract(objects, '\$.via') = 'acme'")
