@@ -114,6 +114,13 @@ out:
 	return rc;
 }
 
+/* A group commit's part that inserts a new account. */
+static int
+account_insert_part(struct store *st, void *arg)
+{
+	return store_acme_account_insert(st, arg);
+}
+
 int
 acme_new_account(struct acme_request *rq, struct acme_response *rs)
 {
@@ -158,13 +165,12 @@ acme_new_account(struct acme_request *rq, struct acme_response *rs)
 	snprintf(a.status, sizeof(a.status), "valid");
 	a.jwk_json = json_dumps(rq->jwk, JSON_COMPACT | JSON_SORT_KEYS);
 	a.created_at = (int64_t)time(NULL);
-	if (a.jwk_json == NULL || store_begin(rq->t->ctx.st) != RC_OK) {
+	if (a.jwk_json == NULL) {
 		rc = acme_problem(rs, 500, "serverInternal", "cannot record the account");
 		goto out;
 	}
-	if ((got = store_acme_account_insert(rq->t->ctx.st, &a)) != RC_OK ||
-	    store_commit(rq->t->ctx.st) != RC_OK) {
-		store_rollback(rq->t->ctx.st);
+	if ((got = commit_group_run(&rq->srv->group, &rq->t->ctx, account_insert_part, &a, NULL)) !=
+	    RC_OK) {
 		rc = acme_problem(rs, got == STORE_CONSTRAINT ? 409 : 500, got == STORE_CONSTRAINT ?
 		    "malformed" : "serverInternal", "cannot record the account");
 		goto out;
@@ -175,21 +181,24 @@ out:
 	return rc;
 }
 
-/* Writes an account's changed columns in a transaction of its own. */
+/* A group commit's part that writes an account's changed columns. */
+static int
+account_update_part(struct store *st, void *arg)
+{
+	return store_acme_account_update(st, arg);
+}
+
+/* Writes an account's changed columns (in a group commit). */
 static int
 account_save(struct acme_request *rq, struct acme_response *rs, const struct acme_account *a)
 {
-	struct store *st = rq->t->ctx.st;
-	int got;
+	int got = commit_group_run(&rq->srv->group, &rq->t->ctx, account_update_part, (void *)a,
+	    NULL);
 
-	if (store_begin(st) != RC_OK)
-		return acme_problem(rs, 500, "serverInternal", "cannot update the account");
-	if ((got = store_acme_account_update(st, a)) != RC_OK || store_commit(st) != RC_OK) {
-		store_rollback(st);
+	if (got != RC_OK)
 		return acme_problem(rs, got == STORE_CONSTRAINT ? 409 : 500,
 		    got == STORE_CONSTRAINT ? "conflict" : "serverInternal",
 		    got == STORE_CONSTRAINT ? "another account has this key" : "cannot update the account");
-	}
 	return 0;
 }
 

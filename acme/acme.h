@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "acme/commit_group.h"
 #include "ca/context.h"
 #include "ca/signer.h"
 #include "db/store.h"
@@ -66,6 +67,7 @@ struct acme_server {
 	struct nonce_pool nonces;
 	pthread_key_t thread_key;	/* each server thread's acme_thread */
 	pthread_mutex_t writer;		/* the threads' writes, one at a time */
+	struct commit_group group;	/* the handlers' writes share commits */
 	int inflight;			/* requests being handled (atomic) */
 };
 

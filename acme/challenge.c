@@ -70,6 +70,18 @@ challenge_order_ready(struct store *st, const struct acme_authz *a)
 	return rc;
 }
 
+/* A group commit's part: the validation's result, and the order ready
+ * when this was its last authorization. */
+static int
+challenge_record(struct store *st, void *arg)
+{
+	struct acme_authz *a = arg;
+
+	if (store_acme_authz_update(st, a) != RC_OK)
+		return RC_FAIL;
+	return challenge_order_ready(st, a);
+}
+
 int
 acme_challenge_post(struct acme_request *rq, struct acme_response *rs, int64_t id,
     const char *type)
@@ -93,10 +105,7 @@ acme_challenge_post(struct acme_request *rq, struct acme_response *rs, int64_t i
 	/* A POST-as-GET reads the challenge; a payload ({}) asks to validate. */
 	if (rq->payload && strcmp(a.status, "pending") == 0) {
 		challenge_validate(rq, &a, type);
-		if (store_begin(rq->t->ctx.st) != RC_OK || store_acme_authz_update(rq->t->ctx.st, &a) !=
-		    RC_OK || challenge_order_ready(rq->t->ctx.st, &a) != RC_OK ||
-		    store_commit(rq->t->ctx.st) != RC_OK) {
-			store_rollback(rq->t->ctx.st);
+		if (commit_group_run(&rq->srv->group, &rq->t->ctx, challenge_record, &a, NULL) != RC_OK) {
 			acme_problem(rs, 500, "serverInternal", "cannot record the validation");
 			goto out;
 		}

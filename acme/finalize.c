@@ -1,7 +1,8 @@
 /* finalize: an order's CSR becomes a certificate (RFC 8555 §7.4) through
  * the same domain call as every issuance (issue/lineage_issue.c): lints,
  * the pin guard; the certificate, its audit record and the order (now
- * valid, pointing at it) commit in one transaction. The
+ * valid, pointing at it) commit in one transaction, which other requests'
+ * writes may share (commit_group.h); the answer waits for its commit. The
  * order's lineage: the replaced certificate's (RFC 9773 replaces), else the
  * one whose names equal the order's, else a new one named after the first
  * identifier. */
@@ -202,8 +203,60 @@ finalize_in_tx(struct store *st, void *arg, const struct leaf_result *res)
 	return store_acme_order_update(st, o);
 }
 
+/* What finalize_record needs inside the group's transaction. */
+struct finalize_rec {
+	struct issuer *is;
+	struct leaf_request *req;
+	struct leaf_result *res;
+	const char *dns_json, *ip_json;
+	int *renewed;
+	struct finalize_tx *ft;
+};
+
+/* A finalize's part of a group commit: the lineage, the certificate and
+ * its audit record, then the order. An order another finalize took first
+ * is STORE_NOT_FOUND (its part rolls back; the group goes on). */
+static int
+finalize_record(struct store *st, void *arg)
+{
+	struct finalize_rec *fr = arg;
+	int rc = lineage_issue_record(fr->is, fr->req, "acme", fr->renewed, fr->res, fr->dns_json,
+	    fr->ip_json);
+
+	if (rc == RC_OK)
+		rc = finalize_in_tx(st, fr->ft, fr->res);
+	return rc == RC_FAIL && fr->ft->taken ? STORE_NOT_FOUND : rc;
+}
+
+/* Signs the leaf (no lock held: the signer process's round trip keeps no
+ * other request from writing), then records it in a group commit with the
+ * other requests' writes; returns once that group is committed. RC_OK with
+ * *res filled, else lineage_issue_with's codes or COMMIT_GROUP_LOST (*group:
+ * the group's size). */
+static int
+finalize_sign_record(struct acme_request *rq, struct leaf_request *req, int *renewed,
+    struct leaf_result *res, struct finalize_tx *ft, int *group)
+{
+	struct finalize_rec fr;
+	char *dns_json = NULL, *ip_json = NULL;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = leaf_build(&rq->t->is, req, res)) != RC_OK)
+		return rc;
+	if ((rc = leaf_request_names_json(req, &dns_json, &ip_json)) == RC_OK) {
+		fr = (struct finalize_rec){ &rq->t->is, req, res, dns_json, ip_json, renewed, ft };
+		rc = commit_group_run(&rq->srv->group, &rq->t->ctx, finalize_record, &fr, group);
+	}
+	if (rc != RC_OK)
+		leaf_result_clear(res);
+	free(dns_json);
+	free(ip_json);
+	return rc;
+}
+
 /* Issues the certificate for a ready order and marks it valid, in one
- * transaction. */
+ * transaction (shared with other requests: commit_group.h). */
 static int
 finalize_issue(struct acme_request *rq, struct acme_response *rs, struct acme_order *o,
     struct leaf_request *req)
@@ -211,7 +264,7 @@ finalize_issue(struct acme_request *rq, struct acme_response *rs, struct acme_or
 	struct leaf_result res;
 	struct finalize_tx ft = { o, NULL, 0 };
 	char name[80] = "", err[1024];
-	int renewed = 0, rc;
+	int renewed = 0, rc, group = 0;
 
 	qsort(req->dns, (size_t)req->ndns, sizeof(req->dns[0]), cmp_str);
 	qsort(req->ip, (size_t)req->nip, sizeof(req->ip[0]), cmp_str);
@@ -222,12 +275,15 @@ finalize_issue(struct acme_request *rq, struct acme_response *rs, struct acme_or
 	req->days = ACME_CERT_DAYS;
 	ft.lineage = name;
 	pinca_err_capture(err, sizeof(err));
-	rc = lineage_issue_with(&rq->t->is, req, "acme", &renewed, &res, finalize_in_tx, &ft);
+	rc = finalize_sign_record(rq, req, &renewed, &res, &ft, &group);
 	pinca_err_capture(NULL, 0);
 	req->name = NULL;
 	if (ft.taken)
 		return acme_problem(rs, 403, "orderNotReady", "order %lld is being finalized",
 		    (long long)o->id);
+	if (rc == COMMIT_GROUP_LOST)
+		return acme_problem(rs, 500, "serverInternal", "the database could not commit the "
+		    "group of %d requests this finalize was in; nothing was recorded", group);
 	if (rc != RC_OK)
 		return acme_problem(rs, rc == RC_POLICY ? 400 : 500, rc == RC_POLICY ? "badCSR" :
 		    "serverInternal", "%s", acme_detail(err));

@@ -69,6 +69,16 @@ acme_order_json(struct acme_request *rq, const struct acme_order *o)
 	return j;
 }
 
+/* A group commit's part that moves order o from pending to its new
+ * status: STORE_NOT_FOUND when another request moved it first. */
+static int
+order_claim_part(struct store *st, void *arg)
+{
+	struct acme_order *o = arg;
+
+	return store_acme_order_claim(st, o->id, "pending", o->status);
+}
+
 int
 acme_order_load(struct acme_request *rq, struct acme_response *rs, int64_t id,
     struct acme_order *o)
@@ -95,12 +105,9 @@ acme_order_load(struct acme_request *rq, struct acme_response *rs, int64_t id,
 			snprintf(o->status, sizeof(o->status), "ready");
 		/* The new state is written back only over "pending": a request
 		 * that read the order earlier must not undo a finalize. */
-		if (strcmp(o->status, "pending") != 0 && store_begin(rq->t->ctx.st) == RC_OK) {
-			int moved = store_acme_order_claim(rq->t->ctx.st, o->id, "pending", o->status);
-			if (moved == RC_OK)
-				store_commit(rq->t->ctx.st);
-			else
-				store_rollback(rq->t->ctx.st);
+		if (strcmp(o->status, "pending") != 0) {
+			int moved = commit_group_run(&rq->srv->group, &rq->t->ctx, order_claim_part, o,
+			    NULL);
 			if (moved == STORE_NOT_FOUND) {
 				/* Moved on meanwhile: read it again. */
 				acme_order_clear(o);
@@ -177,34 +184,52 @@ order_replaces(struct acme_request *rq, struct acme_response *rs, const char *re
 	return 0;
 }
 
-/* Inserts the order and one authorization per identifier. */
+/* What order_insert_part writes: the order and its authorizations. */
+struct order_insert {
+	int64_t account_id;
+	struct acme_order *o;
+	struct acme_authz *az;
+	size_t n;
+	int pending;
+};
+
+/* A newOrder's part of a group commit: unless the account has too many
+ * orders pending (RC_POLICY), the order and one authorization per
+ * identifier. */
+static int
+order_insert_part(struct store *st, void *arg)
+{
+	struct order_insert *oi = arg;
+
+	if (store_acme_order_count_pending(st, oi->account_id, (int64_t)time(NULL), &oi->pending) !=
+	    RC_OK)
+		return RC_FAIL;
+	if (oi->pending >= ACME_MAX_PENDING_ORDERS)
+		return RC_POLICY;
+	if (store_acme_order_insert(st, oi->o) != RC_OK)
+		return RC_FAIL;
+	for (size_t i = 0; i < oi->n; i++) {
+		oi->az[i].order_id = oi->o->id;
+		if (store_acme_authz_insert(st, &oi->az[i]) != RC_OK)
+			return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+/* Inserts the order and one authorization per identifier (in a group
+ * commit: returns once committed). */
 static int
 order_insert(struct acme_request *rq, struct acme_response *rs, struct acme_order *o,
     struct acme_authz *az, size_t n)
 {
-	struct store *st = rq->t->ctx.st;
-	int pending = 0;
+	struct order_insert oi = { rq->account.id, o, az, n, 0 };
+	int rc = commit_group_run(&rq->srv->group, &rq->t->ctx, order_insert_part, &oi, NULL);
 
-	if (store_begin(st) != RC_OK)
-		return acme_problem(rs, 500, "serverInternal", "cannot record the order");
-	if (store_acme_order_count_pending(st, rq->account.id, (int64_t)time(NULL), &pending) != RC_OK)
-		goto fail;
-	if (pending >= ACME_MAX_PENDING_ORDERS) {
-		store_rollback(st);
-		return acme_problem(rs, 429, "rateLimited",
-		    "the account has %d orders pending (at most %d)", pending, ACME_MAX_PENDING_ORDERS);
-	}
-	if (store_acme_order_insert(st, o) != RC_OK)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		az[i].order_id = o->id;
-		if (store_acme_authz_insert(st, &az[i]) != RC_OK)
-			goto fail;
-	}
-	if (store_commit(st) == RC_OK)
+	if (rc == RC_OK)
 		return 0;
-fail:
-	store_rollback(st);
+	if (rc == RC_POLICY)
+		return acme_problem(rs, 429, "rateLimited",
+		    "the account has %d orders pending (at most %d)", oi.pending, ACME_MAX_PENDING_ORDERS);
 	return acme_problem(rs, 500, "serverInternal", "cannot record the order");
 }
 
@@ -344,6 +369,13 @@ acme_authz_load(struct acme_request *rq, struct acme_response *rs, int64_t id,
 	return 0;
 }
 
+/* A group commit's part that writes an authorization's status. */
+static int
+authz_update_part(struct store *st, void *arg)
+{
+	return store_acme_authz_update(st, arg);
+}
+
 int
 acme_authz_post(struct acme_request *rq, struct acme_response *rs, int64_t id)
 {
@@ -360,12 +392,7 @@ acme_authz_post(struct acme_request *rq, struct acme_response *rs, int64_t id)
 			return acme_problem(rs, 400, "malformed", "status may only become 'deactivated'");
 		}
 		snprintf(a.status, sizeof(a.status), "deactivated");
-		if (store_begin(rq->t->ctx.st) == RC_OK) {
-			if (store_acme_authz_update(rq->t->ctx.st, &a) == RC_OK)
-				store_commit(rq->t->ctx.st);
-			else
-				store_rollback(rq->t->ctx.st);
-		}
+		commit_group_run(&rq->srv->group, &rq->t->ctx, authz_update_part, &a, NULL);
 	}
 	rc = acme_json_response(rs, 200, acme_authz_json(rq, &a));
 	acme_authz_clear(&a);

@@ -36,34 +36,40 @@ revoke_by_cert_key(struct acme_request *rq, X509 *x)
 	return same;
 }
 
-/* Records the revocation with its audit record. */
+/* What revoke_part writes. */
+struct revoke_rec {
+	struct revocation_record rec;
+	json_t *objs;
+};
+
+/* A group commit's part: the revocation and its audit record. */
+static int
+revoke_part(struct store *st, void *arg)
+{
+	struct revoke_rec *rr = arg;
+	int rc = store_revocation_insert(st, &rr->rec);
+
+	return rc == RC_OK ? store_audit(st, "revoke", rr->objs) : rc;
+}
+
+/* Records the revocation with its audit record (in a group commit). */
 static int
 revoke_record(struct acme_request *rq, const struct cert_record *c, int reason)
 {
-	struct store *st = rq->t->ctx.st;
-	struct revocation_record rec;
-	json_t *objs;
+	struct revoke_rec rr;
 	int rc;
 
-	memset(&rec, 0, sizeof(rec));
-	snprintf(rec.serial, sizeof(rec.serial), "%s", c->serial);
-	rec.issuer_id = c->issuer_id;
-	rec.revoked_at = (int64_t)time(NULL);
-	rec.reason = reason;
-	rec.not_after = c->not_after;
-	if (store_begin(st) != RC_OK)
-		return RC_FAIL;
-	objs = json_pack("[{s:s,s:s,s:s?,s:i,s:s,s:I}]", "serial", c->serial, "kind", "leaf", "name",
-	    c->name, "reason", reason, "via", "acme", "account", (json_int_t)rq->account.id);
-	rc = store_revocation_insert(st, &rec);
-	if (rc == RC_OK)
-		rc = store_audit(st, "revoke", objs);
-	json_decref(objs);
-	if (rc != RC_OK || store_commit(st) != RC_OK) {
-		store_rollback(st);
-		return rc == STORE_CONSTRAINT ? STORE_CONSTRAINT : RC_FAIL;
-	}
-	return RC_OK;
+	memset(&rr, 0, sizeof(rr));
+	snprintf(rr.rec.serial, sizeof(rr.rec.serial), "%s", c->serial);
+	rr.rec.issuer_id = c->issuer_id;
+	rr.rec.revoked_at = (int64_t)time(NULL);
+	rr.rec.reason = reason;
+	rr.rec.not_after = c->not_after;
+	rr.objs = json_pack("[{s:s,s:s,s:s?,s:i,s:s,s:I}]", "serial", c->serial, "kind", "leaf",
+	    "name", c->name, "reason", reason, "via", "acme", "account", (json_int_t)rq->account.id);
+	rc = commit_group_run(&rq->srv->group, &rq->t->ctx, revoke_part, &rr, NULL);
+	json_decref(rr.objs);
+	return rc == RC_OK || rc == STORE_CONSTRAINT ? rc : RC_FAIL;
 }
 
 int

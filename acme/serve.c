@@ -359,6 +359,7 @@ acme_serve(struct acme_server *srv, const char *cert_pem, const char *key_pem)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (pthread_mutex_init(&srv->writer, NULL) != 0 ||
+	    commit_group_init(&srv->group, &srv->writer, SERVE_CACHE_KIB) != RC_OK ||
 	    pthread_key_create(&srv->thread_key, thread_free) != 0) {
 		pinca_warnx("cannot make the threads' keys");
 		return RC_FAIL;
@@ -393,6 +394,8 @@ acme_serve(struct acme_server *srv, const char *cert_pem, const char *key_pem)
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(d);
-	fprintf(stderr, "pinca-serve: stopped (signal %d)\n", sig);
+	fprintf(stderr, "pinca-serve: stopped (signal %d); %llu writes in %llu commits\n", sig,
+	    (unsigned long long)srv->group.parts, (unsigned long long)srv->group.commits);
+	commit_group_free(&srv->group);
 	return RC_OK;
 }

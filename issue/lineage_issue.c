@@ -62,7 +62,7 @@ lineage_issue_insert(struct issuer *is, const struct leaf_request *req,
 
 /* Inside the transaction: the lineage row (new, or its key updated after
  * the guard), the certificate, the audit record. */
-static int
+int
 lineage_issue_record(struct issuer *is, struct leaf_request *req, const char *via,
     int *renewed, struct leaf_result *res, const char *dns_json, const char *ip_json)
 {

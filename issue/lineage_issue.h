@@ -25,4 +25,14 @@ int lineage_issue_with(struct issuer *is, struct leaf_request *req, const char *
     struct leaf_result *res, int (*in_tx)(struct store *st, void *arg, const struct leaf_result *res),
     void *arg);
 
+/* The recording half of lineage_issue_with, for a caller that signed res
+ * itself (leaf_build, outside any transaction) and holds the transaction
+ * (the ACME server's group commit): creates or renews the lineage
+ * req->name, records the certificate (signing again on a serial collision)
+ * and appends the audit record. dns_json and ip_json are req's names as
+ * leaf_request_names_json gives them. RC_OK, RC_POLICY or RC_FAIL, the one
+ * line reported through pinca_warnx. */
+int lineage_issue_record(struct issuer *is, struct leaf_request *req, const char *via,
+    int *renewed, struct leaf_result *res, const char *dns_json, const char *ip_json);
+
 #endif
