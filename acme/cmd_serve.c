@@ -176,10 +176,10 @@ serve_tls_issue(struct issuer *is, const struct acme_config *cfg, char **cert_pe
 	req.key_type = KEY_EC_P256;
 	{
 		char err[1024];
-		pinca_err_capture(err, sizeof(err));
+		pinca_err_clear();
 		rc = lineage_issue(is, &req, "serve-tls", &renewed, &res);
-		pinca_err_capture(NULL, 0);
 		if (rc != RC_OK) {
+			pinca_err_take(err, sizeof(err));
 			pinca_warnx("the server's own certificate (--tls-name, or give --tls-cert): %s", err);
 			goto out;
 		}

@@ -225,6 +225,7 @@ serve_request(struct acme_server *srv, struct MHD_Connection *c, const char *url
 	rq.body_len = pd->len;
 	rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	pinca_err_clear();	/* this thread's last request is done with */
 	if (serve_base(c, &rq, url) != 0)
 		acme_problem(&rs, 400, "malformed", "the request has no usable Host header");
 	else if ((rq.t = acme_thread_get(srv)) == NULL)
@@ -233,6 +234,9 @@ serve_request(struct acme_server *srv, struct MHD_Connection *c, const char *url
 		serve_route(&rq, &rs);
 	if (rs.status < 100 || rs.status > 599)
 		acme_problem(&rs, 500, "serverInternal", "the server made no answer");
+	/* The request's error line, if one is left (the problem document has
+	 * its words): the server's log, before the access line. */
+	pinca_err_print();
 	pd->status = rs.status;
 	log_token(pd->problem, sizeof(pd->problem), rs.problem);
 	pd->account = rq.account.id ? rq.account.id : rq.log_account;

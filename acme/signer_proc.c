@@ -148,9 +148,11 @@ signer_child(int fd, const char *cadir, const struct ca_record *ca,
 	size_t len, sig_len, alg_len = 0;
 	int rc;
 
+	pinca_err_clear();	/* a line the parent had pending is not the child's */
 	if ((sg = signer_open(cadir, ca, src, NULL, &rc)) == NULL ||
 	    signer_tbs_alg(sg, hello + 2, sizeof(hello) - 2, &alg_len) != RC_OK ||
 	    signer_sig_max(sg) > sizeof(sig)) {
+		pinca_err_print();	/* the child is its own outermost caller */
 		send_msg(fd, hello, 0);
 		_exit(1);
 	}
