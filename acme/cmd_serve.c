@@ -326,6 +326,7 @@ cmd_serve(int argc, char **argv)
 	srv->cfg.listen_port = 8443;
 	srv->cfg.http01_port = 80;
 	srv->cfg.eab_required = 1;
+	srv->cfg.log = &pinca_report_stdio;
 	opts_init(&o, argc, argv, &serve_help);
 	while ((id = opts_next(&o, &arg)) != 0)
 		if (!secret_option(&src, id, arg) && (rc = serve_option(&srv->cfg, id, arg)) != RC_OK)

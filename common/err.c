@@ -187,6 +187,8 @@ report_stdio_line(void *ctx, enum pinca_report_kind kind, const char *text)
 	(void)ctx;
 	if (kind == REPORT_OUT)
 		printf("%s\n", text);
+	else if (kind == REPORT_LOG)
+		fprintf(stderr, "%s\n", text);
 	else
 		fprintf(stderr, "pinca: %s\n", text);
 }

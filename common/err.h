@@ -69,6 +69,7 @@ enum pinca_report_kind {
 	REPORT_OUT,	/* a result line: the CLI prints it on stdout as is */
 	REPORT_NOTE,	/* a warning or a failed item of a run that goes on: the
 			 * CLI prints "pinca: TEXT" on stderr */
+	REPORT_LOG,	/* a server's log line: the CLI prints it on stderr as is */
 };
 struct pinca_report {
 	void (*line)(void *ctx, enum pinca_report_kind kind, const char *text);
@@ -87,7 +88,7 @@ void pinca_report_flush(const struct pinca_report *r);
  * it (an item of a run failed; the run goes on). */
 void pinca_report_error(const struct pinca_report *r);
 /* The command line's report: REPORT_OUT lines on stdout, REPORT_NOTE
- * lines as "pinca: TEXT" on stderr. */
+ * lines as "pinca: TEXT" and REPORT_LOG lines as they are on stderr. */
 extern const struct pinca_report pinca_report_stdio;
 
 #endif

@@ -23,10 +23,6 @@
 cd "$(dirname "$0")/.." || exit 1
 
 ALLOW='
-acme/serve.c	fprintf(stderr, "pinca-serve: access	# the server'"'"'s access log, one line per request (the server is its own outermost caller)
-acme/serve.c	printf("listening on	# the server'"'"'s start line, after the socket is bound
-acme/serve.c	fprintf(stderr, "pinca-serve: stopped	# the server'"'"'s last log line
-acme/serve.c	pinca_err_print();	# a request'"'"'s leftover error line goes to the server'"'"'s log
 acme/signer_proc.c	pinca_err_print();	# the signer child process is its own outermost caller, just before _exit
 issue/renew.c	pinca_err_print();	# the deploy hook'"'"'s child process, just before _exit
 revoke/crl_out.c	crl_emit(stdout	# the CRL file the caller named is "-": a result file, not a message
