@@ -146,7 +146,7 @@ pinca_err_print(void)
 void
 pinca_report(const struct pinca_report *r, enum pinca_report_kind kind, const char *fmt, ...)
 {
-	char line[2048];
+	char line[4096];	/* a finding of verify is up to about 2 KB */
 	va_list ap;
 
 	if (r == NULL || r->line == NULL)

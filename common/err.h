@@ -66,7 +66,8 @@ void pinca_err_print(void);
  * failure. The command layer provides it (pinca_report_stdio prints); a
  * NULL report, or a NULL line, drops the lines. */
 enum pinca_report_kind {
-	REPORT_OUT,	/* a result line: the CLI prints it on stdout as is */
+	REPORT_OUT,	/* a result line (or one whole document, as verify
+			 * --json's): the CLI prints it on stdout as is */
 	REPORT_NOTE,	/* a warning or a failed item of a run that goes on: the
 			 * CLI prints "pinca: TEXT" on stderr */
 	REPORT_LOG,	/* a server's log line: the CLI prints it on stderr as is */
