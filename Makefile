@@ -112,6 +112,7 @@ fuzz: deps fuzz-build
 LINT_DIRS := $(wildcard common ca issue revoke db acme tests/unit tests/fuzz)
 lint:
 	tools/layers.sh
+	tools/noprint.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	  --suppress=missingIncludeSystem -D__GNUC__ -I. main.c $(LINT_DIRS)
 	clang-tidy --quiet $(SRC) -- $(CFLAGS) 2>&1 | grep -v ' warnings\? generated\.$$'; \

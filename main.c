@@ -43,10 +43,15 @@ main(int argc, char **argv)
 	}
 	argv[0] = "pinca";
 	crypto_init();
-	if ((args = subcommand_globals(&argc, argv)) == NULL)
+	if ((args = subcommand_globals(&argc, argv)) == NULL) {
+		pinca_err_print();
 		return PINCA_EXIT_USAGE;
+	}
 	/* The top level is a command group like any other. */
 	rc = subcommand_dispatch("", commands, argc, args);
 	free(args);
+	/* Errors are values: the failed command's line is printed here, once. */
+	if (rc != PINCA_EXIT_OK)
+		pinca_err_print();
 	return rc;
 }

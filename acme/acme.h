@@ -59,6 +59,10 @@ struct acme_config {
 	char dns_addr[64];
 	int dns_port;		/* 0: no dns-01 */
 	int eab_required;
+	/* Where the server's lines go: the listening line (REPORT_OUT), one
+	 * access line per request and the stop line (REPORT_LOG), a request's
+	 * error line no handler took (REPORT_NOTE). */
+	const struct pinca_report *log;
 };
 
 struct acme_server {

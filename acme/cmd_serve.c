@@ -176,10 +176,10 @@ serve_tls_issue(struct issuer *is, const struct acme_config *cfg, char **cert_pe
 	req.key_type = KEY_EC_P256;
 	{
 		char err[1024];
-		pinca_err_capture(err, sizeof(err));
+		pinca_err_clear();
 		rc = lineage_issue(is, &req, "serve-tls", &renewed, &res);
-		pinca_err_capture(NULL, 0);
 		if (rc != RC_OK) {
+			pinca_err_take(err, sizeof(err));
 			pinca_warnx("the server's own certificate (--tls-name, or give --tls-cert): %s", err);
 			goto out;
 		}
@@ -326,6 +326,7 @@ cmd_serve(int argc, char **argv)
 	srv->cfg.listen_port = 8443;
 	srv->cfg.http01_port = 80;
 	srv->cfg.eab_required = 1;
+	srv->cfg.log = &pinca_report_stdio;
 	opts_init(&o, argc, argv, &serve_help);
 	while ((id = opts_next(&o, &arg)) != 0)
 		if (!secret_option(&src, id, arg) && (rc = serve_option(&srv->cfg, id, arg)) != RC_OK)

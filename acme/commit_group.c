@@ -110,8 +110,8 @@ commit_group_commit(struct commit_group *g)
 		rc = COMMIT_GROUP_LOST;
 	pthread_mutex_lock(&g->mu);
 	if (rc != RC_OK)
-		fprintf(stderr, "pinca-serve: the commit of a group of %d requests failed; each was "
-		    "answered serverInternal and nothing of them was recorded\n", n);
+		pinca_report(g->log, REPORT_LOG, "pinca-serve: the commit of a group of %d requests "
+		    "failed; each was answered serverInternal and nothing of them was recorded", n);
 	for (m = g->members; m; m = m->next) {
 		m->done = 1;
 		m->rc = rc;

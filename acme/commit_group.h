@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 #include "ca/context.h"
 #include "db/store.h"
 
@@ -36,6 +38,7 @@ struct commit_group {
 	int size;			/* parts in it that succeeded */
 	struct commit_member *members;	/* their threads, to wake after the commit */
 	uint64_t commits, parts;	/* totals: transactions committed, parts in them */
+	const struct pinca_report *log;	/* the server's log (a failed commit's line); NULL: none */
 };
 
 /* Prepares g; the group's handle is opened later, on the path of the first

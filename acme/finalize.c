@@ -140,14 +140,12 @@ finalize_csr(struct acme_request *rq, struct acme_response *rs, EVP_PKEY **pub,
 		free(der);
 		return acme_problem(rs, 400, "malformed", "finalize needs a csr (base64url DER)");
 	}
-	pinca_err_capture(err, sizeof(err));
+	pinca_err_clear();
 	if (csr_parse(der, len, "the CSR", &csr, pub, type) != RC_OK ||
 	    leaf_request_names_from_csr(names, csr) != RC_OK) {
-		pinca_err_capture(NULL, 0);
-		acme_problem(rs, 400, "badCSR", "%s", acme_detail(err));
+		acme_problem(rs, 400, "badCSR", "%s", acme_detail(pinca_err_take(err, sizeof(err))));
 		goto out;
 	}
-	pinca_err_capture(NULL, 0);
 	rc = 0;
 out:
 	X509_REQ_free(csr);
@@ -274,9 +272,9 @@ finalize_issue(struct acme_request *rq, struct acme_response *rs, struct acme_or
 	req->profile = o->profile;
 	req->days = ACME_CERT_DAYS;
 	ft.lineage = name;
-	pinca_err_capture(err, sizeof(err));
+	pinca_err_clear();
 	rc = finalize_sign_record(rq, req, &renewed, &res, &ft, &group);
-	pinca_err_capture(NULL, 0);
+	pinca_err_take(err, sizeof(err));
 	req->name = NULL;
 	if (ft.taken)
 		return acme_problem(rs, 403, "orderNotReady", "order %lld is being finalized",

@@ -128,7 +128,6 @@ order_identifier(struct acme_request *rq, struct acme_response *rs, json_t *id,
 	const char *type = NULL, *value = NULL;
 	char norm[256];
 
-	pinca_err_capture(NULL, 0);
 	if (json_unpack(id, "{s:s,s:s}", "type", &type, "value", &value) != 0)
 		return acme_problem(rs, 400, "malformed", "an identifier needs type and value");
 	if (strcmp(type, "dns") != 0 && strcmp(type, "ip") != 0)
@@ -136,12 +135,12 @@ order_identifier(struct acme_request *rq, struct acme_response *rs, json_t *id,
 	{
 		char err[512];
 		int rc;
-		pinca_err_capture(err, sizeof(err));
+		pinca_err_clear();
 		rc = strcmp(type, "dns") == 0 ? lint_dns_name(value, norm, sizeof(norm)) :
 		    lint_ip_address(value, norm, sizeof(norm));
-		pinca_err_capture(NULL, 0);
 		if (rc != RC_OK)
-			return acme_problem(rs, 400, "rejectedIdentifier", "%s", acme_detail(err));
+			return acme_problem(rs, 400, "rejectedIdentifier", "%s",
+			    acme_detail(pinca_err_take(err, sizeof(err))));
 	}
 	if (acme_account_permits(rq, rs, norm) != 0)
 		return -1;

@@ -2,7 +2,8 @@
  * pool of threads, each with its own store handle and issuer (opened on its
  * first request); request bodies capped and refused early; the routing of
  * RFC 8555 resources to their handlers; headers every response carries
- * (Replay-Nonce, Link index); one access-log line per request on stderr;
+ * (Replay-Nonce, Link index); one access-log line per request (to the
+ * report the command gives, srv->cfg.log);
  * SIGTERM lets the requests in flight finish. */
 #include <errno.h>
 #include <signal.h>
@@ -225,6 +226,7 @@ serve_request(struct acme_server *srv, struct MHD_Connection *c, const char *url
 	rq.body_len = pd->len;
 	rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	pinca_err_clear();	/* this thread's last request is done with */
 	if (serve_base(c, &rq, url) != 0)
 		acme_problem(&rs, 400, "malformed", "the request has no usable Host header");
 	else if ((rq.t = acme_thread_get(srv)) == NULL)
@@ -233,6 +235,9 @@ serve_request(struct acme_server *srv, struct MHD_Connection *c, const char *url
 		serve_route(&rq, &rs);
 	if (rs.status < 100 || rs.status > 599)
 		acme_problem(&rs, 500, "serverInternal", "the server made no answer");
+	/* The request's error line, if one is left (the problem document has
+	 * its words): the server's log, before the access line. */
+	pinca_report_error(srv->cfg.log);
 	pd->status = rs.status;
 	log_token(pd->problem, sizeof(pd->problem), rs.problem);
 	pd->account = rq.account.id ? rq.account.id : rq.log_account;
@@ -315,8 +320,8 @@ serve_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
 		    sizeof(addr));
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	fprintf(stderr, "pinca-serve: access client=%s method=%s path=%s status=%d%s%s account=%lld "
-	    "order=%lld ms=%ld%s\n", addr, pd->method, pd->path, pd->status,
+	pinca_report(srv->cfg.log, REPORT_LOG, "pinca-serve: access client=%s method=%s path=%s status=%d%s%s account=%lld "
+	    "order=%lld ms=%ld%s", addr, pd->method, pd->path, pd->status,
 	    pd->problem[0] ? " problem=" : "", pd->problem, (long long)pd->account, (long long)pd->order,
 	    (long)((end.tv_sec - pd->start.tv_sec) * 1000 + (end.tv_nsec - pd->start.tv_nsec) / 1000000),
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
@@ -364,6 +369,7 @@ acme_serve(struct acme_server *srv, const char *cert_pem, const char *key_pem)
 		pinca_warnx("cannot make the threads' keys");
 		return RC_FAIL;
 	}
+	srv->group.log = srv->cfg.log;
 	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, serve_access, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, serve_mhd_log, NULL,
@@ -382,9 +388,9 @@ acme_serve(struct acme_server *srv, const char *cert_pem, const char *key_pem)
 		return RC_FAIL;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("listening on https://%s:%u/acme/directory\n", srv->cfg.listen_addr,
-	    info ? info->port : (unsigned)srv->cfg.listen_port);
-	fflush(stdout);
+	pinca_report(srv->cfg.log, REPORT_OUT, "listening on https://%s:%u/acme/directory",
+	    srv->cfg.listen_addr, info ? info->port : (unsigned)srv->cfg.listen_port);
+	pinca_report_flush(srv->cfg.log);
 	while (sigwait(&set, &sig) != 0)
 		;
 	/* Stop accepting, let the requests in flight finish (bounded), stop. */
@@ -394,7 +400,7 @@ acme_serve(struct acme_server *srv, const char *cert_pem, const char *key_pem)
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(d);
-	fprintf(stderr, "pinca-serve: stopped (signal %d); %llu writes in %llu commits\n", sig,
+	pinca_report(srv->cfg.log, REPORT_LOG, "pinca-serve: stopped (signal %d); %llu writes in %llu commits", sig,
 	    (unsigned long long)srv->group.parts, (unsigned long long)srv->group.commits);
 	commit_group_free(&srv->group);
 	return RC_OK;

@@ -142,23 +142,25 @@ static void __attribute__((noreturn))
 signer_child(int fd, const char *cadir, const struct ca_record *ca,
     const struct pass_source *src)
 {
-	static unsigned char buf[SIGNER_TBS_MAX];
+	unsigned char *buf = malloc(SIGNER_TBS_MAX);	/* on the heap: no static, no huge stack */
 	unsigned char sig[1024], hello[80];
 	struct signer *sg;
 	size_t len, sig_len, alg_len = 0;
 	int rc;
 
+	pinca_err_clear();	/* a line the parent had pending is not the child's */
 	if ((sg = signer_open(cadir, ca, src, NULL, &rc)) == NULL ||
 	    signer_tbs_alg(sg, hello + 2, sizeof(hello) - 2, &alg_len) != RC_OK ||
 	    signer_sig_max(sg) > sizeof(sig)) {
+		pinca_err_print();	/* the child is its own outermost caller */
 		send_msg(fd, hello, 0);
 		_exit(1);
 	}
 	hello[0] = (unsigned char)(signer_sig_max(sg) >> 8);
 	hello[1] = (unsigned char)signer_sig_max(sg);
-	if (send_msg(fd, hello, alg_len + 2) != 0)
+	if (buf == NULL || send_msg(fd, hello, alg_len + 2) != 0)
 		_exit(1);
-	while (recv_msg(fd, buf, sizeof(buf), &len) == 0) {
+	while (recv_msg(fd, buf, SIGNER_TBS_MAX, &len) == 0) {
 		if (!signer_tbs_is_own_leaf(sg, buf, len, hello + 2, alg_len) ||
 		    signer_sign_tbs(sg, buf, len, sig, &sig_len) != RC_OK)
 			sig_len = 0;
@@ -166,6 +168,7 @@ signer_child(int fd, const char *cadir, const struct ca_record *ca,
 			break;
 	}
 	signer_free(sg);
+	free(buf);
 	_exit(0);
 }
 

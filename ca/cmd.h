@@ -44,8 +44,8 @@ EVP_PKEY *ca_new_key(const char *dir, const char *role, enum key_type type,
     struct signer **token, char *rel, size_t rel_size, int *rc);
 
 /* When the root of role ("root" or "standby") was retired (ca retire),
- * prints one line saying so and which root to use instead, and returns 1;
- * else prints nothing and returns 0. */
+ * records the error line saying so and which root to use instead, and
+ * returns 1; else records nothing and returns 0. */
 int ca_root_retired_note(struct ca_context *ctx, const char *role);
 
 #endif

@@ -345,6 +345,7 @@ cmd_ca_intermediate(int argc, char **argv)
 	separate_root_pass = root_src.file != NULL || root_src.env != NULL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
+	ctx.report = &pinca_report_stdio;	/* the pin guard's --force warning */
 	rc = RC_FAIL;
 	if (store_ca_find_held(ctx.st, which, &root) != RC_OK) {
 		if (ca_root_retired_note(&ctx, which))

@@ -159,6 +159,7 @@ cmd_ca_activate(int argc, char **argv)
 		return rc_exit(opts_usage_error(&activate_help, "say what to activate: 'standby'"));
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
+	ctx.report = &pinca_report_stdio;	/* the pin guard's --force warning */
 	rc = RC_FAIL;
 	if (store_ca_find(ctx.st, "standby", "active", &standby) != RC_OK) {
 		pinca_warnx("no standby root known in %s", ctx.dir);

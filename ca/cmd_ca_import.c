@@ -196,6 +196,7 @@ cmd_ca_import(int argc, char **argv)
 		return PINCA_EXIT_FAIL;
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		goto out;
+	ctx.report = &pinca_report_stdio;	/* the pin guard's --force warning */
 	rc = RC_FAIL;
 	if (import_check(&ctx, &b, path, root_pin, &pending, &plan) != RC_OK)
 		goto out;

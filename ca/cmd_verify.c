@@ -87,7 +87,7 @@ cmd_verify(int argc, char **argv)
 	const char *flag_dir = NULL, *chain_path = NULL, *connect = NULL, *servername = NULL;
 	const char *crl_paths[16], *arg;
 	int ncrl = 0;
-	struct verify_options vo = { NULL, NULL, 0 };
+	struct verify_options vo = { NULL, NULL, 0, &pinca_report_stdio };
 	struct ca_context ctx = { 0 };
 	STACK_OF(X509) *served = NULL;
 	char host[256];

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ca/signer.h"
+#include "common/err.h"
 #include "db/store.h"
 
 #define PINCA_VERSION "0.1.0"
@@ -14,6 +15,10 @@
 struct ca_context {
 	const char *dir;
 	struct store *st;
+	/* Where the domain sends the lines of a call that succeeds anyway (the
+	 * pin guard's --force warning). NULL after ca_context_open: the lines
+	 * are dropped; a command sets &pinca_report_stdio. */
+	const struct pinca_report *report;
 };
 
 /* Opens the CA directory named by --dir or $PINCA_DIR. Returns RC_OK, or

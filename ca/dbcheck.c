@@ -250,7 +250,7 @@ check_cert_row(const struct cert_record *r, void *arg)
 	return rc;
 }
 
-static int check_walk(struct db_check *c, const char *what, int rc_walk, const char *captured);
+static int check_walk(struct db_check *c, const char *what, int rc_walk);
 
 /* Checks one revocation: its serial names a certificate in the database,
  * issued by the CA whose CRL lists it, with the same notAfter (the CRL
@@ -280,14 +280,14 @@ check_revocation_row(const struct revocation_record *r, void *arg)
 
 /* Walks the revocations of every CA. */
 static int
-check_revocations(struct db_check *c, char *err)
+check_revocations(struct db_check *c)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < c->nca && rc == 0; i++) {
-		err[0] = '\0';
+		pinca_err_clear();
 		rc = check_walk(c, "revocations", store_revocation_each(c->st, c->ca[i].id,
-		    check_revocation_row, c), err);
+		    check_revocation_row, c));
 	}
 	return rc;
 }
@@ -305,14 +305,16 @@ check_audit_row(const struct audit_record *r, int ok, void *arg)
 	    r->action ? r->action : "?");
 }
 
-/* Runs one store walk with the store's error line captured: a damaged page
- * met while reading is a problem to report, and the walk goes on with the
- * next table. */
+/* Ends one store walk (the caller cleared the thread's error line before
+ * it): a damaged page met while reading is a problem to report, with the
+ * store's error line, and the walk goes on with the next table. */
 static int
-check_walk(struct db_check *c, const char *what, int rc_walk, const char *captured)
+check_walk(struct db_check *c, const char *what, int rc_walk)
 {
-	if (rc_walk == RC_FAIL && captured[0])
-		return problem(c, "%s: reading stopped: %s", what, captured);
+	char err[PROBLEM_MAX];
+
+	if (rc_walk == RC_FAIL && pinca_err_pending())
+		return problem(c, "%s: reading stopped: %s", what, pinca_err_take(err, sizeof(err)));
 	return rc_walk == RC_FAIL ? 0 : rc_walk;
 }
 
@@ -320,36 +322,36 @@ int
 db_check_run(struct db_check *c)
 {
 	struct cert_filter all;
-	char err[PROBLEM_MAX];
 	int rc;
 
 	memset(&all, 0, sizeof(all));
 	all.with_der = 1;
 	all.serial_order = 1;	/* the table itself: a damaged index does not hide rows */
 	c->cas = c->certificates = c->revocations = c->audit_records = c->problems = 0;
-	err[0] = '\0';
-	pinca_err_capture(err, sizeof(err));
+	pinca_err_clear();
 	rc = store_integrity(c->st, integrity_problem, c);
-	rc = check_walk(c, "database", rc, err);
+	rc = check_walk(c, "database", rc);
 	if (rc == 0) {
-		err[0] = '\0';
-		rc = check_walk(c, "CAs", store_ca_each(c->st, check_ca_row, c), err);
+		pinca_err_clear();
+		rc = check_walk(c, "CAs", store_ca_each(c->st, check_ca_row, c));
 	}
 	if (rc == 0)
 		rc = check_ca_signatures(c);
 	if (rc == 0) {
-		err[0] = '\0';
-		rc = check_walk(c, "certificates", store_cert_each(c->st, &all, check_cert_row, c), err);
+		pinca_err_clear();
+		rc = check_walk(c, "certificates", store_cert_each(c->st, &all, check_cert_row, c));
 	}
 	if (rc == 0)
-		rc = check_revocations(c, err);
+		rc = check_revocations(c);
 	if (rc == 0) {
-		err[0] = '\0';
-		rc = check_walk(c, "audit log", store_audit_each(c->st, check_audit_row, c), err);
+		pinca_err_clear();
+		rc = check_walk(c, "audit log", store_audit_each(c->st, check_audit_row, c));
 	}
 	if (rc == 0)
 		rc = db_check_files(c);
-	pinca_err_capture(NULL, 0);
+	/* Lines the walks met and reported as problems are done with. */
+	if (rc == 0)
+		pinca_err_clear();
 	for (size_t i = 0; i < c->nca; i++)
 		X509_free(c->ca[i].cert);
 	free(c->ca);

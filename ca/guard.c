@@ -155,9 +155,9 @@ guard_check_transition(struct ca_context *ctx, const char *const *before, int nb
 		why = "the served chain would no longer satisfy its pins there";
 	}
 	if (force) {
-		fprintf(stderr, "pinca: warning: --force: %s breaks app release '%s'%s: %s and its "
-		    "users will fail to connect (recorded in the audit log)\n", what, g.refused, where,
-		    why);
+		pinca_report(ctx->report, REPORT_NOTE, "warning: --force: %s breaks app release "
+		    "'%s'%s: %s and its users will fail to connect (recorded in the audit log)", what,
+		    g.refused, where, why);
 		return RC_OK;
 	}
 	pinca_warnx("refused by the pin guard: %s would break app release '%s'%s (%s); retire it "

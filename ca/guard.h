@@ -12,8 +12,8 @@
 /* The pin guard (ca/guard.c). Each check describes the keys the server
  * would present after a change and refuses it (RC_POLICY, one line naming
  * the release) when a supported app release pins none of them. force
- * prints a loud warning and allows; the caller records "forced" in its
- * audit record. */
+ * hands a loud warning to ctx->report (REPORT_NOTE) and allows; the caller
+ * records "forced" in its audit record. */
 struct served_keys {
 	char **pins;		/* grows: every lineage's leaf key is one */
 	size_t n, cap;

@@ -84,7 +84,7 @@ struct p11_session {
 int p11_session_open(const struct p11_uri *u, const struct pass_source *src, int rw,
     struct p11_session *s);
 /* Whether this process may use s: PKCS#11 state does not survive fork(),
- * a child must open its own session. Prints one line when not. */
+ * a child must open its own session. Records the error line when not. */
 int p11_session_usable(const struct p11_session *s);
 /* Logs out, closes and finalises (only in the process that opened it: a
  * forked child leaves the parent's token state alone). Zeroes s. */

@@ -4,6 +4,7 @@
  * intermediates are the untrusted chain (RFC 5280 section 6). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,10 +22,11 @@
 
 struct findings {
 	int checks, failures;
-	json_t *json;		/* collects the findings instead of printing, or NULL */
+	json_t *json;		/* collects the findings instead of reporting lines, or NULL */
+	const struct pinca_report *report;
 };
 
-/* Prints one finding; kind is "ok", "FAIL" or "skip". */
+/* Reports one finding; kind is "ok", "FAIL" or "skip". */
 static void __attribute__((format(printf, 3, 4)))
 finding(struct findings *f, const char *kind, const char *fmt, ...)
 {
@@ -51,7 +53,7 @@ finding(struct findings *f, const char *kind, const char *fmt, ...)
 		char msg[1024], safe[2048];
 		/* Names in the chain come from outside: shown escaped, on one line. */
 		vsnprintf(msg, sizeof(msg), fmt, ap);
-		printf("%-4s %s\n", kind, text_safe(msg, safe, sizeof(safe)));
+		pinca_report(f->report, REPORT_OUT, "%-4s %s", kind, text_safe(msg, safe, sizeof(safe)));
 	}
 	va_end(ap);
 }
@@ -549,10 +551,28 @@ check_pins(struct findings *f, struct ca_context *ctx, STACK_OF(X509) *certs, co
 	return RC_OK;
 }
 
+/* Hands the --json document to the report (it owns f->json's reference). */
+static int
+findings_report_json(struct findings *f)
+{
+	json_t *doc = json_pack("{s:b,s:i,s:i,s:o}", "ok", f->failures == 0, "checks", f->checks,
+	    "failures", f->failures, "findings", f->json);
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(doc);
+	if (text == NULL) {
+		pinca_warnx("out of memory building JSON");
+		return RC_FAIL;
+	}
+	pinca_report_text(f->report, REPORT_OUT, text);
+	free(text);
+	return RC_OK;
+}
+
 int
 verify_served_chain(struct ca_context *ctx, STACK_OF(X509) *served, const struct verify_options *vo)
 {
-	struct findings f = { 0, 0, NULL };
+	struct findings f = { 0, 0, NULL, vo->report };
 	STACK_OF(X509) *chain;
 	int rc = RC_OK;
 
@@ -571,13 +591,10 @@ verify_served_chain(struct ca_context *ctx, STACK_OF(X509) *served, const struct
 	if (check_pins(&f, ctx, chain ? chain : served, vo->host) != RC_OK)
 		rc = RC_FAIL;
 	sk_X509_pop_free(chain, X509_free);
-	if (f.json) {
-		if (rc == RC_OK && json_print(json_pack("{s:b,s:i,s:i,s:o}", "ok", f.failures == 0,
-		    "checks", f.checks, "failures", f.failures, "findings", f.json)) != RC_OK)
-			rc = RC_FAIL;
-		else if (rc != RC_OK)
-			json_decref(f.json);
-	}
+	if (f.json && rc == RC_OK)
+		rc = findings_report_json(&f);
+	else if (f.json)
+		json_decref(f.json);
 	if (rc == RC_OK && f.failures) {
 		pinca_warnx("%d of %d checks failed", f.failures, f.checks);
 		rc = RC_FAIL;

@@ -12,12 +12,14 @@
 struct verify_options {
 	const char *host;		/* DNS name or IP address to check, or NULL */
 	STACK_OF(X509_CRL) *crls;	/* CRLs to check revocation against, or NULL */
-	int json;			/* print one JSON document instead of lines */
+	int json;			/* one JSON document instead of lines */
+	const struct pinca_report *report;	/* where the findings go */
 };
 
-/* Prints one "ok ..." / "FAIL ..." / "skip ..." line per finding to stdout
- * (or, with vo->json, one document {ok, checks, failures, findings[]}).
- * Returns RC_OK when every check passed, RC_FAIL (with one "pinca:" line
+/* Hands one "ok ..." / "FAIL ..." / "skip ..." line per finding to
+ * vo->report as REPORT_OUT (or, with vo->json, one indented document
+ * {ok, checks, failures, findings[]} as a single REPORT_OUT text).
+ * Returns RC_OK when every check passed, RC_FAIL (with an error line
  * counting the failures) otherwise. */
 int verify_served_chain(struct ca_context *ctx, STACK_OF(X509) *served,
     const struct verify_options *vo);

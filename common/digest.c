@@ -1,17 +1,29 @@
 /* digest: fetched-once message digests (see digest.h). */
+#include <pthread.h>
+
 #include "common/digest.h"
+
+/* The digests, fetched once for the process (pthread_once) and read-only
+ * after, so threads share them. */
+static const char *const digest_names[] = { "SHA1", "SHA256", "SHA384", "SHA512" };
+static EVP_MD *digest_fetched[4];
+static pthread_once_t digest_once = PTHREAD_ONCE_INIT;
+
+/* Fetches every digest of digest_names (NULL where OpenSSL has none). */
+static void
+digest_fetch_all(void)
+{
+	for (size_t i = 0; i < sizeof(digest_names) / sizeof(digest_names[0]); i++)
+		digest_fetched[i] = EVP_MD_fetch(NULL, digest_names[i], NULL);
+}
 
 const EVP_MD *
 digest_md(enum digest_alg alg)
 {
-	static const char *const names[] = { "SHA1", "SHA256", "SHA384", "SHA512" };
-	static EVP_MD *fetched[4];
-
-	if ((unsigned)alg >= sizeof(names) / sizeof(names[0]))
+	if ((unsigned)alg >= sizeof(digest_names) / sizeof(digest_names[0]) ||
+	    pthread_once(&digest_once, digest_fetch_all) != 0)
 		return NULL;
-	if (fetched[alg] == NULL)
-		fetched[alg] = EVP_MD_fetch(NULL, names[alg], NULL);
-	return fetched[alg];
+	return digest_fetched[alg];
 }
 
 size_t

@@ -1,4 +1,7 @@
-/* err: formats the single error line pinca prints for a failure. */
+/* err: the error line of a failed operation, kept per thread until the
+ * outermost caller shows it, and the report lines a command prints. The
+ * only printing here is the command line's: pinca_err_print and
+ * pinca_report_stdio. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,39 +27,32 @@ rc_exit(int rc)
 	}
 }
 
-static _Thread_local char *capture_buf;
-static _Thread_local unsigned long capture_size;
+/* The thread's error line. Thread-local, not global: every thread of the
+ * server (each with its own store handle) has its own, so one request's
+ * failure never shows in another's answer. */
+#define ERR_LINE_MAX 2304
+static _Thread_local struct {
+	int pending;
+	char line[ERR_LINE_MAX];
+} err_state;
 
-void
-pinca_err_capture(char *buf, unsigned long size)
-{
-	capture_buf = buf;
-	capture_size = size;
-	if (buf && size)
-		buf[0] = '\0';
-}
-
-/* Prints the message with an optional suffix, all on one line. */
+/* Records the message with an optional suffix, all on one line, unless a
+ * line is pending already. */
 static void
 warn_line(const char *suffix, const char *fmt, va_list ap)
 {
 	char raw[1024], safe[2048];
 	const char *msg;
 
+	if (err_state.pending)
+		return;
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* One line, always: a message built from outside data (a name from a
 	 * CSR, a row of the database) must not break it or drive the terminal. */
 	msg = text_safe(raw, safe, sizeof(safe));
-	if (capture_buf) {
-		if (capture_buf[0] == '\0')
-			snprintf(capture_buf, capture_size, "%s%s%s", msg, suffix && *suffix ? ": " : "",
-			    suffix && *suffix ? suffix : "");
-		return;
-	}
-	if (suffix && *suffix)
-		fprintf(stderr, "pinca: %s: %s\n", msg, suffix);
-	else
-		fprintf(stderr, "pinca: %s\n", msg);
+	snprintf(err_state.line, sizeof(err_state.line), "%s%s%s", msg,
+	    suffix && *suffix ? ": " : "", suffix && *suffix ? suffix : "");
+	err_state.pending = 1;
 }
 
 void
@@ -110,3 +106,99 @@ pinca_warn_ssl(const char *fmt, ...)
 	warn_line(reason, fmt, ap);
 	va_end(ap);
 }
+
+int
+pinca_err_pending(void)
+{
+	return err_state.pending;
+}
+
+const char *
+pinca_err_message(void)
+{
+	return err_state.pending ? err_state.line : "";
+}
+
+void
+pinca_err_clear(void)
+{
+	err_state.pending = 0;
+	err_state.line[0] = '\0';
+}
+
+char *
+pinca_err_take(char *buf, size_t size)
+{
+	if (size > 0)
+		snprintf(buf, size, "%s", pinca_err_message());
+	pinca_err_clear();
+	return buf;
+}
+
+void
+pinca_err_print(void)
+{
+	if (err_state.pending)
+		fprintf(stderr, "pinca: %s\n", err_state.line);
+	pinca_err_clear();
+}
+
+void
+pinca_report(const struct pinca_report *r, enum pinca_report_kind kind, const char *fmt, ...)
+{
+	char line[4096];	/* a finding of verify is up to about 2 KB */
+	va_list ap;
+
+	if (r == NULL || r->line == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->line(r->ctx, kind, line);
+}
+
+void
+pinca_report_text(const struct pinca_report *r, enum pinca_report_kind kind, const char *text)
+{
+	if (r && r->line)
+		r->line(r->ctx, kind, text);
+}
+
+void
+pinca_report_flush(const struct pinca_report *r)
+{
+	if (r && r->flush)
+		r->flush(r->ctx);
+}
+
+void
+pinca_report_error(const struct pinca_report *r)
+{
+	char line[ERR_LINE_MAX];
+
+	if (err_state.pending)
+		pinca_report(r, REPORT_NOTE, "%s", pinca_err_take(line, sizeof(line)));
+}
+
+/* The command line's report callback. */
+static void
+report_stdio_line(void *ctx, enum pinca_report_kind kind, const char *text)
+{
+	(void)ctx;
+	if (kind == REPORT_OUT)
+		printf("%s\n", text);
+	else if (kind == REPORT_LOG)
+		fprintf(stderr, "%s\n", text);
+	else
+		fprintf(stderr, "pinca: %s\n", text);
+}
+
+/* The command line's flush: stdout, where the result lines go. */
+static void
+report_stdio_flush(void *ctx)
+{
+	(void)ctx;
+	fflush(stdout);
+}
+
+const struct pinca_report pinca_report_stdio = { report_stdio_line, report_stdio_flush, NULL };

@@ -58,7 +58,7 @@ void file_guard_init(struct file_guard *g, const char *ca_dir);
 /* Whether the regular file at path holds a PEM private key (any label
  * ending in "PRIVATE KEY") in its first 64 KiB. */
 int file_holds_private_key(const char *path);
-/* Checks an output path before anything is written: prints one line and
+/* Checks an output path before anything is written: records the error line and
  * returns RC_FAIL if it would replace one of the CA directory's own files
  * (pinca.db and its -wal/-shm/-journal, anything under keys/, any file
  * already in the directory; by any path, hard links included) or, unless

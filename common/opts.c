@@ -84,6 +84,7 @@ opts_next(struct opts *o, const char **arg)
 	}
 	if (c == ':') {
 		opts_usage_error(o->help, "option %s needs a value", o->argv[optind - 1]);
+		pinca_err_print();	/* the process ends here, before main could */
 		exit(PINCA_EXIT_USAGE);
 	}
 	if (c == '?') {
@@ -92,6 +93,7 @@ opts_next(struct opts *o, const char **arg)
 			opts_usage_error(o->help, "unknown option -%c", optopt);
 		else
 			opts_usage_error(o->help, "unknown option %s", bad);
+		pinca_err_print();
 		exit(PINCA_EXIT_USAGE);
 	}
 	return c - 1000;

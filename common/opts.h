@@ -34,11 +34,13 @@ struct opts {
 void opts_init(struct opts *o, int argc, char **argv, const struct cmd_help *help);
 /* Returns the next option's id and sets *arg to its value, or 0 when the
  * options are over. --help prints the help and exits 0; an unknown option or a
- * missing value prints one line and exits 2 (nothing has been opened yet). */
+ * missing value prints its one line (pinca_err_print) and exits 2 (nothing
+ * has been opened yet). */
 int opts_next(struct opts *o, const char **arg);
 /* After opts_next returned 0: the positional arguments. */
 int opts_rest(struct opts *o, char ***rest);
-/* Prints "pinca: MESSAGE (see 'pinca NAME --help')" and returns RC_USAGE. */
+/* Records "MESSAGE (see 'pinca NAME --help')" as the error line and
+ * returns RC_USAGE. */
 int opts_usage_error(const struct cmd_help *help, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Prints the help of a command to stdout. */

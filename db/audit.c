@@ -2,6 +2,7 @@
  * record's hash is SHA-256 over the previous hash and the record's canonical
  * JSON (sorted keys, compact), so editing or dropping any row breaks the chain
  * from that row on. Triggers refuse UPDATE and DELETE. */
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,24 +69,40 @@ audit_hash(const char *prev, int64_t seq, int64_t at, const char *user, const ch
 	return rc;
 }
 
+/* Who and where, looked up once per process (a batch audits every row):
+ * written once (pthread_once), read-only after, so the server's threads
+ * share them. */
+static char audit_user[256], audit_host[256];
+static pthread_once_t audit_who_once = PTHREAD_ONCE_INIT;
+
+/* Looks up the user and host name audit records carry. */
+static void
+audit_who_lookup(void)
+{
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &found) != 0 || found == NULL)
+		snprintf(audit_user, sizeof(audit_user), "unknown");
+	else
+		snprintf(audit_user, sizeof(audit_user), "%s", found->pw_name);
+	if (gethostname(audit_host, sizeof(audit_host) - 1) != 0)
+		snprintf(audit_host, sizeof(audit_host), "unknown");
+	audit_host[sizeof(audit_host) - 1] = '\0';
+}
+
 int
 store_audit(struct store *st, const char *action, json_t *objects)
 {
-	/* Who and where, looked up once per process (a batch audits every row). */
-	static char user[256], host[256];
+	const char *user = audit_user, *host = audit_host;
 	struct sql_stmt *s = NULL;
 	char prev[65] = GENESIS_HASH, hash[65];
-	struct passwd *pw;
 	char *objs = NULL;
 	int64_t seq = 1, at = (int64_t)time(NULL);
 	int rc = RC_FAIL;
 
-	if (user[0] == '\0') {
-		snprintf(user, sizeof(user), "%s", (pw = getpwuid(geteuid())) ? pw->pw_name : "unknown");
-		if (gethostname(host, sizeof(host) - 1) != 0)
-			snprintf(host, sizeof(host), "unknown");
-		host[sizeof(host) - 1] = '\0';
-	}
+	if (pthread_once(&audit_who_once, audit_who_lookup) != 0)
+		return RC_FAIL;
 	objs = objects ? json_dumps(objects, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 	if (objs == NULL)
 		goto out;

@@ -134,7 +134,7 @@ job_from_json(json_t *doc, struct issue_job *job)
 	return RC_OK;
 }
 
-/* Parses and prepares one line into slot; errors are captured into it. */
+/* Parses and prepares one line into slot; its error line goes into it. */
 static void
 slot_prepare(struct issuer *is, struct batch_slot *slot, struct dir_memo *memo,
     struct out_set *outs, const char *line, int lineno)
@@ -148,15 +148,16 @@ slot_prepare(struct issuer *is, struct batch_slot *slot, struct dir_memo *memo,
 	slot->job.req.profile = "server";
 	slot->job.req.days = LEAF_DEFAULT_DAYS;
 	slot->job.req.key_type = KEY_EC_P256;
-	pinca_err_capture(slot->error, sizeof(slot->error));
+	pinca_err_clear();
 	if ((slot->doc = json_loads(line, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
 		snprintf(slot->error, sizeof(slot->error), "not JSON: %s", jerr.text);
 		slot->failed = 1;
 	} else if (job_from_json(slot->doc, &slot->job) != RC_OK ||
 	    job_prepare(is, &slot->job) != RC_OK) {
+		pinca_err_take(slot->error, sizeof(slot->error));
 		slot->failed = 1;
 	}
-	pinca_err_capture(NULL, 0);
+	pinca_err_clear();
 }
 
 /* Records that the group's requests whose files are all in place are
@@ -168,7 +169,7 @@ group_deployed(struct issuer *is, struct batch_slot *slots, int n)
 	char err[512] = "";
 	int ok;
 
-	pinca_err_capture(err, sizeof(err));
+	pinca_err_clear();
 	ok = store_begin(st) == RC_OK;
 	for (int i = 0; ok && i < n; i++)
 		if (!slots[i].failed)
@@ -178,7 +179,7 @@ group_deployed(struct issuer *is, struct batch_slot *slots, int n)
 		ok = store_commit(st) == RC_OK;
 	else
 		store_rollback(st);
-	pinca_err_capture(NULL, 0);
+	pinca_err_take(err, sizeof(err));
 	for (int i = 0; !ok && i < n; i++) {
 		if (!slots[i].failed)
 			snprintf(slots[i].error, sizeof(slots[i].error), "%s", err);
@@ -199,19 +200,26 @@ group_write(struct issuer *is, struct batch_slot *slots, int n)
 	for (int i = 0; i < n; i++) {
 		if (slots[i].failed)
 			continue;
-		pinca_err_capture(slots[i].error, sizeof(slots[i].error));
-		if (job_stage(is, &slots[i].job, &stg, i) != RC_OK)
+		pinca_err_clear();
+		if (job_stage(is, &slots[i].job, &stg, i) != RC_OK) {
+			pinca_err_take(slots[i].error, sizeof(slots[i].error));
 			slots[i].failed = 1;
+		}
 	}
-	pinca_err_capture(shared, sizeof(shared));
+	pinca_err_clear();
 	stage_sync(&stg);
+	pinca_err_take(shared, sizeof(shared));
 	for (size_t k = 0; k < stg.n; k++) {
-		pinca_err_capture(slots[stg.f[k].owner].error, sizeof(slots[0].error));
+		struct batch_slot *s = &slots[stg.f[k].owner];
+		pinca_err_clear();
 		stage_rename(&stg, k);
+		if (pinca_err_pending() && s->error[0] == '\0')
+			pinca_err_take(s->error, sizeof(s->error));
 	}
-	pinca_err_capture(shared, sizeof(shared));
+	pinca_err_clear();
 	stage_sync_dirs(&stg);
-	pinca_err_capture(NULL, 0);
+	if (pinca_err_pending())
+		pinca_err_take(shared, sizeof(shared));
 	for (size_t k = 0; k < stg.n; k++) {
 		struct batch_slot *s = &slots[stg.f[k].owner];
 		if (!stg.f[k].failed)
@@ -224,31 +232,34 @@ group_write(struct issuer *is, struct batch_slot *slots, int n)
 	group_deployed(is, slots, n);
 }
 
-/* Records, commits, writes and reports one group. Returns the failures. */
+/* Records, commits, writes and reports one group (its result lines go to
+ * report). Returns the failures. */
 static int
-group_finish(struct issuer *is, struct batch_slot *slots, int n)
+group_finish(struct issuer *is, struct batch_slot *slots, int n, const struct pinca_report *report)
 {
 	struct store *st = is->ctx->st;
 	int failures = 0, committed = 0;
 	char txerr[512];
 
-	pinca_err_capture(txerr, sizeof(txerr));
+	pinca_err_clear();
 	if (store_begin(st) == RC_OK) {
 		for (int i = 0; i < n; i++) {
 			if (slots[i].failed)
 				continue;
-			pinca_err_capture(slots[i].error, sizeof(slots[i].error));
+			pinca_err_clear();
 			if (store_savepoint(st) != RC_OK || job_record(is, &slots[i].job) != RC_OK) {
 				store_savepoint_rollback(st);
 				slots[i].failed = 1;
 			} else if (store_savepoint_release(st) != RC_OK) {
 				slots[i].failed = 1;
 			}
+			if (slots[i].failed)
+				pinca_err_take(slots[i].error, sizeof(slots[i].error));
 		}
-		pinca_err_capture(txerr, sizeof(txerr));
+		pinca_err_clear();
 		committed = store_commit(st) == RC_OK;
 	}
-	pinca_err_capture(NULL, 0);
+	pinca_err_take(txerr, sizeof(txerr));
 	for (int i = 0; i < n; i++) {
 		if (!slots[i].failed && !committed) {
 			snprintf(slots[i].error, sizeof(slots[i].error), "%s", txerr);
@@ -259,6 +270,7 @@ group_finish(struct issuer *is, struct batch_slot *slots, int n)
 	for (int i = 0; i < n; i++) {
 		struct batch_slot *s = &slots[i];
 		json_t *res;
+		char *text;
 		if (s->failed) {
 			job_abort(&s->job);
 			failures++;
@@ -271,12 +283,15 @@ group_finish(struct issuer *is, struct batch_slot *slots, int n)
 			    s->job.req.name, "serial", s->job.res.serial, "pin", s->job.res.pin,
 			    "not_after", na);
 		}
-		json_print_line(res);
+		if ((text = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER)) != NULL)
+			pinca_report_text(report, REPORT_OUT, text);
+		free(text);
+		json_decref(res);
 		job_clear(&s->job);
 		json_decref(s->doc);
 	}
 	/* A group's results appear together, as soon as its files are in place. */
-	fflush(stdout);
+	pinca_report_flush(report);
 	return failures;
 }
 
@@ -407,7 +422,7 @@ line_next(struct line_in *in, char **line, size_t *len)
 }
 
 int
-batch_issue(struct issuer *is, const char *path)
+batch_issue(struct issuer *is, const char *path, const struct pinca_report *report)
 {
 	struct batch_slot *slots = calloc(BATCH_GROUP, sizeof(*slots));
 	struct line_in in = { .fd = -1 };
@@ -440,7 +455,7 @@ batch_issue(struct issuer *is, const char *path)
 		if (n > 0 && (n == BATCH_GROUP || files + 3 > budget || line_would_block(&in) ||
 		    batch_now_ms() - started >= BATCH_GROUP_MS)) {
 			store_read_end(is->ctx->st);
-			failures += group_finish(is, slots, n);
+			failures += group_finish(is, slots, n, report);
 			n = files = 0;
 		}
 		if ((got = line_next(&in, &line, &len)) == 0)
@@ -471,17 +486,21 @@ batch_issue(struct issuer *is, const char *path)
 	}
 	store_read_end(is->ctx->st);
 	if (n > 0)
-		failures += group_finish(is, slots, n);
+		failures += group_finish(is, slots, n, report);
 	if (in.error) {
 		errno = in.error;
 		pinca_warn("cannot read %s", path);
+	}
+	/* The count is the batch's error line; a line left before it (the
+	 * input that could not be read) is shown first, as a note. */
+	if (failures) {
+		pinca_report_error(report);
+		pinca_warnx("%d of %d requests failed", failures, total);
 	}
 	if (in.fd != STDIN_FILENO)
 		close(in.fd);
 	free(in.buf);
 	free(slots);
 	out_set_clear(&outs);
-	if (failures)
-		fprintf(stderr, "pinca: %d of %d requests failed\n", failures, total);
 	return failures || in.error ? RC_FAIL : RC_OK;
 }

@@ -3,6 +3,7 @@
 #ifndef PINCA_BATCH_H
 #define PINCA_BATCH_H
 
+#include "common/err.h"
 #include "issue/leaf.h"
 
 /* Requests per transaction: enough to amortise a commit (its WAL sync,
@@ -15,8 +16,10 @@
 #define BATCH_GROUP 1024
 #define BATCH_GROUP_MS 1000
 
-/* Issues every request of path ("-": stdin). RC_OK when all succeeded,
- * RC_FAIL when any failed (each failure is in its result line). */
-int batch_issue(struct issuer *is, const char *path);
+/* Issues every request of path ("-": stdin), handing one JSON result line
+ * per request to report (REPORT_OUT), in order, and flushing it after each
+ * group. RC_OK when all succeeded, RC_FAIL when any failed (each failure is
+ * in its result line; the error line counts them). */
+int batch_issue(struct issuer *is, const char *path, const struct pinca_report *report);
 
 #endif

@@ -179,7 +179,7 @@ cmd_issue(int argc, char **argv)
 		if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 			goto out_early;
 		if ((rc = issuer_open(&ctx, &src, &is)) == RC_OK)
-			rc = batch_issue(&is, batch);
+			rc = batch_issue(&is, batch, &pinca_report_stdio);
 		goto out;
 	}
 	if (job.req.name == NULL) {

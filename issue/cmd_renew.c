@@ -88,6 +88,7 @@ renew_picked(struct renew_run *run, json_t *names)
 		if (store_lineage_get(run->is->ctx->st, json_string_value(v), &l) != RC_OK) {
 			if (run->failed++ == 0)
 				run->first_error = RC_FAIL;
+			pinca_report_error(run->report);
 			continue;
 		}
 		renew_lineage(run, &l);
@@ -116,7 +117,7 @@ renew_dry_run(struct ca_context *ctx, const char *name, long due, int all, const
 		return RC_FAIL;
 	}
 	if (exec_cmd)
-		renew_print_hook_pending(ctx->st, exec_cmd);
+		renew_print_hook_pending(ctx->st, exec_cmd, &pinca_report_stdio);
 	return RC_OK;
 }
 
@@ -139,11 +140,13 @@ renew_locked(struct ca_context *ctx, struct renew_run *run, const char *name, lo
 				pinca_warnx("no lineage '%s' (see 'pinca db list')", name);
 			run->failed++;
 			run->first_error = RC_FAIL;
+			pinca_report_error(run->report);
 		}
 	} else if (pick.names == NULL || store_lineage_each_renewable(ctx->st, pick.now,
 	    pick.now + (int64_t)due * 86400, all, renew_pick_one, &pick) != RC_OK) {
 		run->failed++;
 		run->first_error = RC_FAIL;
+		pinca_report_error(run->report);
 	} else {
 		renew_picked(run, pick.names);
 	}
@@ -153,6 +156,8 @@ renew_locked(struct ca_context *ctx, struct renew_run *run, const char *name, lo
 	/* The hook runs when any lineage is owed one, even if another failed. */
 	if (exec_cmd && renew_run_hook(run, exec_cmd) != RC_OK && rc == RC_OK)
 		rc = RC_FAIL;
+	/* Each failure was its own line as it happened (the run went on). */
+	pinca_report_error(run->report);
 	return rc;
 }
 
@@ -210,7 +215,9 @@ cmd_renew(int argc, char **argv)
 		rc = renew_dry_run(&ctx, name, due, all, exec_cmd);
 		goto out;
 	}
-	if ((lock = renew_lock(ctx.dir)) == -1) {
+	ctx.report = &pinca_report_stdio;	/* the pin guard's --force warning */
+	run.report = &pinca_report_stdio;
+	if ((lock = renew_lock(ctx.dir, run.report)) == -1) {
 		rc = RC_FAIL;
 		goto out;
 	}

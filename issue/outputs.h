@@ -29,14 +29,15 @@ struct out_set {
 int out_set_init(struct out_set *s, const char *ca_dir);
 void out_set_clear(struct out_set *s);
 /* Checks output path (abs: the same with its directory resolved, as
- * leaf_abs_path gives it) and adds it to s. Prints one line and returns
+ * leaf_abs_path gives it) and adds it to s. Records the error line and returns
  * RC_FAIL when it collides with an output already in s, with a file holding
  * a private key (unless kind allows it), with the CA directory's files, or
  * is a directory. Chain outputs may share a file: they all hold the same
  * intermediate(s). Devices and FIFOs (file_is_special) pass unchecked. */
 int out_claim(struct out_set *s, const char *path, const char *abs, enum out_kind kind);
 /* Whether path's directory exists and takes a new file (a temporary file
- * is created there and removed). Prints one line and returns RC_FAIL if not. */
+ * is created there and removed). Records the error line and returns RC_FAIL
+ * if not. */
 int out_probe_dir(const char *path);
 
 #endif

@@ -20,7 +20,7 @@
 #include "issue/renew.h"
 
 int
-renew_lock(const char *dir)
+renew_lock(const char *dir, const struct pinca_report *report)
 {
 	int fd;
 
@@ -34,7 +34,8 @@ renew_lock(const char *dir)
 		return fd;
 	if (errno == EWOULDBLOCK) {
 		/* One line, so that cron mail says why this run took long. */
-		fprintf(stderr, "pinca: another renew is running in %s; waiting for it to finish\n", dir);
+		pinca_report(report, REPORT_NOTE, "another renew is running in %s; waiting for it to "
+		    "finish", dir);
 		while (flock(fd, LOCK_EX) == -1)
 			if (errno != EINTR)
 				break;
@@ -213,7 +214,7 @@ renew_deploy(struct renew_run *run, const struct lineage_record *l, const struct
 			cert_record_clear(&r);
 		}
 	} else {
-		printf("%s\t%s\t%s\n", l->name, res->serial, how);
+		pinca_report(run->report, REPORT_OUT, "%s\t%s\t%s", l->name, res->serial, how);
 	}
 	return RC_OK;
 }
@@ -320,6 +321,8 @@ renew_lineage(struct renew_run *run, const struct lineage_record *l)
 		rc = renew_sign(run, l);
 	if (rc != RC_OK && run->failed++ == 0)
 		run->first_error = rc;
+	if (rc != RC_OK)
+		pinca_report_error(run->report);	/* one line per failed lineage */
 	return rc;
 }
 
@@ -353,6 +356,7 @@ hook_environment(json_t *list)
 		total += strlen(json_string_value(json_object_get(o, "name"))) + 1;
 	if ((names = malloc(total)) == NULL) {
 		pinca_warnx("out of memory");
+		pinca_err_print();	/* the hook's child ends here */
 		_exit(127);
 	}
 	names[0] = '\0';
@@ -425,16 +429,22 @@ out:
 }
 
 void
-renew_print_hook_pending(struct store *st, const char *cmd)
+renew_print_hook_pending(struct store *st, const char *cmd, const struct pinca_report *report)
 {
 	json_t *list = json_array();
+	char *line = NULL;
+	size_t size = 0, i;
+	FILE *f;
 
 	if (list && store_lineage_each_hook_pending(st, hook_collect, list) == RC_OK &&
-	    json_array_size(list) > 0) {
-		printf("would run the deploy hook again for");
-		for (size_t i = 0; i < json_array_size(list); i++)
-			printf(" %s", json_string_value(json_object_get(json_array_get(list, i), "name")));
-		printf(": %s\n", cmd);
+	    json_array_size(list) > 0 && (f = open_memstream(&line, &size)) != NULL) {
+		fputs("would run the deploy hook again for", f);
+		for (i = 0; i < json_array_size(list); i++)
+			fprintf(f, " %s", json_string_value(json_object_get(json_array_get(list, i), "name")));
+		fprintf(f, ": %s", cmd);
+		if (fclose(f) == 0)
+			pinca_report_text(report, REPORT_OUT, line);
 	}
+	free(line);
 	json_decref(list);
 }

@@ -19,23 +19,30 @@ struct renew_run {
 	int renewed, failed;
 	int first_error;		/* the RC_* of the first failure */
 	json_t *results;
+	/* The run's lines: "NAME<TAB>SERIAL<TAB>HOW" per renewed lineage
+	 * (REPORT_OUT, without --json) and the error line of each lineage
+	 * that failed (REPORT_NOTE): the run goes on after one. */
+	const struct pinca_report *report;
 };
 
 /* Takes the CA directory's renewal lock (flock on the directory): when
- * another renew holds it, says so in one line and waits. Returns the lock's
- * descriptor (closed by renew_unlock) or -1 with a message. */
-int renew_lock(const char *dir);
+ * another renew holds it, says so in one line (a REPORT_NOTE to report) and
+ * waits. Returns the lock's descriptor (closed by renew_unlock) or -1 with
+ * an error line. */
+int renew_lock(const char *dir, const struct pinca_report *report);
 void renew_unlock(int fd);
 /* Renews lineage l: signs (same key, --new-key or --csr), records, then
  * writes the files. When l's last deploy did not finish and the run is
  * --due/--all, writes the recorded certificate's files instead of signing
- * again. Counts the result in run; RC_* of the lineage. */
+ * again. Counts the result in run, and hands a failure's error line to
+ * run->report; RC_* of the lineage. */
 int renew_lineage(struct renew_run *run, const struct lineage_record *l);
 /* Runs cmd with /bin/sh -c for every lineage owed a deploy hook whose files
  * are in place; on success they are no longer owed one. RC_OK also when
  * none is owed (cmd does not run). */
 int renew_run_hook(struct renew_run *run, const char *cmd);
-/* For --dry-run: prints the lineages owed a deploy hook. */
-void renew_print_hook_pending(struct store *st, const char *cmd);
+/* For --dry-run: the line that names the lineages owed a deploy hook
+ * (REPORT_OUT to report), if any is. */
+void renew_print_hook_pending(struct store *st, const char *cmd, const struct pinca_report *report);
 
 #endif

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +21,23 @@
 #include "common/fileio.h"
 #include "issue/stage.h"
 
-/* Whether /proc/self/fd can give an unnamed file a name (linkat). */
+/* Whether /proc/self/fd can give an unnamed file a name (linkat): looked
+ * at once per process (pthread_once), read-only after. */
+static int proc_fd_ok;
+static pthread_once_t proc_fd_once = PTHREAD_ONCE_INIT;
+
+/* Looks at /proc/self/fd. */
+static void
+proc_fd_probe(void)
+{
+	proc_fd_ok = access("/proc/self/fd", X_OK) == 0;
+}
+
+/* Whether /proc/self/fd can give an unnamed file a name. */
 static int
 proc_fd_usable(void)
 {
-	static int usable = -1;
-
-	if (usable == -1)
-		usable = access("/proc/self/fd", X_OK) == 0;
-	return usable;
+	return pthread_once(&proc_fd_once, proc_fd_probe) == 0 && proc_fd_ok;
 }
 
 /* Creates the temporary file of f in its directory: unnamed (O_TMPFILE)

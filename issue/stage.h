@@ -23,13 +23,13 @@ struct stage {
 
 /* Writes data to a new temporary file beside path (mode, O_EXCL), without
  * syncing. abs is path with its directory resolved (leaf_abs_path), or
- * NULL. Prints one line and returns RC_FAIL on error. */
+ * NULL. Records the error line and returns RC_FAIL on error. */
 int stage_add(struct stage *s, const char *path, const char *abs, const void *data, size_t len,
     mode_t mode, int owner);
-/* syncfs() once per filesystem the staged files live on. On failure prints
- * one line and marks every file failed. */
+/* syncfs() once per filesystem the staged files live on. On failure records
+ * the error line and marks every file failed. */
 int stage_sync(struct stage *s);
-/* Renames file i into place (after stage_sync). Prints one line on error. */
+/* Renames file i into place (after stage_sync). Records the error line on error. */
 int stage_rename(struct stage *s, size_t i);
 /* fsync()s each directory that received a renamed file, once; a failure
  * marks that directory's files failed (one line printed per directory). */

@@ -46,7 +46,9 @@ check "nothing is due any more" sh -c "[ -z \"\$('$PINCA' renew --due 30 --dry-r
 
 # The same issue, run again after a failed write, finishes the job.
 fill
-"$PINCA" issue --name api --dns api.example.com --key-out "$T/api.key" --cert-out "$FULL/api.pem" --chain-out "$FULL/api-chain.pem" "${PASS[@]}" >/dev/null 2>&1
+# Both files fail; the error is one line, the first failure's (the cause).
+refuse "two files fail on a full disk: one error line, naming the first" 1 "cannot write .*/api\.pem: No space" \
+  "$PINCA" issue --name api --dns api.example.com --key-out "$T/api.key" --cert-out "$FULL/api.pem" --chain-out "$FULL/api-chain.pem" "${PASS[@]}"
 rm -f "$FULL/fill"
 check "the same issue again succeeds" "$PINCA" issue --name api --dns api.example.com --key-out "$T/api.key" --cert-out "$FULL/api.pem" --chain-out "$FULL/api-chain.pem" "${PASS[@]}"
 check "it wrote the recorded certificate (no second one), chaining to the root" sh -c "[ \$(sqlite3 '$PINCA_DIR/pinca.db' \"SELECT count(*) FROM certificates c JOIN lineages l ON l.id = c.lineage_id WHERE l.name = 'api'\") = 1 ] && openssl verify -CAfile '$T/root.pem' -untrusted '$FULL/api-chain.pem' '$FULL/api.pem' >/dev/null"

@@ -3,6 +3,7 @@
  * (the RFC's own example), JWK thumbprints (RFC 7638's example), which keys
  * fit which alg, short ES256 signatures, the threads' own error capture, and
  * what the signer process agrees to sign (a leaf of its own CA, nothing else). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,33 +138,60 @@ test_short_es256(void)
 	json_decref(pub);
 }
 
-/* Each thread's pinca_err_capture keeps its own line. */
+/* Each thread records its own error line: another thread's failure never
+ * shows in it (the server's workers, each with its own store handle). */
 static void *
-capture_thread(void *arg)
+error_thread(void *arg)
 {
 	char buf[128];
+	int ok;
 
-	pinca_err_capture(buf, sizeof(buf));
+	pinca_err_clear();
 	pinca_warnx("thread %s", (const char *)arg);
-	pinca_err_capture(NULL, 0);
-	return strcmp(buf + 7, (const char *)arg) == 0 ? arg : NULL;
+	pinca_warnx("a later line of the same operation");
+	ok = strcmp(pinca_err_message(), "thread ") > 0 &&
+	    strcmp(pinca_err_message() + 7, (const char *)arg) == 0;
+	pinca_err_take(buf, sizeof(buf));
+	return ok && !pinca_err_pending() && strcmp(buf + 7, (const char *)arg) == 0 ? arg : NULL;
+}
+
+/* Collects report lines into a buffer, kind first. */
+static void
+report_into(void *ctx, enum pinca_report_kind kind, const char *text)
+{
+	char *buf = ctx;
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, 256 - n, "%s:%s;", kind == REPORT_OUT ? "out" : "note", text);
 }
 
 static void
-test_capture_threads(void)
+test_error_threads(void)
 {
 	pthread_t a, b;
 	void *ra, *rb;
-	char main_buf[64];
+	char lines[256] = "";
+	struct pinca_report rep = { report_into, NULL, lines };
 
-	pinca_err_capture(main_buf, sizeof(main_buf));
-	pthread_create(&a, NULL, capture_thread, "one");
-	pthread_create(&b, NULL, capture_thread, "two");
+	pinca_err_clear();
+	pinca_warnx("main");
+	pthread_create(&a, NULL, error_thread, "one");
+	pthread_create(&b, NULL, error_thread, "two");
 	pthread_join(a, &ra);
 	pthread_join(b, &rb);
-	pinca_warnx("main");	/* still captured here: the threads changed only theirs */
-	pinca_err_capture(NULL, 0);
-	CHECK(ra && rb && strcmp(main_buf, "main") == 0, "error capture is per thread");
+	CHECK(ra && rb && strcmp(pinca_err_message(), "main") == 0,
+	    "the error line is per thread, and the first line of an operation is kept");
+	pinca_report(&rep, REPORT_OUT, "result %d", 1);
+	pinca_report_error(&rep);
+	pinca_report_error(&rep);	/* nothing pending: no line */
+	CHECK(strcmp(lines, "out:result 1;note:main;") == 0 && !pinca_err_pending() &&
+	    pinca_err_message()[0] == '\0', "report lines, and a pending error handed to a report");
+	pinca_report(NULL, REPORT_NOTE, "dropped");
+	errno = ENOENT;
+	pinca_warn("cannot open %s", "x\ny");
+	CHECK(strcmp(pinca_err_message(), "cannot open x\\x0ay: No such file or directory") == 0,
+	    "a recorded line is one line, with strerror");
+	pinca_err_clear();
 }
 
 /* A new P-256 key (caller frees). */
@@ -267,7 +295,7 @@ main(void)
 	test_cert_id();
 	test_jwk();
 	test_short_es256();
-	test_capture_threads();
+	test_error_threads();
 	test_signer_signs_only_own_leaves();
 	return unit_finish();
 }

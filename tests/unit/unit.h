@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/err.h"
+
 static int unit_passed, unit_failed;
 static char unit_dir[256];
 static char unit_err[4096];
@@ -81,10 +83,11 @@ unit_path(int slot, const char *name)
 	return buf[slot & 3];
 }
 
-/* Starts capturing stderr. */
+/* Starts capturing stderr, with no error line pending on this thread. */
 static inline void
 unit_stderr_begin(void)
 {
+	pinca_err_clear();
 	fflush(stderr);
 	unit_saved_stderr = dup(STDERR_FILENO);
 	unit_err_file = tmpfile();
@@ -95,13 +98,16 @@ unit_stderr_begin(void)
 	dup2(fileno(unit_err_file), STDERR_FILENO);
 }
 
-/* Stops capturing; the text is in unit_err. Returns the number of lines. */
+/* Stops capturing; the text is in unit_err. Returns the number of lines.
+ * It plays main's part first: a pending error line is printed, once, as
+ * "pinca: LINE" (domain functions record it, never print it). */
 static inline int
 unit_stderr_end(void)
 {
 	size_t n;
 	int lines = 0;
 
+	pinca_err_print();
 	fflush(stderr);
 	dup2(unit_saved_stderr, STDERR_FILENO);
 	close(unit_saved_stderr);
