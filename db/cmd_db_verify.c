@@ -7,11 +7,15 @@
 
 #include "ca/context.h"
 #include "ca/dbcheck.h"
+#include "common/cadir.h"
+#include "common/cadir_db.h"
+#include "common/dburl.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
 #include "common/text.h"
+#include "db/backup_pg.h"
 #include "db/cmd.h"
 
 enum { OPT_DATABASE_ONLY = 20 };
@@ -283,19 +287,22 @@ static const struct cmd_help backup_help = {
 	"issuers keep running; the copy is a consistent snapshot. FILE must not\n"
 	"exist. The copy holds no private keys: back up keys/ as well. To\n"
 	"restore, put the copy as pinca.db (and keys/) into an empty CA\n"
-	"directory and run 'pinca db check'.",
+	"directory and run 'pinca db check'. A store in PostgreSQL is dumped with\n"
+	"pg_dump -Fc into FILE (mode 0600; pg_restore reads it); the password\n"
+	"comes from ~/.pgpass, and a URL that carries one is refused.",
 	backup_opts,
 };
 
 int
 cmd_db_backup(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *arg;
+	const char *flag_dir = NULL, *arg, *dir;
+	char target[CADIR_TARGET_MAX], shown[CADIR_TARGET_MAX];
 	struct ca_context ctx;
 	struct opts o;
 	struct stat sb;
 	char **rest;
-	int id, rc;
+	int id, rc, is_pg = 0;
 
 	opts_init(&o, argc, argv, &backup_help);
 	while ((id = opts_next(&o, &arg)) != 0)
@@ -311,6 +318,17 @@ cmd_db_backup(int argc, char **argv)
 	}
 	if (file_check_parent(rest[0]) != RC_OK)
 		return rc_exit(RC_FAIL);
+	/* A store in PostgreSQL is dumped by PostgreSQL's own tool. */
+	if ((dir = cadir_resolve(flag_dir)) == NULL)
+		return PINCA_EXIT_USAGE;
+	if ((rc = cadir_db_target(dir, target, sizeof(target), &is_pg)) != RC_OK)
+		return rc_exit(rc);
+	if (is_pg) {
+		if ((rc = backup_pg_dump(target, rest[0])) == RC_OK && stat(rest[0], &sb) == 0)
+			printf("dumped %s to %s with pg_dump -Fc (%lld bytes; restore with pg_restore)\n",
+			    (dburl_redact(target, shown, sizeof(shown)), shown), rest[0], (long long)sb.st_size);
+		return rc_exit(rc);
+	}
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
 	if ((rc = store_backup(ctx.st, rest[0])) == RC_OK && stat(rest[0], &sb) == 0)
