@@ -10,6 +10,37 @@ PASSED=0 FAILED=0
 printf 'test-passphrase-0123456789\n' >"$T/pass"; chmod 600 "$T/pass"
 PASS=(--pass-file "$T/pass")
 
+# PINCA_TEST_DB=pg (tests/stages/pg.sh): the same script with the store in
+# PostgreSQL. Each script gets a fresh database (in the cluster the stage
+# started, PINCA_TEST_PG_DIR, else in one of its own, tests/e2e/pg_lib.sh),
+# exported as PINCA_DB so that `pinca init` puts the store there. The
+# scripts' own `sqlite3 DIR/pinca.db SQL` queries then run on that database
+# through a stand-in sqlite3 first on PATH ($T/bin/sqlite3, below), with
+# SQLite's group_concat(x) spelled as PostgreSQL's string_agg; any other use
+# of sqlite3 goes to the real one.
+if [ "${PINCA_TEST_DB:-}" = pg ]; then
+  . "$(dirname "${BASH_SOURCE[0]}")/pg_lib.sh"
+  if [ -n "${PINCA_TEST_PG_DIR:-}" ]; then PG_DIR=$PINCA_TEST_PG_DIR
+  else pg_start || { echo "FAIL PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }; fi
+  PINCA_DB=$(pg_createdb "t_$(basename "$T" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9' _)") ||
+    { echo "FAIL no database for the test"; echo "0 passed, 1 failed"; exit 1; }
+  export PINCA_DB
+  mkdir -p "$T/bin"
+  { printf '#!/bin/bash\n# sqlite3 DIR/pinca.db SQL of a test whose store is in PostgreSQL.\n'
+    printf 'REAL=%q PSQL=%q\n' "$(command -v sqlite3)" "$PG_BIN/psql"
+    cat <<'WRAPPER'
+if [ $# -eq 2 ] && [ "${1##*/}" = pinca.db ] && [ ! -e "$1" ]; then
+  printf '%s;\n' "$2" | sed "s/group_concat(\([^()]*\))/string_agg((\1)::text, ',')/g" |
+    "$PSQL" -X -q -A -t -v ON_ERROR_STOP=1 -d "$PINCA_DB" -f -
+else
+  exec "$REAL" "$@"
+fi
+WRAPPER
+  } >"$T/bin/sqlite3"
+  chmod 755 "$T/bin/sqlite3"
+  export PATH="$T/bin:$PATH"
+fi
+
 # The Python with the `cryptography` module (Debian's python3-cryptography).
 PY=python3
 for p in /usr/bin/python3 python3; do
