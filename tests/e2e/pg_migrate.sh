@@ -11,7 +11,7 @@ unset PINCA_DB
 pg_start || { echo "FAIL PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }
 URL=$(pg_createdb target) || { echo "FAIL createdb"; echo "0 passed, 1 failed"; exit 1; }
 sql() { pg_psql target "$1"; }
-O=$T/out; mkdir -p "$O"
+O=$T/o; mkdir -p "$O"
 
 # --- a SQLite CA with something in most tables ---
 setup_ca || { echo "FAIL setup"; finish; exit 1; }

@@ -10,7 +10,7 @@ unset PINCA_DB
 pg_start || { echo "FAIL PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }
 URL=$(pg_createdb outage) || { echo "FAIL createdb"; echo "0 passed, 1 failed"; exit 1; }
 sql() { pg_psql outage "$1"; }
-O=$T/out; mkdir -p "$O"
+O=$T/o; mkdir -p "$O"
 
 check "init --db, roots, intermediate" sh -c "'$PINCA' init --db '$URL' >/dev/null &&
   '$PINCA' ca root --cn 'Outage Root' --standby-cn 'Outage Standby' --pass-file '$T/pass' >/dev/null &&

@@ -12,7 +12,7 @@ unset PINCA_DB
 pg_start || { echo "FAIL PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }
 URL=$(pg_createdb store) && OTHER=$(pg_createdb other) || { echo "FAIL createdb"; echo "0 passed, 1 failed"; exit 1; }
 sql() { pg_psql store "$1"; }
-O=$T/out; mkdir -p "$O"
+O=$T/o; mkdir -p "$O"
 
 # --- init --db and the record ---
 check "init --db URL" "$PINCA" init --db "$URL"
@@ -40,8 +40,8 @@ refuse "revoking it twice" 1 "already revoked" "$PINCA" revoke "$SW"
 check "the revocation is in PostgreSQL" test "$(sql "SELECT reason FROM revocations WHERE serial = '$SW'")" = 1
 check "crl" "$PINCA" crl --out "$T/crl.pem" "${PASS[@]}"
 check "the CRL verifies with the intermediate (openssl)" openssl crl -in "$T/crl.pem" -noout -CAfile "$T/int.pem"
-check "the CRL lists web and not api" sh -c "openssl crl -in '$T/crl.pem' -noout -text | tr A-F a-f | grep -q 'serial number: 0*$SW' &&
-  ! openssl crl -in '$T/crl.pem' -noout -text | tr A-F a-f | grep -q 'serial number: 0*$SA'"
+check "the CRL lists web and not api" sh -c "openssl crl -in '$T/crl.pem' -noout -text | tr A-F a-f | grep -qi 'serial number: 0*$SW' &&
+  ! openssl crl -in '$T/crl.pem' -noout -text | tr A-F a-f | grep -qi 'serial number: 0*$SA'"
 cat "$T/root.pem" "$T/int.pem" >"$T/bundle.pem"
 refuse "openssl -crl_check refuses the revoked certificate" 2 "revoked" sh -c "openssl verify -crl_check -CAfile '$T/bundle.pem' -CRLfile '$T/crl.pem' '$O/web.pem' >/dev/null 2>&1 || { echo 'pinca: revoked (openssl)' >&2; exit 2; }"
 check "and accepts the other" openssl verify -crl_check -CAfile "$T/bundle.pem" -CRLfile "$T/crl.pem" "$O/api.pem"

@@ -13,7 +13,7 @@ pg_start || { echo "FAIL PostgreSQL did not start"; echo "0 passed, 1 failed"; e
 URL=$(pg_createdb shared) || { echo "FAIL createdb"; echo "0 passed, 1 failed"; exit 1; }
 sql() { pg_psql shared "$1"; }
 A=$T/host-a B=$T/host-b N=12
-mkdir -p "$T/out"
+mkdir -p "$T/o"
 
 # --- host A makes the CA; host B joins ---
 check "host A: init --db, roots, intermediate" sh -c "'$PINCA' --dir '$A' init --db '$URL' >/dev/null &&
@@ -22,26 +22,26 @@ check "host A: init --db, roots, intermediate" sh -c "'$PINCA' --dir '$A' init -
 "$PINCA" --dir "$A" ca show root --pem >"$T/root.pem"; "$PINCA" --dir "$A" ca show intermediate --pem >"$T/int.pem"
 check "host B: init --db joins the same database" "$PINCA" --dir "$B" init --db "$URL"
 check "the schema was not made twice: still three CAs" test "$(sql 'SELECT count(*) FROM cas')" = 3
-refuse "host B cannot issue before it holds the key" 1 "intermediate" "$PINCA" --dir "$B" issue --name early --dns early.example.com --key-out "$T/out/early.key" --cert-out "$T/out/early.pem" "${PASS[@]}"
+refuse "host B cannot issue before it holds the key" 1 "intermediate" "$PINCA" --dir "$B" issue --name early --dns early.example.com --key-out "$T/o/early.key" --cert-out "$T/o/early.pem" "${PASS[@]}"
 cp -p "$A"/keys/intermediate-*.key "$B/keys/"
 check "host B issues with the copied key" "$PINCA" --dir "$B" issue --name b0 --dns b0.example.com \
-  --key-out "$T/out/b0.key" --cert-out "$T/out/b0.pem" --chain-out "$T/out/b0-chain.pem" "${PASS[@]}"
-check "B's certificate verifies under A's root (openssl)" openssl verify -x509_strict -CAfile "$T/root.pem" -untrusted "$T/int.pem" "$T/out/b0.pem"
+  --key-out "$T/o/b0.key" --cert-out "$T/o/b0.pem" --chain-out "$T/o/b0-chain.pem" "${PASS[@]}"
+check "B's certificate verifies under A's root (openssl)" openssl verify -x509_strict -CAfile "$T/root.pem" -untrusted "$T/int.pem" "$T/o/b0.pem"
 check "host A sees B's certificate" sh -c "'$PINCA' --dir '$A' db list | grep -q ' b0 '"
 
 # --- both hosts issue at once ---
 burst() { local dir=$1 tag=$2 i
   for i in $(seq 1 $N); do
-    "$PINCA" --dir "$dir" issue --name "$tag$i" --dns "$tag$i.example.com" --key-out "$T/out/$tag$i.key" \
-      --cert-out "$T/out/$tag$i.pem" --pass-file "$T/pass" >/dev/null 2>>"$T/out/$tag.err" || echo "$tag$i" >>"$T/out/failed"
+    "$PINCA" --dir "$dir" issue --name "$tag$i" --dns "$tag$i.example.com" --key-out "$T/o/$tag$i.key" \
+      --cert-out "$T/o/$tag$i.pem" --pass-file "$T/pass" >/dev/null 2>>"$T/o/$tag.err" || echo "$tag$i" >>"$T/o/failed"
   done
 }
 burst "$A" a & pa=$!
 burst "$B" b & pb=$!
 wait $pa $pb
-check "no issuance failed on either host" test ! -s "$T/out/failed"
-check "every certificate file was written (2 x $N)" test "$(ls "$T"/out/[ab][0-9]*.pem | grep -vc b0.pem)" = $((2 * N))
-for f in "$T"/out/[ab][0-9]*.pem; do openssl x509 -in "$f" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//'; done | sort >"$T/serials"
+check "no issuance failed on either host" test ! -s "$T/o/failed"
+check "every certificate file was written (2 x $N)" test "$(ls "$T"/o/[ab][0-9]*.pem | grep -vc b0.pem)" = $((2 * N))
+for f in "$T"/o/[ab][0-9]*.pem; do openssl x509 -in "$f" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//'; done | sort >"$T/serials"
 check "every serial is distinct" test "$(sort -u "$T/serials" | wc -l)" = "$(wc -l <"$T/serials")"
 check "psql: every certificate is a row" test "$(sql 'SELECT count(*) FROM certificates')" = $((2 * N + 1))
 check "psql: the rows are exactly the files' serials" test "$(sql 'SELECT serial FROM certificates ORDER BY serial' | sort)" = "$(cat "$T/serials")"
@@ -52,7 +52,7 @@ check "the chain holds one issue record per certificate" test "$(sql "SELECT cou
 check "db check on A: no problems" sh -c "'$PINCA' --dir '$A' db check | grep -q ', 0 problems\$'"
 
 # --- the pin guard sees a release recorded on the other host ---
-LEAF=$(spki_pin "$T/out/a1.pem")
+LEAF=$(spki_pin "$T/o/a1.pem")
 check "host A: app add a release that pins leaf a1's key only" "$PINCA" --dir "$A" app add leafpin-1 --pin "sha256/$LEAF"
 before=$(sql "SELECT count(*) FROM certificates; SELECT count(*) FROM audit")
 refuse "host B: rotating a1's key is refused by A's release" 3 "leafpin-1" "$PINCA" --dir "$B" renew a1 --new-key "${PASS[@]}"
@@ -60,5 +60,5 @@ check "the refusal changed nothing" test "$before" = "$(sql "SELECT count(*) FRO
 check "host B: renewing with the same key is allowed" "$PINCA" --dir "$B" renew a1 "${PASS[@]}"
 check "host A: app retire" "$PINCA" --dir "$A" app retire leafpin-1
 check "host B: now the rotation goes through" "$PINCA" --dir "$B" renew a1 --new-key "${PASS[@]}"
-check "the rotated certificate carries a new key" test "$(spki_pin "$T/out/a1.pem")" != "$LEAF"
+check "the rotated certificate carries a new key" test "$(spki_pin "$T/o/a1.pem")" != "$LEAF"
 finish
