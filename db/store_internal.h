@@ -42,6 +42,14 @@ int store_fail(struct store *st, const char *what);
 int store_user_version(struct store *st, int *version);
 int store_migrate(struct store *st);
 int store_schema_version(void);
+/* The SQLite migrations in order (db/schema.c): schema_migrations[i] takes a
+ * database from version i to i+1; the PostgreSQL schema (db/schema_pg.c) is
+ * their translation. */
+extern const char *const schema_migrations[];
+extern const int schema_migration_count;
+/* Creates or migrates forward the schema of a store on PostgreSQL
+ * (db/schema_pg.c): RC_OK or RC_FAIL (message printed). */
+int schema_pg_migrate(struct store *st);
 /* Copies column i as a new string (NULL for SQL NULL). */
 char *store_col_text(sqlite3_stmt *s, int i);
 /* Copies column i as a new blob; returns RC_FAIL on out of memory. */
