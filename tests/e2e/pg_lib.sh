@@ -84,7 +84,9 @@ pg_stop() {
   local i
   [ -n "$PG_DIR" ] || return 0
   [ -n "$PG_PID" ] || PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null)
-  if [ -n "$PG_PID" ] && kill -0 "$PG_PID" 2>/dev/null; then
+  # Only while the cluster's pid file is there: a PID of a server stopped
+  # before may since belong to another process.
+  if [ -n "$PG_PID" ] && [ -f "$PG_DIR/data/postmaster.pid" ] && kill -0 "$PG_PID" 2>/dev/null; then
     kill -INT "$PG_PID" 2>/dev/null
     for i in $(seq 1 200); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$PG_PID" 2>/dev/null && kill -KILL "$PG_PID" 2>/dev/null
