@@ -73,7 +73,7 @@ store_audit(struct store *st, const char *action, json_t *objects)
 {
 	/* Who and where, looked up once per process (a batch audits every row). */
 	static char user[256], host[256];
-	sqlite3_stmt *s = NULL;
+	struct sql_stmt *s = NULL;
 	char prev[65] = GENESIS_HASH, hash[65];
 	struct passwd *pw;
 	char *objs = NULL;
@@ -96,9 +96,9 @@ store_audit(struct store *st, const char *action, json_t *objects)
 	} else {
 		if (store_prepare_cached(st, &s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") != RC_OK)
 			goto out;
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			seq = sqlite3_column_int64(s, 0) + 1;
-			snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(s, 1));
+		if (sql_step(s) == SQL_ROW) {
+			seq = sql_col_int64(s, 0) + 1;
+			snprintf(prev, sizeof(prev), "%s", sql_col_text(s, 1));
 		}
 		store_release(s);
 		s = NULL;
@@ -107,18 +107,18 @@ store_audit(struct store *st, const char *action, json_t *objects)
 		pinca_warnx("cannot hash the audit record");
 		goto out;
 	}
-	if (store_prepare_cached(st, &s, "INSERT INTO audit(seq, at, user, host, command, action, objects, "
+	if (store_prepare_cached(st, &s, "INSERT INTO audit(seq, at, \"user\", host, command, action, objects, "
 	    "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)") != RC_OK)
 		goto out;
-	sqlite3_bind_int64(s, 1, seq);
-	sqlite3_bind_int64(s, 2, at);
-	sqlite3_bind_text(s, 3, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, store_audit_command(st), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, objs, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, hash, -1, SQLITE_STATIC);
+	sql_bind_int64(s, 1, seq);
+	sql_bind_int64(s, 2, at);
+	sql_bind_text(s, 3, user);
+	sql_bind_text(s, 4, host);
+	sql_bind_text(s, 5, store_audit_command(st));
+	sql_bind_text(s, 6, action);
+	sql_bind_text(s, 7, objs);
+	sql_bind_text(s, 8, prev);
+	sql_bind_text(s, 9, hash);
 	rc = store_step_write(st, s, "cannot append to the audit log") == RC_OK ? RC_OK : RC_FAIL;
 	if (rc == RC_OK && st->in_tx) {
 		st->audit_tail = 1;
@@ -136,28 +136,28 @@ int
 store_audit_each(struct store *st, int (*fn)(const struct audit_record *, int ok, void *),
     void *arg)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	char expect_prev[65] = GENESIS_HASH, hash[65];
 	int64_t expect_seq = 1;
 	int rc = RC_OK, step;
 
-	if (store_prepare(st, &s, "SELECT seq, at, user, host, command, action, objects, prev_hash, "
+	if (store_prepare(st, &s, "SELECT seq, at, \"user\", host, command, action, objects, prev_hash, "
 	    "hash FROM audit ORDER BY seq") != RC_OK)
 		return RC_FAIL;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((step = sql_step(s)) == SQL_ROW) {
 		struct audit_record r;
 		int ok;
 
 		memset(&r, 0, sizeof(r));
-		r.seq = sqlite3_column_int64(s, 0);
-		r.at = sqlite3_column_int64(s, 1);
-		r.user = (char *)sqlite3_column_text(s, 2);
-		r.host = (char *)sqlite3_column_text(s, 3);
-		r.command = (char *)sqlite3_column_text(s, 4);
-		r.action = (char *)sqlite3_column_text(s, 5);
-		r.objects = (char *)sqlite3_column_text(s, 6);
-		r.prev_hash = (char *)sqlite3_column_text(s, 7);
-		r.hash = (char *)sqlite3_column_text(s, 8);
+		r.seq = sql_col_int64(s, 0);
+		r.at = sql_col_int64(s, 1);
+		r.user = (char *)sql_col_text(s, 2);
+		r.host = (char *)sql_col_text(s, 3);
+		r.command = (char *)sql_col_text(s, 4);
+		r.action = (char *)sql_col_text(s, 5);
+		r.objects = (char *)sql_col_text(s, 6);
+		r.prev_hash = (char *)sql_col_text(s, 7);
+		r.hash = (char *)sql_col_text(s, 8);
 		ok = r.user && r.host && r.command && r.action && r.objects && r.prev_hash && r.hash &&
 		    r.seq == expect_seq && strcmp(r.prev_hash, expect_prev) == 0 &&
 		    audit_hash(r.prev_hash, r.seq, r.at, r.user, r.host, r.command, r.action,
@@ -168,8 +168,8 @@ store_audit_each(struct store *st, int (*fn)(const struct audit_record *, int ok
 		snprintf(expect_prev, sizeof(expect_prev), "%s", r.hash ? r.hash : "");
 		expect_seq = r.seq + 1;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot read the audit log");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }

@@ -3,8 +3,6 @@
  * version bump, so a database is always at exactly one known version. */
 #include <stdio.h>
 
-#include <sqlite3.h>
-
 #include "common/err.h"
 #include "db/store.h"
 #include "db/store_internal.h"
@@ -310,9 +308,10 @@ static const char schema_v10[] =
     "  expires INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS acme_authz_order ON acme_authz(order_id);";
 
-/* Migrations in order; migrations[i] takes the database from version i to i+1.
- * Never edit a released one: add the next. */
-static const char *const migrations[] = {
+/* Migrations in order; schema_migrations[i] takes the database from version
+ * i to i+1. Never edit a released one: add the next. They are SQLite's SQL;
+ * db/schema_pg.c holds their PostgreSQL translation. */
+const char *const schema_migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
@@ -325,10 +324,12 @@ static const char *const migrations[] = {
 	schema_v10,
 };
 
+const int schema_migration_count = (int)(sizeof(schema_migrations) / sizeof(schema_migrations[0]));
+
 int
 store_schema_version(void)
 {
-	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+	return schema_migration_count;
 }
 
 int
@@ -353,7 +354,7 @@ store_migrate(struct store *st)
 	if (store_user_version(st, &have) != RC_OK)
 		goto fail;
 	for (int v = have; v < want; v++)
-		if (store_exec(st, migrations[v]) != RC_OK)
+		if (store_exec(st, schema_migrations[v]) != RC_OK)
 			goto fail;
 	if (have < want) {
 		char pragma[64];

@@ -340,7 +340,7 @@ int store_audit_each(struct store *st,
 
 /* PRAGMA integrity_check and foreign_key_check; each problem to fn. */
 int store_integrity(struct store *st, int (*fn)(const char *problem, void *), void *arg);
-/* Online copy to path with sqlite3_backup_*. */
+/* Online copy to path with sqlite3_backup_* (SQLite only; refused on PostgreSQL). */
 int store_backup(struct store *st, const char *path);
 
 /* --- ACME server state (db/store_acme.c) --- */

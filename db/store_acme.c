@@ -13,33 +13,43 @@
 
 /* Copies column i into a fixed buffer (empty for NULL). */
 static void
-col_copy(sqlite3_stmt *s, int i, char *buf, size_t size)
+col_copy(struct sql_stmt *s, int i, char *buf, size_t size)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = sql_col_text(s, i);
 
-	snprintf(buf, size, "%s", t ? (const char *)t : "");
+	snprintf(buf, size, "%s", t ? t : "");
 }
 
 /* Steps s once: RC_OK for a row, STORE_NOT_FOUND, or RC_FAIL. */
 static int
-step_one(struct store *st, sqlite3_stmt *s, const char *what)
+step_one(struct store *st, struct sql_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc = sql_step(s);
 
-	if (rc == SQLITE_ROW)
+	if (rc == SQL_ROW)
 		return RC_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SQL_DONE)
 		return STORE_NOT_FOUND;
 	return store_fail(st, what);
 }
 
 /* Runs a prepared write and finalizes it. */
 static int
-write_done(struct store *st, sqlite3_stmt *s, const char *what)
+write_done(struct store *st, struct sql_stmt *s, const char *what)
 {
 	int rc = store_step_write(st, s, what);
 
-	sqlite3_finalize(s);
+	sql_finalize(s);
+	return rc;
+}
+
+/* Runs a prepared INSERT ... RETURNING id, sets *id and finalizes it. */
+static int
+insert_done(struct store *st, struct sql_stmt *s, const char *what, int64_t *id)
+{
+	int rc = store_step_insert_id(st, s, what, id);
+
+	sql_finalize(s);
 	return rc;
 }
 
@@ -56,19 +66,18 @@ acme_eab_clear(struct acme_eab *r)
 int
 store_acme_eab_insert(struct store *st, struct acme_eab *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO acme_eab(name, kid, hmac, permit, created_at) "
-	    "VALUES (?, ?, ?, ?, ?)") != RC_OK)
+	    "VALUES (?, ?, ?, ?, ?) RETURNING id") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, r->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->kid, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, r->hmac, sizeof(r->hmac), SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, r->permit_json ? r->permit_json : "[]", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, r->created_at);
-	if ((rc = write_done(st, s, "cannot record the binding")) == RC_OK)
-		r->id = sqlite3_last_insert_rowid(st->db);
+	sql_bind_text(s, 1, r->name);
+	sql_bind_text(s, 2, r->kid);
+	sql_bind_blob(s, 3, r->hmac, sizeof(r->hmac));
+	sql_bind_text(s, 4, r->permit_json ? r->permit_json : "[]");
+	sql_bind_int64(s, 5, r->created_at);
+	rc = insert_done(st, s, "cannot record the binding", &r->id);
 	return rc;
 }
 
@@ -77,16 +86,20 @@ store_acme_eab_insert(struct store *st, struct acme_eab *r)
 
 /* Fills r from a row of EAB_COLUMNS. */
 static int
-eab_from_row(sqlite3_stmt *s, struct acme_eab *r)
+eab_from_row(struct sql_stmt *s, struct acme_eab *r)
 {
+	const void *hmac;
+	size_t hmac_len;
+
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(s, 0);
+	r->id = sql_col_int64(s, 0);
 	col_copy(s, 1, r->name, sizeof(r->name));
 	col_copy(s, 2, r->kid, sizeof(r->kid));
-	if (sqlite3_column_bytes(s, 3) == (int)sizeof(r->hmac))
-		memcpy(r->hmac, sqlite3_column_blob(s, 3), sizeof(r->hmac));
-	r->created_at = sqlite3_column_int64(s, 5);
-	r->accounts = sqlite3_column_int64(s, 6);
+	hmac = sql_col_blob(s, 3, &hmac_len);
+	if (hmac_len == sizeof(r->hmac))
+		memcpy(r->hmac, hmac, sizeof(r->hmac));
+	r->created_at = sql_col_int64(s, 5);
+	r->accounts = sql_col_int64(s, 6);
 	if ((r->permit_json = store_col_text(s, 4)) == NULL) {
 		pinca_warnx("out of memory");
 		return RC_FAIL;
@@ -97,7 +110,7 @@ eab_from_row(sqlite3_stmt *s, struct acme_eab *r)
 int
 store_acme_eab_get(struct store *st, const char *kid, int64_t id, struct acme_eab *out)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -105,27 +118,27 @@ store_acme_eab_get(struct store *st, const char *kid, int64_t id, struct acme_ea
 	    "SELECT " EAB_COLUMNS " FROM acme_eab WHERE id = ?") != RC_OK)
 		return RC_FAIL;
 	if (kid)
-		sqlite3_bind_text(s, 1, kid, -1, SQLITE_STATIC);
+		sql_bind_text(s, 1, kid);
 	else
-		sqlite3_bind_int64(s, 1, id);
+		sql_bind_int64(s, 1, id);
 	if ((rc = step_one(st, s, "cannot read the binding")) == RC_OK)
 		rc = eab_from_row(s, out);
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
 int
 store_acme_eab_remove(struct store *st, const char *name)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "DELETE FROM acme_eab WHERE name = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sql_bind_text(s, 1, name);
 	rc = store_step_write(st, s, "cannot remove the binding");
-	sqlite3_finalize(s);
-	if (rc == RC_OK && sqlite3_changes(st->db) == 0)
+	sql_finalize(s);
+	if (rc == RC_OK && sql_changes(st->conn) == 0)
 		rc = STORE_NOT_FOUND;
 	return rc;
 }
@@ -134,21 +147,21 @@ int
 store_acme_eab_each(struct store *st, int (*fn)(const struct acme_eab *, void *), void *arg)
 {
 	struct acme_eab r;
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc = RC_OK, step;
 
 	if (store_prepare(st, &s, "SELECT " EAB_COLUMNS " FROM acme_eab ORDER BY name") != RC_OK)
 		return RC_FAIL;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((step = sql_step(s)) == SQL_ROW) {
 		if ((rc = eab_from_row(s, &r)) == RC_OK)
 			rc = fn(&r, arg);
 		acme_eab_clear(&r);
 		if (rc != RC_OK)
 			break;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot list the bindings");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -165,23 +178,22 @@ acme_account_clear(struct acme_account *r)
 int
 store_acme_account_insert(struct store *st, struct acme_account *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO acme_accounts(thumbprint, jwk, status, contact, "
-	    "eab_id, created_at) VALUES (?, ?, ?, ?, ?, ?)") != RC_OK)
+	    "eab_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, r->thumbprint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->jwk_json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, r->contact_json ? r->contact_json : "[]", -1, SQLITE_STATIC);
+	sql_bind_text(s, 1, r->thumbprint);
+	sql_bind_text(s, 2, r->jwk_json);
+	sql_bind_text(s, 3, r->status);
+	sql_bind_text(s, 4, r->contact_json ? r->contact_json : "[]");
 	if (r->eab_id)
-		sqlite3_bind_int64(s, 5, r->eab_id);
+		sql_bind_int64(s, 5, r->eab_id);
 	else
-		sqlite3_bind_null(s, 5);
-	sqlite3_bind_int64(s, 6, r->created_at);
-	if ((rc = write_done(st, s, "cannot record the account")) == RC_OK)
-		r->id = sqlite3_last_insert_rowid(st->db);
+		sql_bind_null(s, 5);
+	sql_bind_int64(s, 6, r->created_at);
+	rc = insert_done(st, s, "cannot record the account", &r->id);
 	return rc;
 }
 
@@ -189,14 +201,14 @@ store_acme_account_insert(struct store *st, struct acme_account *r)
 
 /* Fills r from a row of ACCOUNT_COLUMNS. */
 static int
-account_from_row(sqlite3_stmt *s, struct acme_account *r)
+account_from_row(struct sql_stmt *s, struct acme_account *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(s, 0);
+	r->id = sql_col_int64(s, 0);
 	col_copy(s, 1, r->thumbprint, sizeof(r->thumbprint));
 	col_copy(s, 3, r->status, sizeof(r->status));
-	r->eab_id = sqlite3_column_int64(s, 5);
-	r->created_at = sqlite3_column_int64(s, 6);
+	r->eab_id = sql_col_int64(s, 5);
+	r->created_at = sql_col_int64(s, 6);
 	if ((r->jwk_json = store_col_text(s, 2)) == NULL ||
 	    (r->contact_json = store_col_text(s, 4)) == NULL) {
 		acme_account_clear(r);
@@ -210,7 +222,7 @@ int
 store_acme_account_get(struct store *st, int64_t id, const char *thumbprint,
     struct acme_account *out)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -219,28 +231,28 @@ store_acme_account_get(struct store *st, int64_t id, const char *thumbprint,
 	    "SELECT " ACCOUNT_COLUMNS " FROM acme_accounts WHERE id = ?") != RC_OK)
 		return RC_FAIL;
 	if (thumbprint)
-		sqlite3_bind_text(s, 1, thumbprint, -1, SQLITE_STATIC);
+		sql_bind_text(s, 1, thumbprint);
 	else
-		sqlite3_bind_int64(s, 1, id);
+		sql_bind_int64(s, 1, id);
 	if ((rc = step_one(st, s, "cannot read the account")) == RC_OK)
 		rc = account_from_row(s, out);
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
 int
 store_acme_account_update(struct store *st, const struct acme_account *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 
 	if (store_prepare(st, &s, "UPDATE acme_accounts SET status = ?, contact = ?, jwk = ?, "
 	    "thumbprint = ? WHERE id = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, r->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->contact_json ? r->contact_json : "[]", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->jwk_json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, r->thumbprint, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, r->id);
+	sql_bind_text(s, 1, r->status);
+	sql_bind_text(s, 2, r->contact_json ? r->contact_json : "[]");
+	sql_bind_text(s, 3, r->jwk_json);
+	sql_bind_text(s, 4, r->thumbprint);
+	sql_bind_int64(s, 5, r->id);
 	return write_done(st, s, "cannot update the account");
 }
 
@@ -249,22 +261,22 @@ store_acme_account_each(struct store *st,
     int (*fn)(const struct acme_account *, int64_t orders, void *), void *arg)
 {
 	struct acme_account r;
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc = RC_OK, step;
 
 	if (store_prepare(st, &s, "SELECT " ACCOUNT_COLUMNS ", (SELECT count(*) FROM acme_orders o "
 	    "WHERE o.account_id = acme_accounts.id) FROM acme_accounts ORDER BY id") != RC_OK)
 		return RC_FAIL;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((step = sql_step(s)) == SQL_ROW) {
 		if ((rc = account_from_row(s, &r)) == RC_OK)
-			rc = fn(&r, sqlite3_column_int64(s, 7), arg);
+			rc = fn(&r, sql_col_int64(s, 7), arg);
 		acme_account_clear(&r);
 		if (rc != RC_OK)
 			break;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot list the accounts");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -284,38 +296,37 @@ acme_order_clear(struct acme_order *r)
 int
 store_acme_order_insert(struct store *st, struct acme_order *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO acme_orders(account_id, status, identifiers, profile, "
-	    "replaces, expires, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)") != RC_OK)
+	    "replaces, expires, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, r->account_id);
-	sqlite3_bind_text(s, 2, r->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->identifiers_json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, r->profile, -1, SQLITE_STATIC);
+	sql_bind_int64(s, 1, r->account_id);
+	sql_bind_text(s, 2, r->status);
+	sql_bind_text(s, 3, r->identifiers_json);
+	sql_bind_text(s, 4, r->profile);
 	store_bind_text(s, 5, r->replaces);
-	sqlite3_bind_int64(s, 6, r->expires);
-	sqlite3_bind_int64(s, 7, r->created_at);
-	if ((rc = write_done(st, s, "cannot record the order")) == RC_OK)
-		r->id = sqlite3_last_insert_rowid(st->db);
+	sql_bind_int64(s, 6, r->expires);
+	sql_bind_int64(s, 7, r->created_at);
+	rc = insert_done(st, s, "cannot record the order", &r->id);
 	return rc;
 }
 
 int
 store_acme_order_get(struct store *st, int64_t id, struct acme_order *out)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (store_prepare(st, &s, "SELECT id, account_id, status, identifiers, profile, replaces, "
 	    "lineage, serial, error, expires, created_at FROM acme_orders WHERE id = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, id);
+	sql_bind_int64(s, 1, id);
 	if ((rc = step_one(st, s, "cannot read the order")) == RC_OK) {
-		out->id = sqlite3_column_int64(s, 0);
-		out->account_id = sqlite3_column_int64(s, 1);
+		out->id = sql_col_int64(s, 0);
+		out->account_id = sql_col_int64(s, 1);
 		col_copy(s, 2, out->status, sizeof(out->status));
 		col_copy(s, 4, out->profile, sizeof(out->profile));
 		out->identifiers_json = store_col_text(s, 3);
@@ -323,47 +334,47 @@ store_acme_order_get(struct store *st, int64_t id, struct acme_order *out)
 		out->lineage = store_col_text(s, 6);
 		out->serial = store_col_text(s, 7);
 		out->error_json = store_col_text(s, 8);
-		out->expires = sqlite3_column_int64(s, 9);
-		out->created_at = sqlite3_column_int64(s, 10);
+		out->expires = sql_col_int64(s, 9);
+		out->created_at = sql_col_int64(s, 10);
 		if (out->identifiers_json == NULL) {
 			acme_order_clear(out);
 			rc = store_fail(st, "cannot read the order");
 		}
 	}
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
 int
 store_acme_order_update(struct store *st, const struct acme_order *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 
 	if (store_prepare(st, &s, "UPDATE acme_orders SET status = ?, lineage = ?, serial = ?, "
 	    "error = ? WHERE id = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, r->status, -1, SQLITE_STATIC);
+	sql_bind_text(s, 1, r->status);
 	store_bind_text(s, 2, r->lineage);
 	store_bind_text(s, 3, r->serial);
 	store_bind_text(s, 4, r->error_json);
-	sqlite3_bind_int64(s, 5, r->id);
+	sql_bind_int64(s, 5, r->id);
 	return write_done(st, s, "cannot update the order");
 }
 
 int
 store_acme_order_count_pending(struct store *st, int64_t account_id, int64_t now, int *n)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "SELECT count(*) FROM acme_orders WHERE account_id = ? AND "
 	    "status IN ('pending','ready','processing') AND expires > ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, account_id);
-	sqlite3_bind_int64(s, 2, now);
+	sql_bind_int64(s, 1, account_id);
+	sql_bind_int64(s, 2, now);
 	if ((rc = step_one(st, s, "cannot count the orders")) == RC_OK)
-		*n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+		*n = (int)sql_col_int64(s, 0);
+	sql_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
 
@@ -379,22 +390,21 @@ acme_authz_clear(struct acme_authz *r)
 int
 store_acme_authz_insert(struct store *st, struct acme_authz *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO acme_authz(order_id, account_id, type, value, "
-	    "wildcard, status, token, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)") != RC_OK)
+	    "wildcard, status, token, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, r->order_id);
-	sqlite3_bind_int64(s, 2, r->account_id);
-	sqlite3_bind_text(s, 3, r->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, r->value, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 5, r->wildcard);
-	sqlite3_bind_text(s, 6, r->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, r->token, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, r->expires);
-	if ((rc = write_done(st, s, "cannot record the authorization")) == RC_OK)
-		r->id = sqlite3_last_insert_rowid(st->db);
+	sql_bind_int64(s, 1, r->order_id);
+	sql_bind_int64(s, 2, r->account_id);
+	sql_bind_text(s, 3, r->type);
+	sql_bind_text(s, 4, r->value);
+	sql_bind_int64(s, 5, r->wildcard);
+	sql_bind_text(s, 6, r->status);
+	sql_bind_text(s, 7, r->token);
+	sql_bind_int64(s, 8, r->expires);
+	rc = insert_done(st, s, "cannot record the authorization", &r->id);
 	return rc;
 }
 
@@ -403,52 +413,52 @@ store_acme_authz_insert(struct store *st, struct acme_authz *r)
 
 /* Fills r from a row of AUTHZ_COLUMNS. */
 static void
-authz_from_row(sqlite3_stmt *s, struct acme_authz *r)
+authz_from_row(struct sql_stmt *s, struct acme_authz *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(s, 0);
-	r->order_id = sqlite3_column_int64(s, 1);
-	r->account_id = sqlite3_column_int64(s, 2);
+	r->id = sql_col_int64(s, 0);
+	r->order_id = sql_col_int64(s, 1);
+	r->account_id = sql_col_int64(s, 2);
 	col_copy(s, 3, r->type, sizeof(r->type));
 	col_copy(s, 4, r->value, sizeof(r->value));
-	r->wildcard = sqlite3_column_int(s, 5);
+	r->wildcard = (int)sql_col_int64(s, 5);
 	col_copy(s, 6, r->status, sizeof(r->status));
 	col_copy(s, 7, r->token, sizeof(r->token));
 	col_copy(s, 8, r->challenge, sizeof(r->challenge));
-	r->validated_at = sqlite3_column_int64(s, 9);
+	r->validated_at = sql_col_int64(s, 9);
 	r->error_json = store_col_text(s, 10);
-	r->expires = sqlite3_column_int64(s, 11);
+	r->expires = sql_col_int64(s, 11);
 }
 
 int
 store_acme_authz_get(struct store *st, int64_t id, struct acme_authz *out)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (store_prepare(st, &s, "SELECT " AUTHZ_COLUMNS " FROM acme_authz WHERE id = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, id);
+	sql_bind_int64(s, 1, id);
 	if ((rc = step_one(st, s, "cannot read the authorization")) == RC_OK)
 		authz_from_row(s, out);
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
 int
 store_acme_authz_update(struct store *st, const struct acme_authz *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 
 	if (store_prepare(st, &s, "UPDATE acme_authz SET status = ?, challenge = ?, validated_at = ?, "
 	    "error = ? WHERE id = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, r->status, -1, SQLITE_STATIC);
+	sql_bind_text(s, 1, r->status);
 	store_bind_text(s, 2, r->challenge[0] ? r->challenge : NULL);
-	sqlite3_bind_int64(s, 3, r->validated_at);
+	sql_bind_int64(s, 3, r->validated_at);
 	store_bind_text(s, 4, r->error_json);
-	sqlite3_bind_int64(s, 5, r->id);
+	sql_bind_int64(s, 5, r->id);
 	return write_done(st, s, "cannot update the authorization");
 }
 
@@ -457,41 +467,41 @@ store_acme_authz_each_order(struct store *st, int64_t order_id,
     int (*fn)(const struct acme_authz *, void *), void *arg)
 {
 	struct acme_authz r;
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc = RC_OK, step;
 
 	if (store_prepare(st, &s, "SELECT " AUTHZ_COLUMNS " FROM acme_authz WHERE order_id = ? "
 	    "ORDER BY id") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, order_id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	sql_bind_int64(s, 1, order_id);
+	while ((step = sql_step(s)) == SQL_ROW) {
 		authz_from_row(s, &r);
 		rc = fn(&r, arg);
 		acme_authz_clear(&r);
 		if (rc != RC_OK)
 			break;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot list the authorizations");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
 int
 store_acme_serial_account(struct store *st, const char *serial, int64_t account_id, int *owns)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	*owns = 0;
 	if (store_prepare(st, &s, "SELECT 1 FROM acme_orders WHERE serial = ? AND account_id = ?") !=
 	    RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, account_id);
+	sql_bind_text(s, 1, serial);
+	sql_bind_int64(s, 2, account_id);
 	rc = step_one(st, s, "cannot read the orders");
 	*owns = rc == RC_OK;
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc == RC_FAIL ? RC_FAIL : RC_OK;
 }
 
@@ -499,38 +509,38 @@ int
 store_acme_order_each_account(struct store *st, int64_t account_id, int64_t now,
     int (*fn)(int64_t id, void *), void *arg)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc = RC_OK, step;
 
 	if (store_prepare(st, &s, "SELECT id FROM acme_orders WHERE account_id = ? AND "
 	    "status IN ('pending','ready','processing') AND expires > ? ORDER BY id LIMIT 1000") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, account_id);
-	sqlite3_bind_int64(s, 2, now);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW)
-		if ((rc = fn(sqlite3_column_int64(s, 0), arg)) != RC_OK)
+	sql_bind_int64(s, 1, account_id);
+	sql_bind_int64(s, 2, now);
+	while ((step = sql_step(s)) == SQL_ROW)
+		if ((rc = fn(sql_col_int64(s, 0), arg)) != RC_OK)
 			break;
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot list the orders");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
 int
 store_acme_order_claim(struct store *st, int64_t id, const char *from, const char *to)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "UPDATE acme_orders SET status = ? WHERE id = ? AND status = ?") !=
 	    RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, to, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
+	sql_bind_text(s, 1, to);
+	sql_bind_int64(s, 2, id);
+	sql_bind_text(s, 3, from);
 	rc = store_step_write(st, s, "cannot update the order");
-	sqlite3_finalize(s);
-	if (rc == RC_OK && sqlite3_changes(st->db) == 0)
+	sql_finalize(s);
+	if (rc == RC_OK && sql_changes(st->conn) == 0)
 		rc = STORE_NOT_FOUND;
 	return rc;
 }

@@ -61,73 +61,73 @@ app_domain_rule(const struct app_domain *d)
 static int
 app_insert_domains(struct store *st, const struct app_release *r)
 {
-	sqlite3_stmt *s = NULL, *p = NULL;
+	struct sql_stmt *s = NULL, *p = NULL;
 	int rc = RC_FAIL;
 
 	if (store_prepare(st, &s, "INSERT INTO app_domains(release_id, domain, platform, rule, "
-	    "include_subdomains, expiration, other_anchors) VALUES (?, ?, ?, ?, ?, ?, ?)") != RC_OK ||
-	    store_prepare(st, &p, "INSERT OR IGNORE INTO app_domain_pins(domain_id, kind, pin, name) "
-	    "VALUES (?, ?, ?, ?)") != RC_OK)
+	    "include_subdomains, expiration, other_anchors) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id") != RC_OK ||
+	    store_prepare(st, &p, "INSERT INTO app_domain_pins(domain_id, kind, pin, name) "
+	    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING") != RC_OK)
 		goto out;
 	for (size_t i = 0; i < r->ndomains; i++) {
 		const struct app_domain *d = &r->domains[i];
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, r->id);
-		sqlite3_bind_text(s, 2, d->domain, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, d->platform, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, app_domain_rule(d), -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 5, d->include_subdomains);
+		sql_reset(s);
+		sql_bind_int64(s, 1, r->id);
+		sql_bind_text(s, 2, d->domain);
+		sql_bind_text(s, 3, d->platform);
+		sql_bind_text(s, 4, app_domain_rule(d));
+		sql_bind_int64(s, 5, d->include_subdomains);
 		if (d->expiration[0])
-			sqlite3_bind_text(s, 6, d->expiration, -1, SQLITE_STATIC);
+			sql_bind_text(s, 6, d->expiration);
 		else
-			sqlite3_bind_null(s, 6);
-		sqlite3_bind_text(s, 7, d->other_anchors, -1, SQLITE_STATIC);
-		if (store_step_write(st, s, "cannot record a domain of the app release") != RC_OK)
+			sql_bind_null(s, 6);
+		sql_bind_text(s, 7, d->other_anchors);
+		int64_t domain_id;
+		if (store_step_insert_id(st, s, "cannot record a domain of the app release", &domain_id) != RC_OK)
 			goto out;
-		int64_t domain_id = sqlite3_last_insert_rowid(st->db);
 		for (size_t j = 0; j < d->npins; j++) {
-			sqlite3_reset(p);
-			sqlite3_bind_int64(p, 1, domain_id);
-			sqlite3_bind_text(p, 2, app_pin_kind_name(d->pins[j].kind), -1, SQLITE_STATIC);
-			sqlite3_bind_text(p, 3, d->pins[j].pin, -1, SQLITE_STATIC);
-			sqlite3_bind_text(p, 4, d->pins[j].name, -1, SQLITE_STATIC);
+			sql_reset(p);
+			sql_bind_int64(p, 1, domain_id);
+			sql_bind_text(p, 2, app_pin_kind_name(d->pins[j].kind));
+			sql_bind_text(p, 3, d->pins[j].pin);
+			sql_bind_text(p, 4, d->pins[j].name);
 			if (store_step_write(st, p, "cannot record a pin of the app release") != RC_OK)
 				goto out;
 		}
 	}
 	rc = RC_OK;
 out:
-	sqlite3_finalize(s);
-	sqlite3_finalize(p);
+	sql_finalize(s);
+	sql_finalize(p);
 	return rc;
 }
 
 int
 store_app_insert(struct store *st, struct app_release *r)
 {
-	sqlite3_stmt *s = NULL;
+	struct sql_stmt *s = NULL;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO app_releases(name, state, created_at) "
-	    "VALUES (?, 'supported', ?)") != RC_OK)
+	    "VALUES (?, 'supported', ?) RETURNING id") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, r->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, r->created_at);
-	rc = store_step_write(st, s, "cannot record the app release");
-	sqlite3_finalize(s);
+	sql_bind_text(s, 1, r->name);
+	sql_bind_int64(s, 2, r->created_at);
+	rc = store_step_insert_id(st, s, "cannot record the app release", &r->id);
+	sql_finalize(s);
 	if (rc != RC_OK)
 		return rc;
-	r->id = sqlite3_last_insert_rowid(st->db);
-	if (store_prepare(st, &s, "INSERT OR IGNORE INTO app_pins(release_id, pin) VALUES (?, ?)") != RC_OK)
+	if (store_prepare(st, &s, "INSERT INTO app_pins(release_id, pin) VALUES (?, ?) "
+	    "ON CONFLICT DO NOTHING") != RC_OK)
 		return RC_FAIL;
 	for (size_t i = 0; i < r->npins; i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, r->id);
-		sqlite3_bind_text(s, 2, r->pins[i], -1, SQLITE_STATIC);
+		sql_reset(s);
+		sql_bind_int64(s, 1, r->id);
+		sql_bind_text(s, 2, r->pins[i]);
 		if ((rc = store_step_write(st, s, "cannot record a pin")) != RC_OK)
 			break;
 	}
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	if (rc != RC_OK)
 		return RC_FAIL;
 	return app_insert_domains(st, r);
@@ -136,16 +136,16 @@ store_app_insert(struct store *st, struct app_release *r)
 int
 store_app_retire(struct store *st, int64_t id, int64_t at)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "UPDATE app_releases SET state = 'retired', retired_at = ? "
 	    "WHERE id = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, at);
-	sqlite3_bind_int64(s, 2, id);
+	sql_bind_int64(s, 1, at);
+	sql_bind_int64(s, 2, id);
 	rc = store_step_write(st, s, "cannot retire the app release");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
 
@@ -153,13 +153,13 @@ store_app_retire(struct store *st, int64_t id, int64_t at)
 static int
 app_load_pins(struct store *st, struct app_release *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int step, rc = RC_OK;
 
 	if (store_prepare(st, &s, "SELECT pin FROM app_pins WHERE release_id = ? ORDER BY pin") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, r->id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	sql_bind_int64(s, 1, r->id);
+	while ((step = sql_step(s)) == SQL_ROW) {
 		char **np = realloc(r->pins, (r->npins + 1) * sizeof(*np));
 		if (np == NULL || (np[r->npins] = store_col_text(s, 0)) == NULL) {
 			if (np)
@@ -170,9 +170,9 @@ app_load_pins(struct store *st, struct app_release *r)
 		r->pins = np;
 		r->npins++;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot read the pins of an app release");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -180,17 +180,17 @@ app_load_pins(struct store *st, struct app_release *r)
 static int
 app_load_domain_pins(struct store *st, int64_t domain_id, struct app_domain *d)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int step, rc = RC_OK;
 
 	if (store_prepare(st, &s, "SELECT kind, pin, name FROM app_domain_pins WHERE domain_id = ? "
 	    "ORDER BY kind, pin") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, domain_id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	sql_bind_int64(s, 1, domain_id);
+	while ((step = sql_step(s)) == SQL_ROW) {
 		struct app_pin *np = realloc(d->pins, (d->npins + 1) * sizeof(*np));
-		const char *kind = (const char *)sqlite3_column_text(s, 0);
-		const char *pin = (const char *)sqlite3_column_text(s, 1);
+		const char *kind = sql_col_text(s, 0);
+		const char *pin = sql_col_text(s, 1);
 		if (np == NULL) {
 			rc = RC_FAIL;
 			break;
@@ -204,9 +204,9 @@ app_load_domain_pins(struct store *st, int64_t domain_id, struct app_domain *d)
 		np[d->npins].name = store_col_text(s, 2);
 		d->npins++;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot read the pins of an app release");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -214,16 +214,16 @@ app_load_domain_pins(struct store *st, int64_t domain_id, struct app_domain *d)
 static int
 app_load_domains(struct store *st, struct app_release *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int step, rc = RC_OK;
 
 	if (store_prepare(st, &s, "SELECT id, domain, platform, include_subdomains, expiration, "
 	    "other_anchors FROM app_domains WHERE release_id = ? ORDER BY id") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, r->id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	sql_bind_int64(s, 1, r->id);
+	while ((step = sql_step(s)) == SQL_ROW) {
 		struct app_domain *nd = realloc(r->domains, (r->ndomains + 1) * sizeof(*nd));
-		const unsigned char *t;
+		const char *t;
 		if (nd == NULL) {
 			rc = RC_FAIL;
 			break;
@@ -232,37 +232,37 @@ app_load_domains(struct store *st, struct app_release *r)
 		nd = &r->domains[r->ndomains++];
 		memset(nd, 0, sizeof(*nd));
 		nd->domain = store_col_text(s, 1);
-		if ((t = sqlite3_column_text(s, 2)) != NULL)
-			snprintf(nd->platform, sizeof(nd->platform), "%s", (const char *)t);
-		nd->include_subdomains = sqlite3_column_int(s, 3);
-		if ((t = sqlite3_column_text(s, 4)) != NULL)
-			snprintf(nd->expiration, sizeof(nd->expiration), "%s", (const char *)t);
-		if ((t = sqlite3_column_text(s, 5)) != NULL)
-			snprintf(nd->other_anchors, sizeof(nd->other_anchors), "%s", (const char *)t);
+		if ((t = sql_col_text(s, 2)) != NULL)
+			snprintf(nd->platform, sizeof(nd->platform), "%s", t);
+		nd->include_subdomains = (int)sql_col_int64(s, 3);
+		if ((t = sql_col_text(s, 4)) != NULL)
+			snprintf(nd->expiration, sizeof(nd->expiration), "%s", t);
+		if ((t = sql_col_text(s, 5)) != NULL)
+			snprintf(nd->other_anchors, sizeof(nd->other_anchors), "%s", t);
 		if (nd->domain == NULL ||
-		    app_load_domain_pins(st, sqlite3_column_int64(s, 0), nd) != RC_OK) {
+		    app_load_domain_pins(st, sql_col_int64(s, 0), nd) != RC_OK) {
 			rc = RC_FAIL;
 			break;
 		}
 	}
-	if (rc == RC_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+	if (rc == RC_OK && step != SQL_DONE && step != SQL_ROW)
 		rc = store_fail(st, "cannot read the domains of an app release");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
 static int
-app_from_row(struct store *st, sqlite3_stmt *s, struct app_release *r)
+app_from_row(struct store *st, struct sql_stmt *s, struct app_release *r)
 {
-	const unsigned char *t;
+	const char *t;
 
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(s, 0);
+	r->id = sql_col_int64(s, 0);
 	r->name = store_col_text(s, 1);
-	if ((t = sqlite3_column_text(s, 2)) != NULL)
-		snprintf(r->state, sizeof(r->state), "%s", (const char *)t);
-	r->created_at = sqlite3_column_int64(s, 3);
-	r->retired_at = sqlite3_column_int64(s, 4);
+	if ((t = sql_col_text(s, 2)) != NULL)
+		snprintf(r->state, sizeof(r->state), "%s", t);
+	r->created_at = sql_col_int64(s, 3);
+	r->retired_at = sql_col_int64(s, 4);
 	if (r->name == NULL || app_load_pins(st, r) != RC_OK || app_load_domains(st, r) != RC_OK) {
 		app_release_clear(r);
 		return RC_FAIL;
@@ -273,22 +273,22 @@ app_from_row(struct store *st, sqlite3_stmt *s, struct app_release *r)
 int
 store_app_get(struct store *st, const char *name, struct app_release *out)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (store_prepare(st, &s, "SELECT id, name, state, created_at, retired_at FROM app_releases "
 	    "WHERE name = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	sql_bind_text(s, 1, name);
+	rc = sql_step(s);
+	if (rc == SQL_ROW)
 		rc = app_from_row(st, s, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == SQL_DONE)
 		rc = STORE_NOT_FOUND;
 	else
 		rc = store_fail(st, "cannot read the app releases");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -296,7 +296,7 @@ int
 store_app_each(struct store *st, int supported_only,
     int (*fn)(const struct app_release *, void *), void *arg)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	struct app_release r;
 	int step, rc = RC_OK;
 
@@ -305,7 +305,7 @@ store_app_each(struct store *st, int supported_only,
 	    "WHERE state = 'supported' ORDER BY id" :
 	    "SELECT id, name, state, created_at, retired_at FROM app_releases ORDER BY id") != RC_OK)
 		return RC_FAIL;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((step = sql_step(s)) == SQL_ROW) {
 		if ((rc = app_from_row(st, s, &r)) != RC_OK)
 			break;
 		rc = fn(&r, arg);
@@ -313,8 +313,8 @@ store_app_each(struct store *st, int supported_only,
 		if (rc != 0)
 			break;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+	if (rc == RC_OK && step != SQL_DONE && step != SQL_ROW)
 		rc = store_fail(st, "cannot list the app releases");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* store_ca: rows of the cas table (roots, standby roots, intermediates). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/err.h"
 #include "db/store.h"
@@ -27,27 +28,27 @@ ca_record_clear(struct ca_record *r)
 
 /* Copies a row selected with CA_COLUMNS into out. */
 static int
-ca_from_row(sqlite3_stmt *s, struct ca_record *out)
+ca_from_row(struct sql_stmt *s, struct ca_record *out)
 {
-	const unsigned char *t;
+	const char *t;
 
 	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(s, 0);
-	if ((t = sqlite3_column_text(s, 1)) != NULL)
-		snprintf(out->role, sizeof(out->role), "%s", (const char *)t);
-	if ((t = sqlite3_column_text(s, 2)) != NULL)
-		snprintf(out->state, sizeof(out->state), "%s", (const char *)t);
+	out->id = sql_col_int64(s, 0);
+	if ((t = sql_col_text(s, 1)) != NULL)
+		snprintf(out->role, sizeof(out->role), "%s", t);
+	if ((t = sql_col_text(s, 2)) != NULL)
+		snprintf(out->state, sizeof(out->state), "%s", t);
 	out->cn = store_col_text(s, 3);
-	if ((t = sqlite3_column_text(s, 4)) != NULL)
-		snprintf(out->key_type, sizeof(out->key_type), "%s", (const char *)t);
+	if ((t = sql_col_text(s, 4)) != NULL)
+		snprintf(out->key_type, sizeof(out->key_type), "%s", t);
 	out->key_path = store_col_text(s, 5);
-	out->issuer_id = sqlite3_column_int64(s, 6);
+	out->issuer_id = sql_col_int64(s, 6);
 	out->serial = store_col_text(s, 7);
 	out->pin = store_col_text(s, 8);
 	out->sha256_fingerprint = store_col_text(s, 9);
-	out->not_before = sqlite3_column_int64(s, 10);
-	out->not_after = sqlite3_column_int64(s, 11);
-	out->created_at = sqlite3_column_int64(s, 15);
+	out->not_before = sql_col_int64(s, 10);
+	out->not_after = sql_col_int64(s, 11);
+	out->created_at = sql_col_int64(s, 15);
 	if (out->cn == NULL || out->pin == NULL ||
 	    store_col_blob(s, 12, &out->spki, &out->spki_len) != RC_OK ||
 	    store_col_blob(s, 13, &out->der, &out->der_len) != RC_OK ||
@@ -62,76 +63,74 @@ ca_from_row(sqlite3_stmt *s, struct ca_record *out)
 int
 store_ca_insert(struct store *st, struct ca_record *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO cas(role, state, cn, key_type, key_path, issuer_id, "
 	    "serial, pin, sha256_fingerprint, not_before, not_after, spki, der, csr, created_at) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") != RC_OK)
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, r->role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->state, -1, SQLITE_STATIC);
+	sql_bind_text(s, 1, r->role);
+	sql_bind_text(s, 2, r->state);
 	store_bind_text(s, 3, r->cn);
-	sqlite3_bind_text(s, 4, r->key_type, -1, SQLITE_STATIC);
+	sql_bind_text(s, 4, r->key_type);
 	store_bind_text(s, 5, r->key_path);
 	if (r->issuer_id)
-		sqlite3_bind_int64(s, 6, r->issuer_id);
+		sql_bind_int64(s, 6, r->issuer_id);
 	else
-		sqlite3_bind_null(s, 6);
+		sql_bind_null(s, 6);
 	store_bind_text(s, 7, r->serial);
 	store_bind_text(s, 8, r->pin);
 	store_bind_text(s, 9, r->sha256_fingerprint);
-	sqlite3_bind_int64(s, 10, r->not_before);
-	sqlite3_bind_int64(s, 11, r->not_after);
+	sql_bind_int64(s, 10, r->not_before);
+	sql_bind_int64(s, 11, r->not_after);
 	store_bind_blob(s, 12, r->spki, r->spki_len);
 	store_bind_blob(s, 13, r->der, r->der_len);
 	store_bind_blob(s, 14, r->csr, r->csr_len);
-	sqlite3_bind_int64(s, 15, r->created_at);
-	rc = store_step_write(st, s, "cannot record the CA");
+	sql_bind_int64(s, 15, r->created_at);
+	rc = store_step_insert_id(st, s, "cannot record the CA", &r->id);
 	if (rc == STORE_CONSTRAINT)
 		pinca_warnx("a CA with serial %s is already recorded", r->serial ? r->serial : "?");
-	if (rc == RC_OK)
-		r->id = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
 
 int
 store_ca_activate(struct store *st, const struct ca_record *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "UPDATE cas SET state = 'active', issuer_id = ?, serial = ?, "
 	    "sha256_fingerprint = ?, not_before = ?, not_after = ?, der = ? WHERE id = ?") != RC_OK)
 		return RC_FAIL;
 	if (r->issuer_id)
-		sqlite3_bind_int64(s, 1, r->issuer_id);
+		sql_bind_int64(s, 1, r->issuer_id);
 	else
-		sqlite3_bind_null(s, 1);
+		sql_bind_null(s, 1);
 	store_bind_text(s, 2, r->serial);
 	store_bind_text(s, 3, r->sha256_fingerprint);
-	sqlite3_bind_int64(s, 4, r->not_before);
-	sqlite3_bind_int64(s, 5, r->not_after);
+	sql_bind_int64(s, 4, r->not_before);
+	sql_bind_int64(s, 5, r->not_after);
 	store_bind_blob(s, 6, r->der, r->der_len);
-	sqlite3_bind_int64(s, 7, r->id);
+	sql_bind_int64(s, 7, r->id);
 	rc = store_step_write(st, s, "cannot activate the CA");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
 
 int
 store_ca_set_state(struct store *st, int64_t id, const char *state)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "UPDATE cas SET state = ? WHERE id = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, id);
+	sql_bind_text(s, 1, state);
+	sql_bind_int64(s, 2, id);
 	rc = store_step_write(st, s, "cannot change the CA's state");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
 
@@ -140,26 +139,26 @@ static int
 ca_query_one(struct store *st, const char *sql, const char *text, int64_t num,
     const char *text2, struct ca_record *out)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (store_prepare(st, &s, sql) != RC_OK)
 		return RC_FAIL;
 	if (text)
-		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+		sql_bind_text(s, 1, text);
 	else
-		sqlite3_bind_int64(s, 1, num);
+		sql_bind_int64(s, 1, num);
 	if (text2)
-		sqlite3_bind_text(s, 2, text2, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+		sql_bind_text(s, 2, text2);
+	rc = sql_step(s);
+	if (rc == SQL_ROW)
 		rc = ca_from_row(s, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == SQL_DONE)
 		rc = STORE_NOT_FOUND;
 	else
 		rc = store_fail(st, "cannot read the CAs");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -202,14 +201,14 @@ store_ca_find_pin(struct store *st, const char *pin, struct ca_record *out)
 int
 store_ca_each(struct store *st, int (*fn)(const struct ca_record *, void *), void *arg)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	struct ca_record r;
 	int rc, step;
 
 	if (store_prepare(st, &s, "SELECT " CA_COLUMNS " FROM cas ORDER BY id") != RC_OK)
 		return RC_FAIL;
 	rc = RC_OK;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((step = sql_step(s)) == SQL_ROW) {
 		if ((rc = ca_from_row(s, &r)) != RC_OK)
 			break;
 		rc = fn(&r, arg);
@@ -217,9 +216,9 @@ store_ca_each(struct store *st, int (*fn)(const struct ca_record *, void *), voi
 		if (rc != 0)
 			break;
 	}
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
+	if (step != SQL_ROW && step != SQL_DONE)
 		rc = store_fail(st, "cannot list the CAs");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -227,19 +226,20 @@ int
 store_transcript_insert(struct store *st, int64_t ca_id, const char *kind, const char *path,
     const char *document, const unsigned char *sig, size_t sig_len)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO transcripts(ca_id, kind, path, document, signature, "
-	    "created_at) VALUES (?, ?, ?, ?, ?, strftime('%s','now'))") != RC_OK)
+	    "created_at) VALUES (?, ?, ?, ?, ?, ?)") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, ca_id);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, document, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, sig, (int)sig_len, SQLITE_STATIC);
+	sql_bind_int64(s, 1, ca_id);
+	sql_bind_text(s, 2, kind);
+	sql_bind_text(s, 3, path);
+	sql_bind_text(s, 4, document);
+	sql_bind_blob(s, 5, sig, sig_len);
+	sql_bind_int64(s, 6, (int64_t)time(NULL));
 	rc = store_step_write(st, s, "cannot record the transcript");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
 
@@ -247,7 +247,7 @@ int
 store_transcript_find(struct store *st, int64_t ca_id, const char *kind, char **document,
     unsigned char **sig, size_t *sig_len)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	*document = NULL;
@@ -256,10 +256,10 @@ store_transcript_find(struct store *st, int64_t ca_id, const char *kind, char **
 	if (store_prepare(st, &s, "SELECT document, signature FROM transcripts WHERE ca_id = ? "
 	    "AND kind = ? ORDER BY id LIMIT 1") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, ca_id);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	sql_bind_int64(s, 1, ca_id);
+	sql_bind_text(s, 2, kind);
+	rc = sql_step(s);
+	if (rc == SQL_ROW) {
 		*document = store_col_text(s, 0);
 		rc = *document && store_col_blob(s, 1, sig, sig_len) == RC_OK && *sig ? RC_OK : RC_FAIL;
 		if (rc != RC_OK) {
@@ -269,19 +269,19 @@ store_transcript_find(struct store *st, int64_t ca_id, const char *kind, char **
 			*sig = NULL;
 			pinca_warnx("out of memory reading a transcript");
 		}
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SQL_DONE) {
 		rc = STORE_NOT_FOUND;
 	} else {
 		rc = store_fail(st, "cannot read the transcripts");
 	}
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
 int
 store_ca_retire_root(struct store *st, int64_t id, const char *reason, int64_t at)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_ca_set_state(st, id, "retired") != RC_OK)
@@ -289,36 +289,36 @@ store_ca_retire_root(struct store *st, int64_t id, const char *reason, int64_t a
 	if (store_prepare(st, &s, "INSERT INTO root_retirements(ca_id, reason, retired_at) "
 	    "VALUES (?, ?, ?)") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, at);
+	sql_bind_int64(s, 1, id);
+	sql_bind_text(s, 2, reason);
+	sql_bind_int64(s, 3, at);
 	rc = store_step_write(st, s, "cannot record the root's retirement");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
 }
 
 int
 store_ca_retirement(struct store *st, int64_t id, char *reason, size_t size, int64_t *at)
 {
-	sqlite3_stmt *s;
-	const unsigned char *t;
+	struct sql_stmt *s;
+	const char *t;
 	int rc;
 
 	if (store_prepare(st, &s, "SELECT reason, retired_at FROM root_retirements WHERE ca_id = ?")
 	    != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		t = sqlite3_column_text(s, 0);
-		snprintf(reason, size, "%s", t ? (const char *)t : "?");
-		*at = sqlite3_column_int64(s, 1);
+	sql_bind_int64(s, 1, id);
+	rc = sql_step(s);
+	if (rc == SQL_ROW) {
+		t = sql_col_text(s, 0);
+		snprintf(reason, size, "%s", t ? t : "?");
+		*at = sql_col_int64(s, 1);
 		rc = RC_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SQL_DONE) {
 		rc = STORE_NOT_FOUND;
 	} else {
 		rc = store_fail(st, "cannot read the root retirements");
 	}
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }

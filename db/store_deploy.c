@@ -13,24 +13,24 @@
 /* Steps s, calling fn on each lineage row; the row's column after
  * LINEAGE_COLUMNS is the newest certificate's not_after. */
 static int
-lineage_rows(struct store *st, sqlite3_stmt *s, int (*fn)(const struct lineage_record *, void *),
+lineage_rows(struct store *st, struct sql_stmt *s, int (*fn)(const struct lineage_record *, void *),
     void *arg)
 {
 	struct lineage_record r;
 	int rc = RC_OK, step;
 
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((step = sql_step(s)) == SQL_ROW) {
 		if ((rc = lineage_from_row(s, &r)) != RC_OK)
 			break;
-		r.last_not_after = sqlite3_column_int64(s, 18);
+		r.last_not_after = sql_col_int64(s, 18);
 		rc = fn(&r, arg);
 		lineage_record_clear(&r);
 		if (rc != 0)
 			break;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot list the lineages");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -38,7 +38,7 @@ int
 store_lineage_each_renewable(struct store *st, int64_t now, int64_t before, int all,
     int (*fn)(const struct lineage_record *, void *), void *arg)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 
 	/* The newest certificate (latest issued_at, as revoke --name and the
 	 * deployed files see it) from the end of certificates_lineage_latest,
@@ -49,13 +49,13 @@ store_lineage_each_renewable(struct store *st, int64_t now, int64_t before, int 
 	if (store_prepare(st, &s, "SELECT * FROM (SELECT " LINEAGE_COLUMNS ", "
 	    "(SELECT not_after FROM certificates WHERE lineage_id = lineages.id "
 	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1) AS last FROM lineages) AS x "
-	    "WHERE ?3 OR deploy_pending OR last IS NULL OR (last < ?2 AND 3 * (last - ?1) < last - "
+	    "WHERE ? <> 0 OR deploy_pending <> 0 OR last IS NULL OR (last < ? AND 3 * (last - ?) < last - "
 	    "(SELECT not_before FROM certificates WHERE lineage_id = x.id "
-	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1)) ORDER BY last, id") != RC_OK)
+	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1)) ORDER BY last NULLS FIRST, id") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, before);
-	sqlite3_bind_int(s, 3, all != 0);
+	sql_bind_int64(s, 1, all != 0);
+	sql_bind_int64(s, 2, before);
+	sql_bind_int64(s, 3, now);
 	return lineage_rows(st, s, fn, arg);
 }
 
@@ -63,19 +63,21 @@ int
 store_lineage_each_hook_pending(struct store *st,
     int (*fn)(const struct lineage_record *, void *), void *arg)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 
 	if (store_prepare(st, &s, "SELECT " LINEAGE_COLUMNS ", 0 FROM lineages "
-	    "WHERE hook_pending AND NOT deploy_pending ORDER BY name") != RC_OK)
+	    "WHERE hook_pending <> 0 AND deploy_pending = 0 ORDER BY name") != RC_OK)
 		return RC_FAIL;
 	return lineage_rows(st, s, fn, arg);
 }
 
-/* Runs one UPDATE of lineages with an id (?1), a number (?2) and a text (?3). */
+/* Runs one UPDATE of lineages whose parameters are an optional text (when
+ * with_text; NULL binds NULL) and then the lineage's id, in its own
+ * transaction unless one is open. RC_OK or RC_FAIL. */
 static int
-lineage_set(struct store *st, const char *sql, int64_t id, int num, const char *text)
+lineage_set(struct store *st, const char *sql, int64_t id, int with_text, const char *text)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc, own = !st->in_tx;
 
 	if (own && store_begin(st) != RC_OK)
@@ -85,11 +87,11 @@ lineage_set(struct store *st, const char *sql, int64_t id, int num, const char *
 			store_rollback(st);
 		return RC_FAIL;
 	}
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, num);
-	store_bind_text(s, 3, text);
+	if (with_text)
+		store_bind_text(s, 1, text);
+	sql_bind_int64(s, with_text ? 2 : 1, id);
 	rc = store_step_write(st, s, "cannot record the lineage's deploy state");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	if (own)
 		rc = rc == RC_OK ? store_commit(st) : (store_rollback(st), RC_FAIL);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
@@ -98,43 +100,42 @@ lineage_set(struct store *st, const char *sql, int64_t id, int num, const char *
 int
 store_lineage_deploy_begin(struct store *st, int64_t id, int hook)
 {
-	return lineage_set(st, "UPDATE lineages SET deploy_pending = 1, "
-	    "hook_pending = hook_pending OR ?2 WHERE id = ?1 AND ?3 IS NULL", id, hook, NULL);
+	return lineage_set(st, hook ? "UPDATE lineages SET deploy_pending = 1, hook_pending = 1 WHERE id = ?" :
+	    "UPDATE lineages SET deploy_pending = 1 WHERE id = ?", id, 0, NULL);
 }
 
 int
 store_lineage_deployed(struct store *st, int64_t id, const char *serial)
 {
-	return lineage_set(st, "UPDATE lineages SET deploy_pending = 0, deployed_serial = ?3 "
-	    "WHERE id = ?1 AND ?2 = 0", id, 0, serial);
+	return lineage_set(st, "UPDATE lineages SET deploy_pending = 0, deployed_serial = ? WHERE id = ?",
+	    id, 1, serial);
 }
 
 int
 store_lineage_hook_done(struct store *st, int64_t id)
 {
-	return lineage_set(st, "UPDATE lineages SET hook_pending = 0 WHERE id = ?1 AND ?2 = 0 "
-	    "AND ?3 IS NULL", id, 0, NULL);
+	return lineage_set(st, "UPDATE lineages SET hook_pending = 0 WHERE id = ?", id, 0, NULL);
 }
 
 int
 store_lineage_newest_serial(struct store *st, int64_t id, char *serial, size_t size)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "SELECT serial FROM certificates WHERE lineage_id = ? "
 	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		snprintf(serial, size, "%s", (const char *)sqlite3_column_text(s, 0));
+	sql_bind_int64(s, 1, id);
+	rc = sql_step(s);
+	if (rc == SQL_ROW) {
+		snprintf(serial, size, "%s", sql_col_text(s, 0));
 		rc = RC_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SQL_DONE) {
 		rc = STORE_NOT_FOUND;
 	} else {
 		rc = store_fail(st, "cannot read the lineage's certificates");
 	}
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }

@@ -3,15 +3,15 @@
 #define PINCA_STORE_INTERNAL_H
 
 #include <pthread.h>
-#include <sqlite3.h>
-
+#include "db/sql.h"
 #include "db/store.h"
 
 #define STORE_STMT_CACHE 16
 
 struct store {
-	sqlite3 *db;
-	char *path;
+	struct sql_conn *conn;
+	char *path;		/* the file or URL (its password hidden), for messages */
+	int in_read;		/* a read transaction is open (store_read_begin) */
 	int in_tx;
 	/* A lock the process's writers share (store_set_writer_lock), or NULL;
 	 * writer_held: this handle holds it, from store_begin to the end. */
@@ -25,19 +25,19 @@ struct store {
 	char *command;		/* the audit records' command line; NULL: "pinca" */
 	/* Statements of the per-row write path, prepared once per connection
 	 * (a batch inserts thousands of rows; preparing is most of an insert). */
-	struct { const char *sql; sqlite3_stmt *s; } cache[STORE_STMT_CACHE];
+	struct { const char *sql; struct sql_stmt *s; } cache[STORE_STMT_CACHE];
 };
 
-/* Prepares sql (cached by SQLite's own statement reuse is not assumed). */
-int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql);
+/* Prepares sql (cached by the engine's own statement reuse is not assumed). */
+int store_prepare(struct store *st, struct sql_stmt **stmt, const char *sql);
 /* Like store_prepare, but keeps the statement for the life of st: the
  * caller gives it back with store_release() instead of finalizing it. */
-int store_prepare_cached(struct store *st, sqlite3_stmt **stmt, const char *sql);
+int store_prepare_cached(struct store *st, struct sql_stmt **stmt, const char *sql);
 /* Resets a cached statement and clears its bindings. */
-void store_release(sqlite3_stmt *s);
+void store_release(struct sql_stmt *s);
 /* Runs one or more statements with no parameters (schema only). */
 int store_exec(struct store *st, const char *sql);
-/* Prints "pinca: WHAT: sqlite's message" and returns RC_FAIL. */
+/* Prints "pinca: WHAT: the engine's message" and returns RC_FAIL. */
 int store_fail(struct store *st, const char *what);
 int store_user_version(struct store *st, int *version);
 int store_migrate(struct store *st);
@@ -51,20 +51,23 @@ extern const int schema_migration_count;
  * (db/schema_pg.c): RC_OK or RC_FAIL (message printed). */
 int schema_pg_migrate(struct store *st);
 /* Copies column i as a new string (NULL for SQL NULL). */
-char *store_col_text(sqlite3_stmt *s, int i);
+char *store_col_text(struct sql_stmt *s, int i);
 /* Copies column i as a new blob; returns RC_FAIL on out of memory. */
-int store_col_blob(sqlite3_stmt *s, int i, unsigned char **out, size_t *len);
+int store_col_blob(struct sql_stmt *s, int i, unsigned char **out, size_t *len);
 /* Binds text or NULL. */
-int store_bind_text(sqlite3_stmt *s, int i, const char *v);
-int store_bind_blob(sqlite3_stmt *s, int i, const unsigned char *v, size_t len);
+int store_bind_text(struct sql_stmt *s, int i, const char *v);
+int store_bind_blob(struct sql_stmt *s, int i, const unsigned char *v, size_t len);
 /* Maps a step result for a write: RC_OK, STORE_CONSTRAINT, or RC_FAIL. */
-int store_step_write(struct store *st, sqlite3_stmt *s, const char *what);
+int store_step_write(struct store *st, struct sql_stmt *s, const char *what);
+/* Runs an INSERT ... RETURNING id: RC_OK with *id set, STORE_CONSTRAINT, or
+ * RC_FAIL (message printed, naming what). */
+int store_step_insert_id(struct store *st, struct sql_stmt *s, const char *what, int64_t *id);
 /* The columns lineage_from_row reads, in its order (store_cert.c). */
 #define LINEAGE_COLUMNS "id, name, profile, dns, ip, key_type, key_path, cert_path, chain_path, " \
 	"fullchain_path, days, spki, pin, created_at, updated_at, deployed_serial, deploy_pending, " \
 	"hook_pending"
 struct lineage_record;
 /* Fills out (new strings) from a row that starts with LINEAGE_COLUMNS. */
-int lineage_from_row(sqlite3_stmt *s, struct lineage_record *out);
+int lineage_from_row(struct sql_stmt *s, struct lineage_record *out);
 
 #endif

@@ -11,17 +11,17 @@
 int
 store_key_block(struct store *st, const struct key_block *b)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO blocked_keys(pin, blocked_at, reason) "
 	    "VALUES (?, ?, ?)") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, b->pin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, b->blocked_at);
-	sqlite3_bind_int(s, 3, b->reason);
+	sql_bind_text(s, 1, b->pin);
+	sql_bind_int64(s, 2, b->blocked_at);
+	sql_bind_int64(s, 3, b->reason);
 	rc = store_step_write(st, s, "cannot record the blocked key");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -30,20 +30,20 @@ int
 store_key_blocked(struct store *st, const char *pin, struct key_block *out)
 {
 	static const char sql[] = "SELECT blocked_at, reason FROM blocked_keys WHERE pin = ?";
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (store_prepare_cached(st, &s, sql) != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, pin, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	sql_bind_text(s, 1, pin);
+	rc = sql_step(s);
+	if (rc == SQL_ROW) {
 		snprintf(out->pin, sizeof(out->pin), "%s", pin);
-		out->blocked_at = sqlite3_column_int64(s, 0);
-		out->reason = sqlite3_column_int(s, 1);
+		out->blocked_at = sql_col_int64(s, 0);
+		out->reason = (int)sql_col_int64(s, 1);
 		rc = RC_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SQL_DONE) {
 		rc = STORE_NOT_FOUND;
 	} else {
 		rc = store_fail(st, "cannot read the blocked keys");
@@ -59,30 +59,30 @@ int
 store_key_certs_each(struct store *st, const char *pin,
     int (*fn)(const struct revocation_target *, int revoked, void *), void *arg)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	struct revocation_target t;
-	const unsigned char *txt;
+	const char *txt;
 	int rc = RC_OK, step;
 
 	if (store_prepare(st, &s, "SELECT c.serial, c.issuer_id, c.not_after, l.name, "
-	    "r.serial IS NOT NULL FROM certificates c LEFT JOIN lineages l ON l.id = c.lineage_id "
+	    "CASE WHEN r.serial IS NULL THEN 0 ELSE 1 END FROM certificates c LEFT JOIN lineages l ON l.id = c.lineage_id "
 	    "LEFT JOIN revocations r ON r.serial = c.serial WHERE c.pin = ? "
 	    "ORDER BY c.issued_at, c.serial") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, pin, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	sql_bind_text(s, 1, pin);
+	while ((step = sql_step(s)) == SQL_ROW) {
 		memset(&t, 0, sizeof(t));
-		if ((txt = sqlite3_column_text(s, 0)) != NULL)
-			snprintf(t.serial, sizeof(t.serial), "%s", (const char *)txt);
+		if ((txt = sql_col_text(s, 0)) != NULL)
+			snprintf(t.serial, sizeof(t.serial), "%s", txt);
 		snprintf(t.kind, sizeof(t.kind), "leaf");
-		t.issuer_id = sqlite3_column_int64(s, 1);
-		t.not_after = sqlite3_column_int64(s, 2);
-		t.name = (char *)sqlite3_column_text(s, 3);	/* borrowed for the call */
-		if ((rc = fn(&t, sqlite3_column_int(s, 4), arg)) != 0)
+		t.issuer_id = sql_col_int64(s, 1);
+		t.not_after = sql_col_int64(s, 2);
+		t.name = (char *)sql_col_text(s, 3);	/* borrowed for the call */
+		if ((rc = fn(&t, (int)sql_col_int64(s, 4), arg)) != 0)
 			break;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot read the certificates of a key");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }

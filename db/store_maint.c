@@ -1,5 +1,8 @@
 /* store_maint: maintenance of the database file itself: SQLite's own
- * integrity checks and the online backup. */
+ * integrity checks and the online backup. The one store file besides the
+ * driver that calls SQLite directly (through sql_native), because both are
+ * SQLite features; on PostgreSQL the server checks its own pages and
+ * pg_dump makes the backup. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -7,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "common/err.h"
 #include "common/fileio.h"
@@ -47,12 +52,13 @@ static int
 integrity_pragma(struct store *st, const char *sql, int foreign_keys,
     int (*fn)(const char *problem, void *), void *arg)
 {
+	sqlite3 *db = sql_native(st->conn);
 	sqlite3_stmt *s;
 	char line[1024];
 	int rc = 0, step;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		snprintf(line, sizeof(line), "%s: %s", sql, sqlite3_errmsg(st->db));
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		snprintf(line, sizeof(line), "%s: %s", sql, sqlite3_errmsg(db));
 		return fn(line, arg);
 	}
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -70,7 +76,7 @@ integrity_pragma(struct store *st, const char *sql, int foreign_keys,
 		}
 	}
 	if (rc == 0 && step != SQLITE_DONE) {
-		snprintf(line, sizeof(line), "%s: %s", sql, sqlite3_errmsg(st->db));
+		snprintf(line, sizeof(line), "%s: %s", sql, sqlite3_errmsg(db));
 		rc = fn(line, arg);
 	}
 	sqlite3_finalize(s);
@@ -80,7 +86,12 @@ integrity_pragma(struct store *st, const char *sql, int foreign_keys,
 int
 store_integrity(struct store *st, int (*fn)(const char *problem, void *), void *arg)
 {
-	int rc = integrity_pragma(st, "PRAGMA integrity_check", 0, fn, arg);
+	int rc;
+
+	/* PostgreSQL keeps its own pages and foreign keys: nothing to ask. */
+	if (sql_dialect(st->conn) != SQL_SQLITE)
+		return 0;
+	rc = integrity_pragma(st, "PRAGMA integrity_check", 0, fn, arg);
 
 	if (rc == 0)
 		rc = integrity_pragma(st, "PRAGMA foreign_key_check", 1, fn, arg);
@@ -116,7 +127,7 @@ backup_copy(struct store *st, sqlite3 *dst, const char *path)
 
 	if (store_exec(st, "BEGIN; SELECT count(*) FROM sqlite_schema") != RC_OK)
 		return RC_FAIL;
-	if ((b = sqlite3_backup_init(dst, "main", st->db, "main")) == NULL) {
+	if ((b = sqlite3_backup_init(dst, "main", sql_native(st->conn), "main")) == NULL) {
 		pinca_warnx("cannot start the backup to %s: %s", path, sqlite3_errmsg(dst));
 		store_rollback(st);
 		return RC_FAIL;
@@ -151,6 +162,10 @@ store_backup(struct store *st, const char *path)
 	sqlite3 *dst = NULL;
 	int rc = RC_FAIL;
 
+	if (sql_dialect(st->conn) != SQL_SQLITE) {
+		pinca_warnx("db backup: the store is PostgreSQL; use pg_dump (docs/database.md)");
+		return RC_FAIL;
+	}
 	if (backup_create_temp(path, tmp, sizeof(tmp)) != RC_OK)
 		return RC_FAIL;
 	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {

@@ -14,34 +14,34 @@
 
 /* Copies a row selected with REVOCATION_COLUMNS into out. */
 static void
-revocation_from_row(sqlite3_stmt *s, struct revocation_record *out)
+revocation_from_row(struct sql_stmt *s, struct revocation_record *out)
 {
-	const unsigned char *t = sqlite3_column_text(s, 0);
+	const char *t = sql_col_text(s, 0);
 
-	snprintf(out->serial, sizeof(out->serial), "%s", t ? (const char *)t : "");
-	out->issuer_id = sqlite3_column_int64(s, 1);
-	out->revoked_at = sqlite3_column_int64(s, 2);
-	out->reason = sqlite3_column_int(s, 3);
-	out->not_after = sqlite3_column_int64(s, 4);
+	snprintf(out->serial, sizeof(out->serial), "%s", t ? t : "");
+	out->issuer_id = sql_col_int64(s, 1);
+	out->revoked_at = sql_col_int64(s, 2);
+	out->reason = (int)sql_col_int64(s, 3);
+	out->not_after = sql_col_int64(s, 4);
 }
 
 /* Inserts one revocation; STORE_CONSTRAINT when the serial is already revoked. */
 int
 store_revocation_insert(struct store *st, const struct revocation_record *r)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO revocations(" REVOCATION_COLUMNS ") "
 	    "VALUES (?, ?, ?, ?, ?)") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, r->serial, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, r->issuer_id);
-	sqlite3_bind_int64(s, 3, r->revoked_at);
-	sqlite3_bind_int(s, 4, r->reason);
-	sqlite3_bind_int64(s, 5, r->not_after);
+	sql_bind_text(s, 1, r->serial);
+	sql_bind_int64(s, 2, r->issuer_id);
+	sql_bind_int64(s, 3, r->revoked_at);
+	sql_bind_int64(s, 4, r->reason);
+	sql_bind_int64(s, 5, r->not_after);
 	rc = store_step_write(st, s, "cannot record the revocation");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -49,24 +49,24 @@ store_revocation_insert(struct store *st, const struct revocation_record *r)
 int
 store_revocation_get(struct store *st, const char *serial, struct revocation_record *out)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (store_prepare(st, &s, "SELECT " REVOCATION_COLUMNS " FROM revocations "
 	    "WHERE serial = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	sql_bind_text(s, 1, serial);
+	rc = sql_step(s);
+	if (rc == SQL_ROW) {
 		revocation_from_row(s, out);
 		rc = RC_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SQL_DONE) {
 		rc = STORE_NOT_FOUND;
 	} else {
 		rc = store_fail(st, "cannot read the revocations");
 	}
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -77,7 +77,7 @@ int
 store_revocation_each(struct store *st, int64_t issuer_id,
     int (*fn)(const struct revocation_record *, void *), void *arg)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	struct revocation_record r;
 	int rc = RC_OK, step;
 
@@ -86,15 +86,15 @@ store_revocation_each(struct store *st, int64_t issuer_id,
 	if (store_prepare(st, &s, "SELECT " REVOCATION_COLUMNS " FROM revocations "
 	    "WHERE issuer_id = ? ORDER BY serial") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, issuer_id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	sql_bind_int64(s, 1, issuer_id);
+	while ((step = sql_step(s)) == SQL_ROW) {
 		revocation_from_row(s, &r);
 		if ((rc = fn(&r, arg)) != 0)
 			break;
 	}
-	if (rc == RC_OK && step != SQLITE_DONE)
+	if (rc == RC_OK && step != SQL_DONE)
 		rc = store_fail(st, "cannot read the revocations");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -104,20 +104,20 @@ store_revocation_each(struct store *st, int64_t issuer_id,
 int
 store_crl_next_number(struct store *st, int64_t issuer_id, int64_t *number)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc = RC_FAIL;
 
 	if (store_prepare(st, &s, "SELECT coalesce(max(number), 0) + 1 FROM crls "
 	    "WHERE issuer_id = ?") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, issuer_id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*number = sqlite3_column_int64(s, 0);
+	sql_bind_int64(s, 1, issuer_id);
+	if (sql_step(s) == SQL_ROW) {
+		*number = sql_col_int64(s, 0);
 		rc = RC_OK;
 	} else {
 		store_fail(st, "cannot read the CRL numbers");
 	}
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -126,20 +126,20 @@ int
 store_crl_record(struct store *st, int64_t issuer_id, int64_t number, int64_t this_update,
     int64_t next_update, int64_t entries, const char *sha256)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO crls(issuer_id, number, this_update, next_update, "
 	    "entries, sha256) VALUES (?, ?, ?, ?, ?, ?)") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, issuer_id);
-	sqlite3_bind_int64(s, 2, number);
-	sqlite3_bind_int64(s, 3, this_update);
-	sqlite3_bind_int64(s, 4, next_update);
-	sqlite3_bind_int64(s, 5, entries);
-	sqlite3_bind_text(s, 6, sha256, -1, SQLITE_STATIC);
+	sql_bind_int64(s, 1, issuer_id);
+	sql_bind_int64(s, 2, number);
+	sql_bind_int64(s, 3, this_update);
+	sql_bind_int64(s, 4, next_update);
+	sql_bind_int64(s, 5, entries);
+	sql_bind_text(s, 6, sha256);
 	rc = store_step_write(st, s, "cannot record the CRL");
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	if (rc == STORE_CONSTRAINT) {
 		pinca_warnx("%s: CRL number %lld of this CA is already taken", store_path(st),
 		    (long long)number);
@@ -153,25 +153,25 @@ int
 store_crl_latest(struct store *st, int64_t issuer_id, int64_t *number, int64_t *this_update,
     int64_t *next_update)
 {
-	sqlite3_stmt *s;
+	struct sql_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "SELECT number, this_update, next_update FROM crls "
 	    "WHERE issuer_id = ? ORDER BY number DESC LIMIT 1") != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_int64(s, 1, issuer_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*number = sqlite3_column_int64(s, 0);
-		*this_update = sqlite3_column_int64(s, 1);
-		*next_update = sqlite3_column_int64(s, 2);
+	sql_bind_int64(s, 1, issuer_id);
+	rc = sql_step(s);
+	if (rc == SQL_ROW) {
+		*number = sql_col_int64(s, 0);
+		*this_update = sql_col_int64(s, 1);
+		*next_update = sql_col_int64(s, 2);
 		rc = RC_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SQL_DONE) {
 		rc = STORE_NOT_FOUND;
 	} else {
 		rc = store_fail(st, "cannot read the CRLs");
 	}
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -189,30 +189,30 @@ revocation_target_clear(struct revocation_target *t)
 static int
 target_query(struct store *st, const char *sql, const char *param, struct revocation_target *out)
 {
-	sqlite3_stmt *s;
-	const unsigned char *t;
+	struct sql_stmt *s;
+	const char *t;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (store_prepare(st, &s, sql) != RC_OK)
 		return RC_FAIL;
-	sqlite3_bind_text(s, 1, param, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		if ((t = sqlite3_column_text(s, 0)) != NULL)
-			snprintf(out->serial, sizeof(out->serial), "%s", (const char *)t);
-		if ((t = sqlite3_column_text(s, 1)) != NULL)
-			snprintf(out->kind, sizeof(out->kind), "%s", (const char *)t);
-		out->issuer_id = sqlite3_column_int64(s, 2);
-		out->not_after = sqlite3_column_int64(s, 3);
+	sql_bind_text(s, 1, param);
+	rc = sql_step(s);
+	if (rc == SQL_ROW) {
+		if ((t = sql_col_text(s, 0)) != NULL)
+			snprintf(out->serial, sizeof(out->serial), "%s", t);
+		if ((t = sql_col_text(s, 1)) != NULL)
+			snprintf(out->kind, sizeof(out->kind), "%s", t);
+		out->issuer_id = sql_col_int64(s, 2);
+		out->not_after = sql_col_int64(s, 3);
 		out->name = store_col_text(s, 4);
 		rc = RC_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SQL_DONE) {
 		rc = STORE_NOT_FOUND;
 	} else {
 		rc = store_fail(st, "cannot look up the certificate");
 	}
-	sqlite3_finalize(s);
+	sql_finalize(s);
 	return rc;
 }
 
@@ -236,6 +236,6 @@ store_revocation_target_lineage(struct store *st, const char *lineage,
 {
 	return target_query(st, "SELECT c.serial, 'leaf', c.issuer_id, c.not_after, l.name "
 	    "FROM certificates c JOIN lineages l ON l.id = c.lineage_id WHERE l.name = ? "
-	    "ORDER BY c.serial IS l.deployed_serial DESC, c.issued_at DESC, c.not_after DESC LIMIT 1",
+	    "ORDER BY CASE WHEN c.serial = l.deployed_serial THEN 1 ELSE 0 END DESC, c.issued_at DESC, c.not_after DESC LIMIT 1",
 	    lineage, out);
 }
