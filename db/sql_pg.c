@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -16,6 +17,10 @@
 /* Seconds libpq waits for a server that does not answer, unless the target
  * says otherwise (connect_timeout=) or PGCONNECT_TIMEOUT does. */
 #define PG_CONNECT_TIMEOUT "10"
+/* Seconds a first connection is tried again while the server is down or
+ * restarting, silently (SPEC: retries after a lost connection are silent
+ * and bounded). */
+#define PG_CONNECT_RETRY 5.0
 
 /* Replaces every occurrence of secret in msg with "***" (msglen bytes). */
 static void
@@ -59,6 +64,10 @@ pg_one_line(char *msg, size_t msglen, const char *text, const char *password)
 	msg[n] = '\0';
 	while (n > 0 && (msg[n - 1] == ' ' || msg[n - 1] == '.'))
 		msg[--n] = '\0';
+	/* libpq quotes the server's refusal after its own words ("...
+	 * failed: FATAL:  database ... does not exist"). */
+	for (char *head; (head = strstr(msg, "FATAL:  ")) != NULL || (head = strstr(msg, "ERROR:  ")) != NULL;)
+		memmove(head, head + 8, strlen(head + 8) + 1);
 	pg_scrub(msg, msglen, password);
 }
 
@@ -118,6 +127,16 @@ pg_fail_text(struct pg_conn *pc, enum sql_errclass class, const char *text)
 	return SQL_ERR;
 }
 
+/* Seconds on the monotonic clock. */
+static double
+pg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Notices (a table that exists already, ...) are not errors: libpq's default
  * would print them on stderr. */
 static void
@@ -133,9 +152,21 @@ pg_notice_drop(void *arg, const char *message)
 int
 pg_reconnect(struct pg_conn *pc)
 {
+	double now = pg_now();
+
+	/* The store retries a lost connection at BEGIN in a loop of short
+	 * sleeps; connecting again at most once a second keeps that loop from
+	 * costing a connect timeout per turn when the server is unreachable. */
+	if (pc->reconnect_failed_at > 0 && now - pc->reconnect_failed_at < 1.0) {
+		pc->errclass = SQL_E_CONN;
+		return SQL_ERR;
+	}
 	PQreset(pc->pg);
-	if (PQstatus(pc->pg) != CONNECTION_OK)
+	if (PQstatus(pc->pg) != CONNECTION_OK) {
+		pc->reconnect_failed_at = pg_now();
 		return pg_fail(pc, NULL);
+	}
+	pc->reconnect_failed_at = 0;
 	pc->generation++;
 	return SQL_OK;
 }
@@ -288,6 +319,39 @@ pg_target_password(const char *target)
 	return strndup(colon + 1, (size_t)(at - colon - 1));
 }
 
+/* Connects pc->pg. A server that is not there or not accepting
+ * connections yet (restarting, shutting down: PQping says so) is tried
+ * again every 200 ms for PG_CONNECT_RETRY seconds; a server that answers
+ * and refuses (no such database, a wrong password) is not. SQL_OK, or
+ * SQL_ERR with pc->pg holding the last failure (or NULL). */
+static int
+pg_connect_retrying(struct pg_conn *pc, const char *const *keys, const char *const *vals)
+{
+	double start = pg_now();
+	struct timespec pause = { 0, 200 * 1000000L };
+
+	for (;;) {
+		/* connect_timeout first: a value in target (processed later) wins. */
+		pc->pg = PQconnectdbParams(keys, vals, 1);
+		if (pc->pg != NULL && PQstatus(pc->pg) == CONNECTION_OK)
+			return SQL_OK;
+		if (pc->pg == NULL || pg_now() - start >= PG_CONNECT_RETRY)
+			return SQL_ERR;
+		switch (PQpingParams(keys, vals, 1)) {
+		case PQPING_REJECT:
+		case PQPING_NO_RESPONSE:
+			break;
+		default:
+			return SQL_ERR;
+		}
+		if (pg_now() - start >= PG_CONNECT_RETRY)
+			return SQL_ERR;
+		PQfinish(pc->pg);
+		pc->pg = NULL;
+		nanosleep(&pause, NULL);
+	}
+}
+
 /* sql_open for PostgreSQL: connects to target (a postgresql:// URL or a
  * key=value string). create is SQLite's and has no meaning here. */
 int
@@ -308,9 +372,7 @@ pg_driver_open(const char *target, int create, struct sql_conn **out, char *msg,
 		return SQL_ERR;
 	}
 	pc->base.drv = &pg_driver;
-	/* connect_timeout first: a value in target (processed later) wins. */
-	pc->pg = PQconnectdbParams(keys, vals, 1);
-	if (pc->pg == NULL || PQstatus(pc->pg) != CONNECTION_OK) {
+	if (pg_connect_retrying(pc, keys, vals) != SQL_OK) {
 		char *pw = pg_target_password(target);
 		pg_one_line(line, sizeof(line), pc->pg ? PQerrorMessage(pc->pg) : "out of memory", pw);
 		if (pw != NULL) {

@@ -23,6 +23,7 @@ struct pg_conn {
 	 * older generation died with their session. */
 	unsigned generation;
 	unsigned next_name;	/* numbers the named prepared statements */
+	double reconnect_failed_at;	/* monotonic seconds; 0: none failed */
 };
 
 extern const struct sql_driver pg_driver;

@@ -3,6 +3,7 @@
 #   pg_start                 initdb + start, Unix socket only (no TCP)
 #   URL=$(pg_createdb NAME)  a fresh database; prints postgresql:///NAME?host=...
 #   pg_stop                  stops the server by its PID and removes the cluster
+#   pg_halt [immediate], pg_resume  stop the server and start it again (an outage)
 # pg_start replaces the EXIT trap with one that stops the server and then
 # removes $T (lib.sh's trap). The cluster runs as a non-root user when the
 # tests run as root (initdb refuses root): `postgres` (Debian's package makes
@@ -14,6 +15,8 @@
 #                                     WATCH_PID, the server is stopped when
 #                                     that process ends (a crashed unit test)
 #   bash pg_lib.sh stop DIR           stops the cluster in DIR and removes it
+#   bash pg_lib.sh restart DIR SECS   stops the server (fast shutdown), and starts it again
+#                                     SECS seconds later (in the background)
 # and with no argument (as tools/run-tests.sh runs every tests/e2e/*.sh) it
 # checks itself and prints "N passed, N failed".
 
@@ -78,19 +81,38 @@ pg_createdb() {
   pg_url "$1"
 }
 
-# pg_stop: stops the server (fast shutdown, SIGKILL after 20 s) by its PID
-# and removes the cluster's directory. Safe to call twice.
-pg_stop() {
-  local i
+# pg_halt [immediate]: stops the server by its PID, keeping the cluster:
+# a fast shutdown (sessions cut, a checkpoint), or with "immediate" a stop
+# with no checkpoint, as in a crash (the next start replays the WAL).
+# SIGKILL after 20 s.
+pg_halt() {
+  local i sig=INT
+  [ "${1:-}" = immediate ] && sig=QUIT
   [ -n "$PG_DIR" ] || return 0
   [ -n "$PG_PID" ] || PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null)
   # Only while the cluster's pid file is there: a PID of a server stopped
   # before may since belong to another process.
   if [ -n "$PG_PID" ] && [ -f "$PG_DIR/data/postmaster.pid" ] && kill -0 "$PG_PID" 2>/dev/null; then
-    kill -INT "$PG_PID" 2>/dev/null
+    kill -"$sig" "$PG_PID" 2>/dev/null
     for i in $(seq 1 200); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$PG_PID" 2>/dev/null && kill -KILL "$PG_PID" 2>/dev/null
   fi
+  PG_PID=""
+}
+
+# pg_resume: starts the server of the cluster again (after pg_halt).
+pg_resume() {
+  if [ "$(id -u)" -eq 0 ] && [ -z "$PG_USER" ]; then PG_USER=$(stat -c %U "$PG_DIR/data"); fi
+  (cd "$PG_DIR" && pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start \
+    >/dev/null 2>&1) || return 1
+  PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null)
+}
+
+# pg_stop: stops the server and removes the cluster's directory (no
+# checkpoint for data thrown away). Safe to call twice.
+pg_stop() {
+  [ -n "$PG_DIR" ] || return 0
+  pg_halt immediate
   case "$PG_DIR" in /tmp/pinca-pg.*) rm -rf "$PG_DIR" ;; esac
   PG_DIR="" PG_PID=""
 }
@@ -113,6 +135,9 @@ pg_self_check() {
   name="fsync is on"; t test "$(pg_psql selfcheck 'SHOW fsync')" = on
   name="no TCP listener"; t test "$(pg_psql selfcheck 'SHOW listen_addresses')" = ""
   name="data owned by a non-root user"; t test "$(stat -c %u "$PG_DIR/data")" != 0 -o "$(id -u)" != 0
+  name="pg_halt stops the server"; pg_halt; t sh -c "! pg_psql selfcheck 'SELECT 1'"
+  name="pg_resume starts it again"; t pg_resume
+  name="with the data kept"; t test "$(pg_psql selfcheck 'SELECT count(*) FROM pg_database WHERE datname = '"'selfcheck'")" = 1
   local pid=$PG_PID
   pg_stop
   name="pg_stop ends the server"; t sh -c "! kill -0 $pid"
@@ -126,7 +151,9 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
            [ -n "${2:-}" ] && pg_watch "$2"
            echo "$PG_DIR" ;;
     stop)  PG_DIR=$2; [ -d "$PG_DIR" ] || exit 0; pg_stop ;;
+    restart) PG_DIR=$2; pg_halt
+           ( sleep "${3:-1}"; pg_resume ) >/dev/null 2>&1 </dev/null & ;;
     "")    pg_self_check ;;
-    *)     echo "usage: pg_lib.sh [start [WATCH_PID] | stop DIR]" >&2; exit 2 ;;
+    *)     echo "usage: pg_lib.sh [start [WATCH_PID] | stop DIR | restart DIR SECS]" >&2; exit 2 ;;
   esac
 fi
