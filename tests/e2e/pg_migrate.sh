@@ -46,15 +46,16 @@ check "psql counts what sqlite3 counted, table by table (audit: + the migrate re
   "$PG" = "$(echo "$LITE" | sed "s/audit=$AUDIT_BEFORE /audit=$((AUDIT_BEFORE + 1)) /")"
 check "the directory now records the database" test "$(cat "$PINCA_DIR/database")" = "$URL"
 check "and keeps the SQLite file aside, unused" test ! -e "$PINCA_DIR/pinca.db" -a -s "$PINCA_DIR/pinca.db.migrated"
-check "pinca --db URL db check: no problems" sh -c "'$PINCA' --db '$URL' db check | grep -q ', 0 problems\$'"
+check "pinca --db URL db check: no problems" sh -c "'$PINCA' --db '$URL' db check | grep -q ': 0 problems\$'"
 check "pinca --db URL db audit: intact, every record" sh -c "'$PINCA' --db '$URL' db audit | tail -n 1 | grep -q '^$((AUDIT_BEFORE + 1)) records; hash chain intact'"
 check "the copied certificates read the same (db show --pem)" sh -c "'$PINCA' db show '$S2' --pem | cmp -s - '$O/m2.pem'"
 check "the revocation came along" sh -c "'$PINCA' db show '$S2' --json | grep -q '\"status\": *\"revoked\"'"
 MAXID=$(sql 'SELECT max(id) FROM lineages')
 check "issuing goes on in PostgreSQL" "$PINCA" issue --name m4 --dns m4.example.com --key-out "$O/m4.key" --cert-out "$O/m4.pem" "${PASS[@]}"
 check "with a new id past the copied ones" test "$(sql "SELECT id FROM lineages WHERE name = 'm4'")" -gt "$MAXID"
-check "the next CRL numbers above the copied one" sh -c "'$PINCA' crl --out '$T/crl2.pem' --pass-file '$T/pass' >/dev/null &&
-  [ \$((16#\$(openssl crl -in '$T/crl2.pem' -noout -crlnumber | cut -d= -f2))) -gt \$((16#\$(openssl crl -in '$T/crl1.pem' -noout -crlnumber | cut -d= -f2))) ]"
+crl_number() { python3 -c 'import sys; print(int(sys.argv[1], 16))' "$(openssl crl -in "$1" -noout -crlnumber | cut -d= -f2)"; }
+check "the next CRL" "$PINCA" crl --out "$T/crl2.pem" "${PASS[@]}"
+check "numbers above the copied one" test "$(crl_number "$T/crl2.pem")" -gt "$(crl_number "$T/crl1.pem")"
 check "the SQLite file was left as it was" test "$(sqlite3 "$PINCA_DIR/pinca.db.migrated" 'SELECT count(*) FROM certificates')" = 4
 
 # --- a second store into the same database is refused ---

@@ -49,7 +49,7 @@ check "the CRL's number is the one PostgreSQL keeps" test "$(sql 'SELECT max(num
   "$(python3 -c 'import sys; print(int(sys.argv[1], 16))' "$(openssl crl -in "$T/crl.pem" -noout -crlnumber | cut -d= -f2)")"
 
 # --- db check, db audit, db list ---
-check "db check: no problems" sh -c "'$PINCA' db check | grep -q ', 0 problems\$'"
+check "db check: no problems" sh -c "'$PINCA' db check | grep -q ': 0 problems\$'"
 check "db audit: the chain is intact" sh -c "'$PINCA' db audit | tail -n 1 | grep -q 'hash chain intact'"
 check "db audit counts every row of PostgreSQL's audit table" test \
   "$("$PINCA" db audit | tail -n 1 | cut -d' ' -f1)" = "$(sql 'SELECT count(*) FROM audit')"
