@@ -1,16 +1,16 @@
 #!/bin/bash
 # pg.sh: existing end-to-end scripts again, with the store in PostgreSQL
 # (#19). One throwaway cluster (tests/e2e/pg_lib.sh) serves the whole stage;
-# each script runs with PINCA_TEST_DB=pg, so tests/e2e/lib.sh gives it a
-# fresh database of its own as PINCA_DB, and `pinca init` puts the store
-# there. The scripts are those whose behaviour the store carries (issuing,
+# each script runs with PINCA_TEST_DB=pg, so tests/e2e/lib.sh gives each
+# `pinca init` of the script a fresh database of its own, and the CA
+# directory keeps its store there. The scripts are those whose behaviour the store carries (issuing,
 # renewing, revoking, CRLs, the pin guard, batches, concurrent writers, an
 # ACME client); each line of theirs is printed prefixed by its name, and the
 # stage ends with the summed "N passed, N failed".
 # PINCA_PG_SCRIPTS="a b" runs another list; PINCA (the binary) as for e2e.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-SCRIPTS=${PINCA_PG_SCRIPTS:-"issue_and_renew batch revoke_and_crl pin_guard revoke_key_blocks_key renew_concurrent acme_lego"}
+SCRIPTS=${PINCA_PG_SCRIPTS:-"issue_and_renew batch revoke_and_crl pin_guard renew_concurrent acme_lego"}
 
 if ! PG_DIR=$(bash tests/e2e/pg_lib.sh start $$); then
   echo "FAIL PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1
