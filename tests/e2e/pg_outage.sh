@@ -48,7 +48,7 @@ check "every failure exited 1 with exactly one 'pinca: ' line" sh -c "awk '\$2 !
   [ \"\$rc\" = 1 ] && [ \$(wc -l <'$O/'\$n.err) = 1 ] && grep -q '^pinca: ' '$O/'\$n.err || { echo \"\$n: exit \$rc\"; cat '$O/'\$n.err; exit 1; }; done"
 check "every success wrote its certificate, every failure wrote none" sh -c "while read -r n rc; do
   if [ \"\$rc\" = 0 ]; then [ -s '$O/'\$n.pem ] || exit 1; else [ ! -e '$O/'\$n.pem ] || { echo \"\$n written but failed\"; exit 1; }; fi; done <'$O/results'"
-for f in "$O"/o*.pem; do openssl x509 -in "$f" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//'; done | sort >"$T/files"
+for f in "$O"/o*.pem; do openssl x509 -in "$f" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^\(00\)*//'; done | sort >"$T/files"
 sql 'SELECT serial FROM certificates' | sort >"$T/rows"
 check "every certificate file written is a row" sh -c "[ -z \"\$(comm -23 '$T/files' '$T/rows')\" ]"
 check "no lineage has two certificates" test "$(sql 'SELECT count(*) FROM (SELECT lineage_id FROM certificates GROUP BY lineage_id HAVING count(*) > 1) d')" = 0
