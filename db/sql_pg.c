@@ -186,6 +186,12 @@ pg_exec_once(struct pg_conn *pc, const char *sql)
 		if (rc == SQL_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 		    st != PGRES_EMPTY_QUERY)
 			rc = pg_fail(pc, res);
+		/* COMMIT of a transaction an error aborted rolls it back and
+		 * says so only in its tag: that is no commit. */
+		else if (rc == SQL_OK && strncasecmp(sql, "COMMIT", 6) == 0 &&
+		    strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+			rc = pg_fail_text(pc, SQL_E_OTHER, "the transaction was rolled back after an "
+			    "earlier error in it; nothing of it was recorded");
 		else if (rc == SQL_OK)
 			pg_note_changes(pc, res);
 		PQclear(res);

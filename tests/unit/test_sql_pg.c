@@ -181,6 +181,10 @@ test_errors(struct sql_conn *c)
 	    "a syntax error is SQL_E_OTHER, one line without libpq's 'ERROR:' head");
 	CHECK(sql_exec(c, "SELECT 1; SELECT * FROM nowhere; SELECT 2") == SQL_ERR &&
 	    strstr(sql_errmsg(c), "nowhere") != NULL, "sql_exec reports the failing statement of several");
+	CHECK(sql_exec(c, "BEGIN; INSERT INTO v(name) VALUES ('max')") == SQL_ERR &&
+	    sql_exec(c, "COMMIT") == SQL_ERR && one_line(sql_errmsg(c)) &&
+	    strstr(sql_errmsg(c), "rolled back") != NULL && sql_exec(c, "SELECT 1") == SQL_OK,
+	    "COMMIT of a transaction an error aborted is an error, not a silent rollback");
 	CHECK(sql_prepare(c, "SELECT ?", 0, &s) == SQL_OK && sql_bind_int64(s, 2, 1) == SQL_ERR,
 	    "a bind index out of range is refused");
 	sql_finalize(s);
@@ -384,6 +388,40 @@ table_columns(struct store *st, char *out, size_t outlen)
 	sql_finalize(s);
 }
 
+/* A serial collision inside a transaction (the caller signs afresh and
+ * records again) leaves the transaction usable on PostgreSQL. */
+static void
+test_cert_collision(struct store *st)
+{
+	struct cert_record r;
+	unsigned char der[] = { 0x30, 0x00 };
+	int first, again, other;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.serial, sizeof(r.serial), "0a11");
+	snprintf(r.profile, sizeof(r.profile), "server");
+	snprintf(r.sha256_fingerprint, sizeof(r.sha256_fingerprint), "00");
+	r.pin = (char *)"sha256/x";
+	r.der = der;
+	r.der_len = sizeof(der);
+	r.issued_at = r.not_before = 1;
+	r.not_after = 2;
+	if (sql_exec(st->conn, "INSERT INTO cas(id, role, state, cn, key_type, pin, spki, der, created_at) "
+	    "VALUES (7, 'root', 'active', 'R', 'ec', 'p', '\\x00', '\\x00', 1)") != SQL_OK ||
+	    store_begin(st) != RC_OK) {
+		CHECK(0, "a CA row and a transaction for the collision");
+		return;
+	}
+	r.issuer_id = 7;
+	first = store_cert_insert(st, &r);
+	again = store_cert_insert(st, &r);
+	snprintf(r.serial, sizeof(r.serial), "0b22");
+	other = store_cert_insert(st, &r);
+	CHECK(first == RC_OK && again == STORE_CONSTRAINT && other == RC_OK && store_commit(st) == RC_OK &&
+	    scalar(st->conn, "SELECT count(*) FROM certificates") == 2,
+	    "a taken serial is STORE_CONSTRAINT and the transaction goes on to commit the next one");
+}
+
 /* A new store on each engine has the same tables and columns. */
 static void
 test_same_tables(struct sql_conn *c)
@@ -412,6 +450,7 @@ test_same_tables(struct sql_conn *c)
 		    sql_exec(b->conn, "TRUNCATE audit") == SQL_ERR &&
 		    scalar(b->conn, "SELECT count(*) FROM audit WHERE seq = 99") == 1,
 		    "the audit table refuses UPDATE, DELETE and TRUNCATE with SQLite's message");
+		test_cert_collision(b);
 	}
 	store_close(a);
 	store_close(b);
