@@ -159,12 +159,15 @@ pg_reconnect(struct pg_conn *pc)
 	 * costing a connect timeout per turn when the server is unreachable. */
 	if (pc->reconnect_failed_at > 0 && now - pc->reconnect_failed_at < 1.0) {
 		pc->errclass = SQL_E_CONN;
+		memcpy(pc->errmsg, pc->reconnect_msg, sizeof(pc->errmsg));
 		return SQL_ERR;
 	}
 	PQreset(pc->pg);
 	if (PQstatus(pc->pg) != CONNECTION_OK) {
 		pc->reconnect_failed_at = pg_now();
-		return pg_fail(pc, NULL);
+		pg_fail(pc, NULL);
+		memcpy(pc->reconnect_msg, pc->errmsg, sizeof(pc->errmsg));
+		return SQL_ERR;
 	}
 	pc->reconnect_failed_at = 0;
 	pc->generation++;

@@ -315,6 +315,8 @@ test_lost(struct sql_conn *c)
 	    one_line(sql_errmsg(c)), "with the server stopped: SQL_E_CONN, one line");
 	CHECK(sql_exec(c, "BEGIN") == SQL_ERR && sql_errclass(c) == SQL_E_CONN &&
 	    one_line(sql_errmsg(c)), "BEGIN with the server stopped: the one retry fails, SQL_E_CONN");
+	CHECK(sql_exec(c, "BEGIN") == SQL_ERR && sql_errclass(c) == SQL_E_CONN &&
+	    one_line(sql_errmsg(c)), "BEGIN again at once (no new connection yet): the same class and a line");
 	sql_close(d);
 }
 
