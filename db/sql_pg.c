@@ -159,12 +159,15 @@ pg_reconnect(struct pg_conn *pc)
 	 * costing a connect timeout per turn when the server is unreachable. */
 	if (pc->reconnect_failed_at > 0 && now - pc->reconnect_failed_at < 1.0) {
 		pc->errclass = SQL_E_CONN;
+		memcpy(pc->errmsg, pc->reconnect_msg, sizeof(pc->errmsg));
 		return SQL_ERR;
 	}
 	PQreset(pc->pg);
 	if (PQstatus(pc->pg) != CONNECTION_OK) {
 		pc->reconnect_failed_at = pg_now();
-		return pg_fail(pc, NULL);
+		pg_fail(pc, NULL);
+		memcpy(pc->reconnect_msg, pc->errmsg, sizeof(pc->errmsg));
+		return SQL_ERR;
 	}
 	pc->reconnect_failed_at = 0;
 	pc->generation++;
@@ -186,6 +189,12 @@ pg_exec_once(struct pg_conn *pc, const char *sql)
 		if (rc == SQL_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 		    st != PGRES_EMPTY_QUERY)
 			rc = pg_fail(pc, res);
+		/* COMMIT of a transaction an error aborted rolls it back and
+		 * says so only in its tag: that is no commit. */
+		else if (rc == SQL_OK && strncasecmp(sql, "COMMIT", 6) == 0 &&
+		    strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+			rc = pg_fail_text(pc, SQL_E_OTHER, "the transaction was rolled back after an "
+			    "earlier error in it; nothing of it was recorded");
 		else if (rc == SQL_OK)
 			pg_note_changes(pc, res);
 		PQclear(res);

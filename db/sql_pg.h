@@ -24,6 +24,7 @@ struct pg_conn {
 	unsigned generation;
 	unsigned next_name;	/* numbers the named prepared statements */
 	double reconnect_failed_at;	/* monotonic seconds; 0: none failed */
+	char reconnect_msg[512];	/* why that reconnection failed */
 };
 
 extern const struct sql_driver pg_driver;
