@@ -29,12 +29,13 @@ burst() { local i=0 after=0 t0=$SECONDS
   done
 }
 burst & BURST=$!
-# Let a few go through, then stop the server (a fast shutdown: sessions are
-# cut mid-transaction) and keep it down longer than the 5 s a new connection
-# is retried (db/sql_pg.c), so that some issuances give up; then start it.
+# Let a few go through, then stop the server (an immediate stop, as in a
+# crash: sessions are cut mid-transaction, the next start replays the WAL)
+# and keep it down longer than the 5 s a new connection is retried
+# (db/sql_pg.c), so that some issuances give up; then start it.
 for _ in $(seq 1 100); do [ "$(cat "$O/results" 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.1; done
-pg_halt
-sleep 6.5
+pg_halt immediate
+sleep 5.5
 pg_resume
 touch "$T/back"
 wait $BURST
