@@ -18,10 +18,12 @@ test: a part that fails prints its error in its row."""
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -104,14 +106,15 @@ def pg_bin(tool):
     return os.path.join(base, versions[-1], "bin", tool)
 
 
-def server_cpu(pg_dir):
-    """CPU seconds used so far by the cluster's processes (postmaster and children)."""
+def server_procs(pg_dir):
+    """CPU seconds so far of each process of the cluster (postmaster and its
+    children), by pid."""
     try:
         with open(os.path.join(pg_dir, "data", "postmaster.pid")) as f:
             master = int(f.readline())
     except (OSError, ValueError):
-        return 0.0
-    total = 0.0
+        return {}
+    out = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -120,29 +123,52 @@ def server_cpu(pg_dir):
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        # fields[1] is the ppid; utime, stime are fields 11, 12 after ")".
+        # After the ")": fields[1] is the ppid, fields[11] and [12] utime and stime.
         if int(pid) == master or int(fields[1]) == master:
-            total += (int(fields[11]) + int(fields[12])) / TICK
-    return total
+            out[int(pid)] = (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
+class ServerSampler(threading.Thread):
+    """Samples the cluster's processes every 20 ms while a measurement runs,
+    so that a backend that exits with its connection is still counted."""
+
+    def __init__(self, pg_dir):
+        super().__init__(daemon=True)
+        self.pg_dir, self.base, self.last = pg_dir, server_procs(pg_dir), {}
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            self.last.update(server_procs(self.pg_dir))
+            self.done.wait(0.02)
+
+    def stop(self):
+        """CPU seconds the cluster used since the start."""
+        self.done.set()
+        self.join()
+        self.last.update(server_procs(self.pg_dir))
+        return sum(cpu - self.base.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
 def measure(envs, files, pg_dir):
     """Wall seconds, pinca CPU seconds (all batch processes), server CPU seconds."""
-    import resource
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    s0 = server_cpu(pg_dir) if pg_dir else 0.0
+    sampler = ServerSampler(pg_dir) if pg_dir else None
+    if sampler:
+        sampler.start()
     t0 = time.perf_counter()
     procs = [subprocess.Popen([PINCA, "issue", "--batch", bf], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True) for env, bf in zip(envs, files)]
     errs = [p.communicate()[1] for p in procs]
     wall = time.perf_counter() - t0
+    server = sampler.stop() if sampler else 0.0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    s1 = server_cpu(pg_dir) if pg_dir else 0.0
     for p, e in zip(procs, errs):
         if p.returncode != 0:
             raise RuntimeError("batch failed (%d): %s" % (p.returncode, e.strip()[:300]))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, s1 - s0
+    return wall, cpu, server
 
 
 def row(rows, label, count, wall, cpu, server):
