@@ -72,7 +72,8 @@ dburl_rewrite_url(const char *t, const char *repl, struct dburl_out *o)
 	for (p = q + 1; *p; ) {
 		size_t n = strcspn(p, "&");
 		int is_pw = n >= 9 && strncasecmp(p, "password=", 9) == 0;
-		if (!is_pw || repl) {
+		/* An empty parameter (a&&b) means nothing to libpq: dropped. */
+		if (n > 0 && (!is_pw || repl)) {
 			dburl_put(o, first ? "?" : "&", 1);
 			if (is_pw) {
 				dburl_put(o, "password=", 9);

@@ -45,6 +45,8 @@ main(void)
 	rewrites("host=h password = 'it\\'s a secret' dbname=ca", "host=h password=[redacted] dbname=ca",
 	    "host=h dbname=ca");
 	rewrites("dbname=ca  PASSWORD=x", "dbname=ca password=[redacted]", "dbname=ca");
+	rewrites("postgresql:///ca?host=/h&&password=p&", "postgresql:///ca?host=/h&password=[redacted]",
+	    "postgresql:///ca?host=/h");
 	CHECK(dburl_without_password("postgresql://host/a-rather-long-name", small, sizeof(small)) == -1,
 	    "a target longer than the buffer is an error, not a cut name");
 	return unit_finish();
