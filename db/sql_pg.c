@@ -310,7 +310,7 @@ pg_target_password(const char *target)
 
 	if (opts != NULL) {
 		for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
-			if (strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0])
+			if (pw == NULL && strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0])
 				pw = strdup(o->val);
 		PQconninfoFree(opts);
 		if (pw != NULL)
