@@ -136,6 +136,8 @@ sqlite_bind_rc(int rc)
 	return rc == SQLITE_OK ? SQL_OK : SQL_ERR;
 }
 
+/* The binds, column readers, reset and finalize below map one to one onto
+ * SQLite's own calls; text and blobs are bound as copies (TRANSIENT). */
 static int
 sqlite_bind_int64(struct sql_stmt *s, int i, int64_t v)
 {

@@ -142,6 +142,27 @@ store_step_write(struct store *st, struct sql_stmt *s, const char *what)
 }
 
 int
+store_step_one(struct store *st, struct sql_stmt *s, const char *what)
+{
+	int rc = sql_step(s);
+
+	if (rc == SQL_ROW)
+		return RC_OK;
+	if (rc == SQL_DONE)
+		return STORE_NOT_FOUND;
+	return store_fail(st, what);
+}
+
+int
+store_write_done(struct store *st, struct sql_stmt *s, const char *what)
+{
+	int rc = store_step_write(st, s, what);
+
+	sql_finalize(s);
+	return rc;
+}
+
+int
 store_step_insert_id(struct store *st, struct sql_stmt *s, const char *what, int64_t *id)
 {
 	int rc = sql_step(s);
@@ -331,16 +352,13 @@ int
 store_setting_set(struct store *st, const char *key, const char *value)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO settings(key, value) VALUES (?, ?) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value") != RC_OK)
 		return RC_FAIL;
 	sql_bind_text(s, 1, key);
 	sql_bind_text(s, 2, value);
-	rc = store_step_write(st, s, "cannot save a setting");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot save a setting") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 /* Runs one of the fixed savepoint statements, prepared once per connection

@@ -1,6 +1,6 @@
-/* store: the CA's memory in SQLite. This header is the one interface the
- * domain code uses; only db/ speaks SQL. A PostgreSQL store could implement
- * the same functions later.
+/* store: the CA's memory, in SQLite (a file) or PostgreSQL (a URL). This
+ * header is the one interface the domain code uses; only db/ speaks SQL,
+ * through db/sql.h and one driver per engine.
  *
  * Conventions: functions return RC_OK, RC_FAIL (message printed) or, for
  * look-ups, STORE_NOT_FOUND. Records returned through out-parameters own
@@ -24,17 +24,20 @@ struct store;
 /* --- opening, transactions --- */
 
 /* Opens (create=0) or creates (create=1: the file must not exist) the
- * database at path, applies pragmas and migrations. */
+ * database at path, applies pragmas and migrations. path may instead be a
+ * PostgreSQL URL (see sql_target_is_postgres): its schema is made or
+ * migrated forward (create concerns files only). */
 int store_open(const char *path, int create, struct store **out);
 void store_close(struct store *st);
-/* BEGIN IMMEDIATE, retrying with jittered back-off while another writer holds
- * the lock, so concurrent issuers wait instead of failing. */
+/* BEGIN IMMEDIATE (PostgreSQL: BEGIN and the writers' advisory lock),
+ * retrying with jittered back-off while another writer holds the lock, so
+ * concurrent issuers wait instead of failing. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 /* Makes store_begin take mu (shared by the handles of one process) before
- * SQLite's write lock, and the transaction's end release it: threads of one
- * process wait on the mutex instead of polling SQLite with back-off. */
+ * the engine's write lock, and the transaction's end release it: threads of one
+ * process wait on the mutex instead of polling the engine with back-off. */
 void store_set_writer_lock(struct store *st, pthread_mutex_t *mu);
 /* Caps this handle's page cache at kib KiB (a long-running server with a
  * handle per thread keeps its memory flat; the OS caches the file too). */
@@ -196,7 +199,7 @@ struct cert_filter {
 };
 /* Calls fn for each certificate the filter keeps; a non-zero return from fn
  * stops and is returned. The record fn gets borrows its strings and DER from
- * SQLite: valid only during the call (copy what must outlive it). */
+ * the engine: valid only during the call (copy what must outlive it). */
 int store_cert_each(struct store *st, const struct cert_filter *f,
     int (*fn)(const struct cert_record *, void *), void *arg);
 
@@ -246,7 +249,7 @@ int store_ca_set_key_path(struct store *st, int64_t id, const char *key_path);
 /* A pre-signed CRL, recorded after its crls row (same issuer and number). */
 struct presigned_crl {
 	int64_t number, this_update, next_update, entries, made_at;
-	const char *path;	/* borrowed from SQLite during the callback */
+	const char *path;	/* borrowed from the store during the callback */
 };
 int store_presigned_insert(struct store *st, int64_t issuer_id, int64_t number, const char *path,
     int64_t made_at);

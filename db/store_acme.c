@@ -20,29 +20,6 @@ col_copy(struct sql_stmt *s, int i, char *buf, size_t size)
 	snprintf(buf, size, "%s", t ? t : "");
 }
 
-/* Steps s once: RC_OK for a row, STORE_NOT_FOUND, or RC_FAIL. */
-static int
-step_one(struct store *st, struct sql_stmt *s, const char *what)
-{
-	int rc = sql_step(s);
-
-	if (rc == SQL_ROW)
-		return RC_OK;
-	if (rc == SQL_DONE)
-		return STORE_NOT_FOUND;
-	return store_fail(st, what);
-}
-
-/* Runs a prepared write and finalizes it. */
-static int
-write_done(struct store *st, struct sql_stmt *s, const char *what)
-{
-	int rc = store_step_write(st, s, what);
-
-	sql_finalize(s);
-	return rc;
-}
-
 /* Runs a prepared INSERT ... RETURNING id, sets *id and finalizes it. */
 static int
 insert_done(struct store *st, struct sql_stmt *s, const char *what, int64_t *id)
@@ -121,7 +98,7 @@ store_acme_eab_get(struct store *st, const char *kid, int64_t id, struct acme_ea
 		sql_bind_text(s, 1, kid);
 	else
 		sql_bind_int64(s, 1, id);
-	if ((rc = step_one(st, s, "cannot read the binding")) == RC_OK)
+	if ((rc = store_step_one(st, s, "cannot read the binding")) == RC_OK)
 		rc = eab_from_row(s, out);
 	sql_finalize(s);
 	return rc;
@@ -234,7 +211,7 @@ store_acme_account_get(struct store *st, int64_t id, const char *thumbprint,
 		sql_bind_text(s, 1, thumbprint);
 	else
 		sql_bind_int64(s, 1, id);
-	if ((rc = step_one(st, s, "cannot read the account")) == RC_OK)
+	if ((rc = store_step_one(st, s, "cannot read the account")) == RC_OK)
 		rc = account_from_row(s, out);
 	sql_finalize(s);
 	return rc;
@@ -253,7 +230,7 @@ store_acme_account_update(struct store *st, const struct acme_account *r)
 	sql_bind_text(s, 3, r->jwk_json);
 	sql_bind_text(s, 4, r->thumbprint);
 	sql_bind_int64(s, 5, r->id);
-	return write_done(st, s, "cannot update the account");
+	return store_write_done(st, s, "cannot update the account");
 }
 
 int
@@ -324,7 +301,7 @@ store_acme_order_get(struct store *st, int64_t id, struct acme_order *out)
 	    "lineage, serial, error, expires, created_at FROM acme_orders WHERE id = ?") != RC_OK)
 		return RC_FAIL;
 	sql_bind_int64(s, 1, id);
-	if ((rc = step_one(st, s, "cannot read the order")) == RC_OK) {
+	if ((rc = store_step_one(st, s, "cannot read the order")) == RC_OK) {
 		out->id = sql_col_int64(s, 0);
 		out->account_id = sql_col_int64(s, 1);
 		col_copy(s, 2, out->status, sizeof(out->status));
@@ -358,7 +335,7 @@ store_acme_order_update(struct store *st, const struct acme_order *r)
 	store_bind_text(s, 3, r->serial);
 	store_bind_text(s, 4, r->error_json);
 	sql_bind_int64(s, 5, r->id);
-	return write_done(st, s, "cannot update the order");
+	return store_write_done(st, s, "cannot update the order");
 }
 
 int
@@ -372,7 +349,7 @@ store_acme_order_count_pending(struct store *st, int64_t account_id, int64_t now
 		return RC_FAIL;
 	sql_bind_int64(s, 1, account_id);
 	sql_bind_int64(s, 2, now);
-	if ((rc = step_one(st, s, "cannot count the orders")) == RC_OK)
+	if ((rc = store_step_one(st, s, "cannot count the orders")) == RC_OK)
 		*n = (int)sql_col_int64(s, 0);
 	sql_finalize(s);
 	return rc == RC_OK ? RC_OK : RC_FAIL;
@@ -440,7 +417,7 @@ store_acme_authz_get(struct store *st, int64_t id, struct acme_authz *out)
 	if (store_prepare(st, &s, "SELECT " AUTHZ_COLUMNS " FROM acme_authz WHERE id = ?") != RC_OK)
 		return RC_FAIL;
 	sql_bind_int64(s, 1, id);
-	if ((rc = step_one(st, s, "cannot read the authorization")) == RC_OK)
+	if ((rc = store_step_one(st, s, "cannot read the authorization")) == RC_OK)
 		authz_from_row(s, out);
 	sql_finalize(s);
 	return rc;
@@ -459,7 +436,7 @@ store_acme_authz_update(struct store *st, const struct acme_authz *r)
 	sql_bind_int64(s, 3, r->validated_at);
 	store_bind_text(s, 4, r->error_json);
 	sql_bind_int64(s, 5, r->id);
-	return write_done(st, s, "cannot update the authorization");
+	return store_write_done(st, s, "cannot update the authorization");
 }
 
 int
@@ -499,7 +476,7 @@ store_acme_serial_account(struct store *st, const char *serial, int64_t account_
 		return RC_FAIL;
 	sql_bind_text(s, 1, serial);
 	sql_bind_int64(s, 2, account_id);
-	rc = step_one(st, s, "cannot read the orders");
+	rc = store_step_one(st, s, "cannot read the orders");
 	*owns = rc == RC_OK;
 	sql_finalize(s);
 	return rc == RC_FAIL ? RC_FAIL : RC_OK;

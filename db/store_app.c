@@ -137,16 +137,13 @@ int
 store_app_retire(struct store *st, int64_t id, int64_t at)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "UPDATE app_releases SET state = 'retired', retired_at = ? "
 	    "WHERE id = ?") != RC_OK)
 		return RC_FAIL;
 	sql_bind_int64(s, 1, at);
 	sql_bind_int64(s, 2, id);
-	rc = store_step_write(st, s, "cannot retire the app release");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot retire the app release") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 /* Reads the pins of release r->id into r. */

@@ -11,15 +11,12 @@ int
 store_ca_set_key_path(struct store *st, int64_t id, const char *key_path)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "UPDATE cas SET key_path = ? WHERE id = ?") != RC_OK)
 		return RC_FAIL;
 	store_bind_text(s, 1, key_path);
 	sql_bind_int64(s, 2, id);
-	rc = store_step_write(st, s, "cannot record the CA's key");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot record the CA's key") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 int
@@ -27,7 +24,6 @@ store_presigned_insert(struct store *st, int64_t issuer_id, int64_t number, cons
     int64_t made_at)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO presigned_crls(issuer_id, number, path, made_at) "
 	    "VALUES (?, ?, ?, ?)") != RC_OK)
@@ -36,9 +32,7 @@ store_presigned_insert(struct store *st, int64_t issuer_id, int64_t number, cons
 	sql_bind_int64(s, 2, number);
 	store_bind_text(s, 3, path);
 	sql_bind_int64(s, 4, made_at);
-	rc = store_step_write(st, s, "cannot record the pre-signed CRL");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot record the pre-signed CRL") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 int

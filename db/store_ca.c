@@ -99,7 +99,6 @@ int
 store_ca_activate(struct store *st, const struct ca_record *r)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "UPDATE cas SET state = 'active', issuer_id = ?, serial = ?, "
 	    "sha256_fingerprint = ?, not_before = ?, not_after = ?, der = ? WHERE id = ?") != RC_OK)
@@ -114,24 +113,19 @@ store_ca_activate(struct store *st, const struct ca_record *r)
 	sql_bind_int64(s, 5, r->not_after);
 	store_bind_blob(s, 6, r->der, r->der_len);
 	sql_bind_int64(s, 7, r->id);
-	rc = store_step_write(st, s, "cannot activate the CA");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot activate the CA") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 int
 store_ca_set_state(struct store *st, int64_t id, const char *state)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "UPDATE cas SET state = ? WHERE id = ?") != RC_OK)
 		return RC_FAIL;
 	sql_bind_text(s, 1, state);
 	sql_bind_int64(s, 2, id);
-	rc = store_step_write(st, s, "cannot change the CA's state");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot change the CA's state") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 /* Runs a query that selects CA_COLUMNS with one bound value and reads the first row. */
@@ -227,7 +221,6 @@ store_transcript_insert(struct store *st, int64_t ca_id, const char *kind, const
     const char *document, const unsigned char *sig, size_t sig_len)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO transcripts(ca_id, kind, path, document, signature, "
 	    "created_at) VALUES (?, ?, ?, ?, ?, ?)") != RC_OK)
@@ -238,9 +231,7 @@ store_transcript_insert(struct store *st, int64_t ca_id, const char *kind, const
 	sql_bind_text(s, 4, document);
 	sql_bind_blob(s, 5, sig, sig_len);
 	sql_bind_int64(s, 6, (int64_t)time(NULL));
-	rc = store_step_write(st, s, "cannot record the transcript");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot record the transcript") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 int
@@ -282,7 +273,6 @@ int
 store_ca_retire_root(struct store *st, int64_t id, const char *reason, int64_t at)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_ca_set_state(st, id, "retired") != RC_OK)
 		return RC_FAIL;
@@ -292,9 +282,7 @@ store_ca_retire_root(struct store *st, int64_t id, const char *reason, int64_t a
 	sql_bind_int64(s, 1, id);
 	sql_bind_text(s, 2, reason);
 	sql_bind_int64(s, 3, at);
-	rc = store_step_write(st, s, "cannot record the root's retirement");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot record the root's retirement") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 int
@@ -308,16 +296,10 @@ store_ca_retirement(struct store *st, int64_t id, char *reason, size_t size, int
 	    != RC_OK)
 		return RC_FAIL;
 	sql_bind_int64(s, 1, id);
-	rc = sql_step(s);
-	if (rc == SQL_ROW) {
+	if ((rc = store_step_one(st, s, "cannot read the root retirements")) == RC_OK) {
 		t = sql_col_text(s, 0);
 		snprintf(reason, size, "%s", t ? t : "?");
 		*at = sql_col_int64(s, 1);
-		rc = RC_OK;
-	} else if (rc == SQL_DONE) {
-		rc = STORE_NOT_FOUND;
-	} else {
-		rc = store_fail(st, "cannot read the root retirements");
 	}
 	sql_finalize(s);
 	return rc;

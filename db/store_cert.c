@@ -274,6 +274,29 @@ lineage_from_row(struct sql_stmt *s, struct lineage_record *out)
 }
 
 int
+lineage_rows(struct store *st, struct sql_stmt *s, int with_last,
+    int (*fn)(const struct lineage_record *, void *), void *arg)
+{
+	struct lineage_record r;
+	int rc = RC_OK, step;
+
+	while ((step = sql_step(s)) == SQL_ROW) {
+		if ((rc = lineage_from_row(s, &r)) != RC_OK)
+			break;
+		if (with_last)
+			r.last_not_after = sql_col_int64(s, 18);
+		rc = fn(&r, arg);
+		lineage_record_clear(&r);
+		if (rc != 0)
+			break;
+	}
+	if (rc == RC_OK && step != SQL_DONE)
+		rc = store_fail(st, "cannot list the lineages");
+	sql_finalize(s);
+	return rc;
+}
+
+int
 store_lineage_insert(struct store *st, struct lineage_record *r)
 {
 	struct sql_stmt *s;
@@ -306,7 +329,6 @@ int
 store_lineage_update_key(struct store *st, const struct lineage_record *r)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "UPDATE lineages SET spki = ?, pin = ?, key_type = ?, key_path = ?, "
 	    "updated_at = ? WHERE id = ?") != RC_OK)
@@ -317,9 +339,7 @@ store_lineage_update_key(struct store *st, const struct lineage_record *r)
 	store_bind_text(s, 4, r->key_path);
 	sql_bind_int64(s, 5, r->updated_at);
 	sql_bind_int64(s, 6, r->id);
-	rc = store_step_write(st, s, "cannot update the lineage");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot update the lineage") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 /* Steps s once: the lineage it selects into out (RC_OK), STORE_NOT_FOUND,
@@ -375,8 +395,6 @@ store_lineage_each_due(struct store *st, int64_t before,
     int (*fn)(const struct lineage_record *, void *), void *arg)
 {
 	struct sql_stmt *s;
-	struct lineage_record r;
-	int rc = RC_OK, step;
 
 	/* The newest certificate of each lineage decides; the lineage's few rows
 	 * come from certificates_lineage_latest (lineage_id first). The alias
@@ -387,18 +405,7 @@ store_lineage_each_due(struct store *st, int64_t before,
 	    "WHERE last IS NULL OR last < ? ORDER BY last NULLS FIRST, id") != RC_OK)
 		return RC_FAIL;
 	sql_bind_int64(s, 1, before);
-	while ((step = sql_step(s)) == SQL_ROW) {
-		if ((rc = lineage_from_row(s, &r)) != RC_OK)
-			break;
-		rc = fn(&r, arg);
-		lineage_record_clear(&r);
-		if (rc != 0)
-			break;
-	}
-	if (rc == RC_OK && step != SQL_DONE)
-		rc = store_fail(st, "cannot list the lineages");
-	sql_finalize(s);
-	return rc;
+	return lineage_rows(st, s, 0, fn, arg);
 }
 
 int

@@ -34,7 +34,6 @@ int
 store_ca_crl_url_set(struct store *st, int64_t ca_id, const char *url)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, url ? "INSERT INTO ca_crl_urls(ca_id, url, set_at) "
 	    "VALUES (?, ?, ?) ON CONFLICT(ca_id) DO UPDATE SET url = excluded.url, "
@@ -45,21 +44,16 @@ store_ca_crl_url_set(struct store *st, int64_t ca_id, const char *url)
 		sql_bind_text(s, 2, url);
 		sql_bind_int64(s, 3, (int64_t)time(NULL));
 	}
-	rc = store_step_write(st, s, "cannot save the CRL URL");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot save the CRL URL") == RC_OK ? RC_OK : RC_FAIL;
 }
 
 int
 store_setting_delete(struct store *st, const char *key)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "DELETE FROM settings WHERE key = ?") != RC_OK)
 		return RC_FAIL;
 	sql_bind_text(s, 1, key);
-	rc = store_step_write(st, s, "cannot remove a setting");
-	sql_finalize(s);
-	return rc == RC_OK ? RC_OK : RC_FAIL;
+	return store_write_done(st, s, "cannot remove a setting") == RC_OK ? RC_OK : RC_FAIL;
 }

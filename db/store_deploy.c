@@ -10,30 +10,6 @@
 #include "db/store.h"
 #include "db/store_internal.h"
 
-/* Steps s, calling fn on each lineage row; the row's column after
- * LINEAGE_COLUMNS is the newest certificate's not_after. */
-static int
-lineage_rows(struct store *st, struct sql_stmt *s, int (*fn)(const struct lineage_record *, void *),
-    void *arg)
-{
-	struct lineage_record r;
-	int rc = RC_OK, step;
-
-	while ((step = sql_step(s)) == SQL_ROW) {
-		if ((rc = lineage_from_row(s, &r)) != RC_OK)
-			break;
-		r.last_not_after = sql_col_int64(s, 18);
-		rc = fn(&r, arg);
-		lineage_record_clear(&r);
-		if (rc != 0)
-			break;
-	}
-	if (rc == RC_OK && step != SQL_DONE)
-		rc = store_fail(st, "cannot list the lineages");
-	sql_finalize(s);
-	return rc;
-}
-
 int
 store_lineage_each_renewable(struct store *st, int64_t now, int64_t before, int all,
     int (*fn)(const struct lineage_record *, void *), void *arg)
@@ -56,7 +32,7 @@ store_lineage_each_renewable(struct store *st, int64_t now, int64_t before, int 
 	sql_bind_int64(s, 1, all != 0);
 	sql_bind_int64(s, 2, before);
 	sql_bind_int64(s, 3, now);
-	return lineage_rows(st, s, fn, arg);
+	return lineage_rows(st, s, 1, fn, arg);
 }
 
 int
@@ -68,7 +44,7 @@ store_lineage_each_hook_pending(struct store *st,
 	if (store_prepare(st, &s, "SELECT " LINEAGE_COLUMNS ", 0 FROM lineages "
 	    "WHERE hook_pending <> 0 AND deploy_pending = 0 ORDER BY name") != RC_OK)
 		return RC_FAIL;
-	return lineage_rows(st, s, fn, arg);
+	return lineage_rows(st, s, 1, fn, arg);
 }
 
 /* Runs one UPDATE of lineages whose parameters are an optional text (when
@@ -127,15 +103,8 @@ store_lineage_newest_serial(struct store *st, int64_t id, char *serial, size_t s
 	    "ORDER BY issued_at DESC, not_after DESC LIMIT 1") != RC_OK)
 		return RC_FAIL;
 	sql_bind_int64(s, 1, id);
-	rc = sql_step(s);
-	if (rc == SQL_ROW) {
+	if ((rc = store_step_one(st, s, "cannot read the lineage's certificates")) == RC_OK)
 		snprintf(serial, size, "%s", sql_col_text(s, 0));
-		rc = RC_OK;
-	} else if (rc == SQL_DONE) {
-		rc = STORE_NOT_FOUND;
-	} else {
-		rc = store_fail(st, "cannot read the lineage's certificates");
-	}
 	sql_finalize(s);
 	return rc;
 }

@@ -57,8 +57,18 @@ int store_col_blob(struct sql_stmt *s, int i, unsigned char **out, size_t *len);
 /* Binds text or NULL. */
 int store_bind_text(struct sql_stmt *s, int i, const char *v);
 int store_bind_blob(struct sql_stmt *s, int i, const unsigned char *v, size_t len);
+/* A copy of a store's target fit for messages: a PostgreSQL URL's or
+ * connection string's password (in the URL's user part or a password=
+ * parameter) is replaced by "***"; a file path is copied as it is. Caller
+ * frees; NULL when out of memory. */
+char *store_target_shown(const char *target);
 /* Maps a step result for a write: RC_OK, STORE_CONSTRAINT, or RC_FAIL. */
 int store_step_write(struct store *st, struct sql_stmt *s, const char *what);
+/* Steps s once for a one-row read: RC_OK with the row ready,
+ * STORE_NOT_FOUND when there is none, or RC_FAIL (message naming what). */
+int store_step_one(struct store *st, struct sql_stmt *s, const char *what);
+/* store_step_write, then finalizes s. */
+int store_write_done(struct store *st, struct sql_stmt *s, const char *what);
 /* Runs an INSERT ... RETURNING id: RC_OK with *id set, STORE_CONSTRAINT, or
  * RC_FAIL (message printed, naming what). */
 int store_step_insert_id(struct store *st, struct sql_stmt *s, const char *what, int64_t *id);
@@ -69,5 +79,11 @@ int store_step_insert_id(struct store *st, struct sql_stmt *s, const char *what,
 struct lineage_record;
 /* Fills out (new strings) from a row that starts with LINEAGE_COLUMNS. */
 int lineage_from_row(struct sql_stmt *s, struct lineage_record *out);
+/* Steps s, calling fn on each lineage row (LINEAGE_COLUMNS first; with
+ * with_last, the next column is the newest certificate's not_after, read
+ * into last_not_after), then finalizes s. RC_OK, fn's non-zero result, or
+ * RC_FAIL. */
+int lineage_rows(struct store *st, struct sql_stmt *s, int with_last,
+    int (*fn)(const struct lineage_record *, void *), void *arg);
 
 #endif

@@ -12,7 +12,6 @@ int
 store_key_block(struct store *st, const struct key_block *b)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO blocked_keys(pin, blocked_at, reason) "
 	    "VALUES (?, ?, ?)") != RC_OK)
@@ -20,9 +19,7 @@ store_key_block(struct store *st, const struct key_block *b)
 	sql_bind_text(s, 1, b->pin);
 	sql_bind_int64(s, 2, b->blocked_at);
 	sql_bind_int64(s, 3, b->reason);
-	rc = store_step_write(st, s, "cannot record the blocked key");
-	sql_finalize(s);
-	return rc;
+	return store_write_done(st, s, "cannot record the blocked key");
 }
 
 /* Whether a pin is blocked. Every leaf asks, so the statement is cached. */
@@ -37,16 +34,10 @@ store_key_blocked(struct store *st, const char *pin, struct key_block *out)
 	if (store_prepare_cached(st, &s, sql) != RC_OK)
 		return RC_FAIL;
 	sql_bind_text(s, 1, pin);
-	rc = sql_step(s);
-	if (rc == SQL_ROW) {
+	if ((rc = store_step_one(st, s, "cannot read the blocked keys")) == RC_OK) {
 		snprintf(out->pin, sizeof(out->pin), "%s", pin);
 		out->blocked_at = sql_col_int64(s, 0);
 		out->reason = (int)sql_col_int64(s, 1);
-		rc = RC_OK;
-	} else if (rc == SQL_DONE) {
-		rc = STORE_NOT_FOUND;
-	} else {
-		rc = store_fail(st, "cannot read the blocked keys");
 	}
 	store_release(s);
 	return rc;

@@ -101,10 +101,7 @@ store_ready_sqlite(struct store *st, int create)
 	return store_migrate(st);
 }
 
-/* A copy of target fit for messages: a PostgreSQL URL's password (in its
- * user part or a password= parameter) is replaced by "***". Caller frees;
- * NULL when out of memory. */
-static char *
+char *
 store_target_shown(const char *target)
 {
 	size_t len = strlen(target), o = 0;

@@ -30,7 +30,6 @@ int
 store_revocation_insert(struct store *st, const struct revocation_record *r)
 {
 	struct sql_stmt *s;
-	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO revocations(" REVOCATION_COLUMNS ") "
 	    "VALUES (?, ?, ?, ?, ?)") != RC_OK)
@@ -40,9 +39,7 @@ store_revocation_insert(struct store *st, const struct revocation_record *r)
 	sql_bind_int64(s, 3, r->revoked_at);
 	sql_bind_int64(s, 4, r->reason);
 	sql_bind_int64(s, 5, r->not_after);
-	rc = store_step_write(st, s, "cannot record the revocation");
-	sql_finalize(s);
-	return rc;
+	return store_write_done(st, s, "cannot record the revocation");
 }
 
 /* Reads the revocation of a serial: RC_OK, STORE_NOT_FOUND or RC_FAIL. */
@@ -57,15 +54,8 @@ store_revocation_get(struct store *st, const char *serial, struct revocation_rec
 	    "WHERE serial = ?") != RC_OK)
 		return RC_FAIL;
 	sql_bind_text(s, 1, serial);
-	rc = sql_step(s);
-	if (rc == SQL_ROW) {
+	if ((rc = store_step_one(st, s, "cannot read the revocations")) == RC_OK)
 		revocation_from_row(s, out);
-		rc = RC_OK;
-	} else if (rc == SQL_DONE) {
-		rc = STORE_NOT_FOUND;
-	} else {
-		rc = store_fail(st, "cannot read the revocations");
-	}
 	sql_finalize(s);
 	return rc;
 }
@@ -160,16 +150,10 @@ store_crl_latest(struct store *st, int64_t issuer_id, int64_t *number, int64_t *
 	    "WHERE issuer_id = ? ORDER BY number DESC LIMIT 1") != RC_OK)
 		return RC_FAIL;
 	sql_bind_int64(s, 1, issuer_id);
-	rc = sql_step(s);
-	if (rc == SQL_ROW) {
+	if ((rc = store_step_one(st, s, "cannot read the CRLs")) == RC_OK) {
 		*number = sql_col_int64(s, 0);
 		*this_update = sql_col_int64(s, 1);
 		*next_update = sql_col_int64(s, 2);
-		rc = RC_OK;
-	} else if (rc == SQL_DONE) {
-		rc = STORE_NOT_FOUND;
-	} else {
-		rc = store_fail(st, "cannot read the CRLs");
 	}
 	sql_finalize(s);
 	return rc;
@@ -197,8 +181,7 @@ target_query(struct store *st, const char *sql, const char *param, struct revoca
 	if (store_prepare(st, &s, sql) != RC_OK)
 		return RC_FAIL;
 	sql_bind_text(s, 1, param);
-	rc = sql_step(s);
-	if (rc == SQL_ROW) {
+	if ((rc = store_step_one(st, s, "cannot look up the certificate")) == RC_OK) {
 		if ((t = sql_col_text(s, 0)) != NULL)
 			snprintf(out->serial, sizeof(out->serial), "%s", t);
 		if ((t = sql_col_text(s, 1)) != NULL)
@@ -206,11 +189,6 @@ target_query(struct store *st, const char *sql, const char *param, struct revoca
 		out->issuer_id = sql_col_int64(s, 2);
 		out->not_after = sql_col_int64(s, 3);
 		out->name = store_col_text(s, 4);
-		rc = RC_OK;
-	} else if (rc == SQL_DONE) {
-		rc = STORE_NOT_FOUND;
-	} else {
-		rc = store_fail(st, "cannot look up the certificate");
 	}
 	sql_finalize(s);
 	return rc;

@@ -17,7 +17,7 @@ CB=(--non-interactive --agree-tos --no-eff-email -m ops@example.com --server "$D
 export REQUESTS_CA_BUNDLE=$T/root.pem
 LIVE=$T/cb/c/live/web.test
 check "certbot certonly --standalone with EAB" certbot certonly "${CB[@]}" --standalone \
-  --http-01-port "$HP" --http-01-address 127.0.0.1 --eab-kid "$KID" --eab-hmac-key "$HMAC" -d web.test
+  --http-01-port "$HP" --http-01-address 127.0.0.1 --eab-kid="$KID" --eab-hmac-key="$HMAC" -d web.test
 cert_ok "first certificate verifies and is recorded" "$LIVE/cert.pem" "$LIVE/chain.pem"
 s1=$(openssl x509 -in "$LIVE/cert.pem" -noout -serial); k1=$(openssl x509 -in "$LIVE/cert.pem" -noout -pubkey)
 if [ "$(grep -c BEGIN "$LIVE/chain.pem")" = 1 ] && openssl x509 -in "$LIVE/chain.pem" -noout -subject | grep -q "Test Issuing CA"

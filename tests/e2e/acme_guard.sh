@@ -16,7 +16,7 @@ CB=(--non-interactive --agree-tos --no-eff-email -m ops@example.com --server "$D
 export REQUESTS_CA_BUNDLE=$T/root.pem
 LIVE=$T/cb/c/live/pinned.test
 check "certbot certonly" certbot certonly "${CB[@]}" --standalone --http-01-port "$HP" \
-  --http-01-address 127.0.0.1 --eab-kid "$KID" --eab-hmac-key "$HMAC" -d pinned.test
+  --http-01-address 127.0.0.1 --eab-kid="$KID" --eab-hmac-key="$HMAC" -d pinned.test
 cert_ok "certificate verifies and is recorded" "$LIVE/cert.pem" "$LIVE/chain.pem"
 check "release pins only the leaf key" "$PINCA" app add leafpin-2.0 --pin "sha256/$(spki_pin "$LIVE/cert.pem")"
 before=$(sqlite3 "$PINCA_DIR/pinca.db" "SELECT count(*) FROM certificates; SELECT pin FROM lineages WHERE name='pinned.test'")

@@ -51,6 +51,48 @@ open_refused(const char *path, int create, const char *needle, const char *name)
 	CHECK(rc == RC_FAIL && st == NULL && unit_one_error(lines, needle), name);
 }
 
+/* Tells a PostgreSQL target from a file, opens none in a way that shows its
+ * password, and shows targets in messages without it. */
+static void
+test_open_postgres(void)
+{
+	struct store *st = (struct store *)1;
+	char *shown;
+	int rc, lines;
+
+	CHECK(sql_target_is_postgres("postgresql://h/db") && sql_target_is_postgres("POSTGRES://h/db") &&
+	    sql_target_is_postgres("host=h dbname=d") && sql_target_is_postgres("dbname=d") &&
+	    !sql_target_is_postgres("/var/lib/pinca/pinca.db") && !sql_target_is_postgres("postgresql.db") &&
+	    !sql_target_is_postgres("host.db") && !sql_target_is_postgres("./postgresql://x"),
+	    "PostgreSQL targets are told from file names");
+	shown = store_target_shown("postgresql://pinca:s3cret@db.example:5432/pinca?sslmode=require");
+	CHECK(shown && strcmp(shown, "postgresql://pinca:***@db.example:5432/pinca?sslmode=require") == 0,
+	    "a URL's password is hidden in messages");
+	free(shown);
+	shown = store_target_shown("postgres://db.example/pinca?user=p&password=s3cret&sslmode=require");
+	CHECK(shown && strcmp(shown, "postgres://db.example/pinca?user=p&password=***&sslmode=require") == 0,
+	    "a URL's password parameter is hidden in messages");
+	free(shown);
+	shown = store_target_shown("host=db.example password=s3cret dbname=pinca");
+	CHECK(shown && strcmp(shown, "host=db.example password=*** dbname=pinca") == 0,
+	    "a connection string's password is hidden in messages");
+	free(shown);
+	shown = store_target_shown("postgresql://pinca@db.example/pinca");
+	CHECK(shown && strcmp(shown, "postgresql://pinca@db.example/pinca") == 0,
+	    "a URL without a password is shown as it is");
+	free(shown);
+	shown = store_target_shown("/srv/ca/pass:word@x/password=1.db");
+	CHECK(shown && strcmp(shown, "/srv/ca/pass:word@x/password=1.db") == 0, "a file path is shown as it is");
+	free(shown);
+
+	/* Nothing listens on port 1: refused with one line, without the password. */
+	unit_stderr_begin();
+	rc = store_open("postgresql://pinca:s3cret@127.0.0.1:1/pinca?connect_timeout=2", 0, &st);
+	lines = unit_stderr_end();
+	CHECK(rc == RC_FAIL && st == NULL && unit_one_error(lines, NULL) && strstr(unit_err, "s3cret") == NULL,
+	    "a PostgreSQL store that cannot be opened is refused in one line");
+}
+
 static void
 test_open(const char *db)
 {
@@ -213,6 +255,7 @@ main(void)
 	unit_tmpdir();
 	db = unit_path(0, "pinca.db");
 	test_open(db);
+	test_open_postgres();
 	if (store_open(db, 0, &st) == RC_OK) {
 		test_settings(st);
 		store_close(st);
