@@ -34,7 +34,7 @@ text_add(struct pg_text *t, const char *p, size_t n)
 {
 	if (t->failed)
 		return;
-	if (t->len + n + 1 > t->cap) {
+	if (t->s == NULL || t->len + n + 1 > t->cap) {
 		size_t cap = (t->len + n + 1) * 2;
 		char *s = realloc(t->s, cap);
 		if (s == NULL) {

@@ -46,7 +46,7 @@ pg_scrub(char *msg, size_t msglen, const char *secret)
 
 /* Copies the first line of text into msg, without libpq's "ERROR:  " head,
  * with the connection's password (if any) taken out. */
-static void
+void
 pg_one_line(char *msg, size_t msglen, const char *text, const char *password)
 {
 	size_t n;
@@ -301,7 +301,7 @@ const struct sql_driver pg_driver = {
 /* The password a target carries, for taking it out of messages: the
  * password= of a key=value string, or the part after ':' of a URL's user
  * information. Returns a new string or NULL. */
-static char *
+char *
 pg_target_password(const char *target)
 {
 	PQconninfoOption *opts = PQconninfoParse(target, NULL);
@@ -310,7 +310,7 @@ pg_target_password(const char *target)
 
 	if (opts != NULL) {
 		for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
-			if (strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0])
+			if (pw == NULL && strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0])
 				pw = strdup(o->val);
 		PQconninfoFree(opts);
 		if (pw != NULL)

@@ -1,6 +1,6 @@
 /* sql_pg: what the two files of the PostgreSQL driver share (db/sql_pg.c:
  * the connection and its errors; db/sql_pg_stmt.c: statements). Only those
- * two include it. */
+ * two and their tests include it. */
 #ifndef PINCA_SQL_PG_H
 #define PINCA_SQL_PG_H
 
@@ -40,9 +40,20 @@ int pg_reconnect(struct pg_conn *pc);
 
 /* Rewrites SQLite's '?' and '?N' placeholders as $1, $2, ... outside
  * quoted strings, quoted identifiers, dollar-quoted strings and comments.
- * Returns a new string (*nparams: the highest number) or NULL when out of
- * memory. */
+ * Returns a new string (*nparams: the highest number), or NULL when out of
+ * memory or (*nparams -1) when a number is outside 1..65535. */
 char *pg_placeholders(const char *sql, int *nparams);
+
+/* The parsers of what comes from outside (tests/fuzz/fuzz_pg_text.c):
+ * pg_one_line copies the first line of a libpq or server message into msg
+ * without its "ERROR:  "/"FATAL:  " heads and with password (if not NULL)
+ * replaced by "***"; pg_target_password returns a new copy of the password a
+ * target carries (password=, or a URL's user:password@), or NULL;
+ * pg_bytea_decode decodes bytea's hex text output into a new buffer, or
+ * returns NULL for anything else. */
+void pg_one_line(char *msg, size_t msglen, const char *text, const char *password);
+char *pg_target_password(const char *target);
+unsigned char *pg_bytea_decode(const char *v, size_t *len);
 
 /* The statement operations of the driver (db/sql_pg_stmt.c). */
 int pg_prepare(struct sql_conn *c, const char *sql, int persistent, struct sql_stmt **out);

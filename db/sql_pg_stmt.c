@@ -20,6 +20,7 @@
 #define PG_OID_INT8 20
 #define PG_OID_INT2 21
 #define PG_OID_INT4 23
+#define PG_MAX_PARAMS 65535
 
 struct pg_param {
 	char *value;		/* NULL: SQL NULL */
@@ -102,18 +103,26 @@ pg_placeholders(const char *sql, int *nparams)
 			o += run;
 			p += run;
 		} else if (*p == '?') {
-			int n;
+			long n;
 			p++;
 			if (*p >= '0' && *p <= '9') {
-				n = (int)strtol(p, (char **)&p, 10);
+				char *end;
+				n = strtol(p, &end, 10);
+				p = end;
 			} else {
 				n = ++next;
 			}
+			/* PostgreSQL numbers at most 65535 parameters, from 1. */
+			if (n < 1 || n > PG_MAX_PARAMS) {
+				free(out);
+				*nparams = -1;
+				return NULL;
+			}
 			if (n > next)
-				next = n;
+				next = (int)n;
 			if (n > max)
-				max = n;
-			o += (size_t)snprintf(out + o, cap - o, "$%d", n);
+				max = (int)n;
+			o += (size_t)snprintf(out + o, cap - o, "$%ld", n);
 		} else {
 			out[o++] = *p++;
 		}
@@ -133,16 +142,12 @@ pg_prepare(struct sql_conn *c, const char *sql, int persistent, struct sql_stmt 
 
 	if (ps == NULL || (ps->sql = pg_placeholders(sql, &ps->nparams)) == NULL ||
 	    (ps->nparams > 0 && (ps->params = calloc((size_t)ps->nparams, sizeof(*ps->params))) == NULL)) {
+		int numbering = ps != NULL && ps->nparams < 0;
 		if (ps != NULL)
 			free(ps->sql);
 		free(ps);
-		return pg_fail_text(pc, SQL_E_OTHER, "out of memory");
-	}
-	if (ps->nparams > 65535) {
-		free(ps->params);
-		free(ps->sql);
-		free(ps);
-		return pg_fail_text(pc, SQL_E_OTHER, "too many parameters");
+		return pg_fail_text(pc, SQL_E_OTHER, numbering ? "a parameter number out of range "
+		    "(1 to 65535)" : "out of memory");
 	}
 	ps->base.conn = c;
 	ps->persistent = persistent;
@@ -414,8 +419,9 @@ pg_hex(char c)
 	return -1;
 }
 
-/* Decodes bytea's hex output ("\x0a1b...") into a new buffer. */
-static unsigned char *
+/* Decodes bytea's hex output ("\x0a1b...") into a new buffer (NULL: not
+ * that form, or out of memory). */
+unsigned char *
 pg_bytea_decode(const char *v, size_t *len)
 {
 	size_t n = strlen(v);

@@ -111,6 +111,9 @@ test_placeholders(struct sql_conn *c)
 	    sql_bind_int64(s, 2, 7) == SQL_OK && sql_step(s) == SQL_ROW && sql_col_int64(s, 0) == 2,
 	    "?N placeholders keep their numbers");
 	sql_finalize(s);
+	CHECK(sql_prepare(c, "SELECT ?99999999999", 0, &s) == SQL_ERR && s == NULL &&
+	    strstr(sql_errmsg(c), "out of range") != NULL && sql_prepare(c, "SELECT ?0", 0, &s) == SQL_ERR,
+	    "a parameter number past 65535 (or 0) is refused at prepare");
 	CHECK(sql_prepare(c, "SELECT $q$ ? $q$ || ?", 0, &s) == SQL_OK &&
 	    sql_bind_text(s, 1, "y") == SQL_OK && sql_step(s) == SQL_ROW &&
 	    strcmp(sql_col_text(s, 0), " ? y") == 0, "'?' in a dollar-quoted string is left alone");
