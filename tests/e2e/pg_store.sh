@@ -76,6 +76,10 @@ refuse "a SQLite CA directory refuses --db" 2 "keeps its store in .*pinca.db.*db
 refuse "and PINCA_DB" 2 "keeps its store in" env PINCA_DB="$URL" "$PINCA" --dir "$T/lite/ca" db list
 refuse "init into an existing CA directory" 1 "already a CA directory" "$PINCA" init --db "$URL"
 refuse "a directory that records no database" 1 "records no database" "$PINCA" --dir "$T/nothing" --db "$URL" db list
+pg_psql other "CREATE TABLE payroll (id int)"
+refuse "init --db into a database that holds other tables" 1 "not a pinca database" "$PINCA" --dir "$T/foreign" init --db "$OTHER"
+check "which left no CA directory behind, and the foreign database as it was" test ! -e "$T/foreign" -a \
+  "$(pg_psql other "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'")" = payroll
 
 # --- a password in the URL goes nowhere ---
 PWURL="postgresql://pinca:s3cret-Pw0@/store?host=$PG_DIR/sock"
