@@ -5,7 +5,7 @@
 # readers (ca/der_direct.h) decline everything, so OpenSSL reads every input.
 
 SHELL    := /bin/bash
-PKGS     := libcrypto libssl sqlite3 jansson libplist-2.0 libzip libxml-2.0 libmicrohttpd jose libcurl
+PKGS     := libcrypto libssl sqlite3 jansson libplist-2.0 libzip libxml-2.0 libmicrohttpd jose libcurl libpq
 CC       ?= cc
 PREFIX   ?= /usr/local
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
@@ -13,7 +13,10 @@ HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson -lplist-2.0 -lzip -lxml2 -lmicrohttpd -ljose -lcurl) -lresolv -pthread
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -ljansson -lplist-2.0 -lzip -lxml2 -lmicrohttpd -ljose -lcurl -lpq) -lresolv -pthread
+# PostgreSQL (libpq): the store's second driver (db/sql_pg.c); without the
+# define, db/sql_open.c refuses postgresql:// targets.
+CFLAGS   += -DPINCA_HAVE_PG
 # PKCS#11: only p11-kit's pkcs11.h; the token's module is dlopen'd (-ldl).
 CFLAGS   += $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 LDLIBS   += -ldl

@@ -5,6 +5,7 @@
 
 #include "ca/context.h"
 #include "common/cadir.h"
+#include "common/cadir_db.h"
 #include "common/cmdline.h"
 #include "common/err.h"
 #include "common/output.h"
@@ -12,14 +13,17 @@
 int
 ca_context_open(const char *flag_dir, struct ca_context *ctx)
 {
-	char path[4096];
+	char target[CADIR_TARGET_MAX];
+	int rc;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if ((ctx->dir = cadir_resolve(flag_dir)) == NULL)
 		return RC_USAGE;
-	if (cadir_path(path, sizeof(path), ctx->dir, CADIR_DB) != RC_OK)
-		return RC_FAIL;
-	if (store_open(path, 0, &ctx->st) != RC_OK)
+	/* DIR/pinca.db, or the PostgreSQL database DIR records (--db and
+	 * $PINCA_DB must agree with it). */
+	if ((rc = cadir_db_target(ctx->dir, target, sizeof(target), NULL)) != RC_OK)
+		return rc;
+	if (store_open(target, 0, &ctx->st) != RC_OK)
 		return RC_FAIL;
 	/* The audit records of this command carry its command line. */
 	if (store_set_audit_command(ctx->st, cmdline_audit()) != RC_OK) {

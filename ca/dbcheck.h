@@ -32,5 +32,11 @@ int db_check_run(struct db_check *c);
 /* The file checks (ca/dbcheck_files.c): keys/ and the CA directory 0700,
  * every held CA key present and 0600. Run by db_check_run. */
 int db_check_files(struct db_check *c);
+/* `db check --crl FILE` (ca/dbcheck_crl.c): every serial the CRL in path
+ * (PEM or DER) lists must be revoked in the store; each one that is not is
+ * a problem (a restore that lost revocations). *entries counts the CRL's
+ * entries. RC_OK when the check ran (see c->problems), RC_FAIL (message
+ * printed) when the CRL cannot be read. */
+int db_check_crl(struct db_check *c, const char *path, long *entries);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cadir_db.h"
 #include "common/err.h"
 #include "common/opts.h"
 
@@ -20,6 +21,9 @@ opts_print_help(const struct cmd_help *help)
 		snprintf(left, sizeof(left), "--%s%s%s", s->name,
 		    s->has_arg ? " " : "", s->has_arg ? s->metavar : "");
 		printf("  %-26s %s\n", left, s->help);
+		if (s->id == OPT_DIR)
+			printf("  %-26s %s\n", "--db URL", "the CA's PostgreSQL database (default: "
+			    "$PINCA_DB, else what DIR records)");
 	}
 	printf("  %-26s %s\n", "--help", "show this help");
 	printf("\nexit status: 0 success, 1 failure, 2 usage error, 3 refused by policy\n");
@@ -49,13 +53,21 @@ opts_init(struct opts *o, int argc, char **argv, const struct cmd_help *help)
 	o->help = help;
 	for (const struct opt_spec *s = help->opts; s && s->name; s++) {
 		/* The table is static and small; overflowing it is a programming error. */
-		if (n + 2 >= sizeof(o->longopts) / sizeof(o->longopts[0]))
+		if (n + 3 >= sizeof(o->longopts) / sizeof(o->longopts[0]))
 			abort();
 		o->longopts[n].name = s->name;
 		o->longopts[n].has_arg = s->has_arg ? required_argument : no_argument;
 		o->longopts[n].flag = NULL;
 		o->longopts[n].val = 1000 + s->id;
 		n++;
+		/* A command that opens a CA directory can be told its database. */
+		if (s->id == OPT_DIR) {
+			o->longopts[n].name = "db";
+			o->longopts[n].has_arg = required_argument;
+			o->longopts[n].flag = NULL;
+			o->longopts[n].val = 1000 + OPT_DB;
+			n++;
+		}
 	}
 	o->longopts[n].name = "help";
 	o->longopts[n].has_arg = no_argument;
@@ -72,7 +84,8 @@ opts_next(struct opts *o, const char **arg)
 	if (o->done)
 		return 0;
 	/* The leading ':' makes a missing value return ':' instead of '?'. */
-	c = getopt_long(o->argc, o->argv, ":h", o->longopts, &longindex);
+	while ((c = getopt_long(o->argc, o->argv, ":h", o->longopts, &longindex)) == 1000 + OPT_DB)
+		cadir_db_set_flag(optarg);
 	*arg = optarg;
 	if (c == -1) {
 		o->done = 1;

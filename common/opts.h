@@ -61,6 +61,9 @@ enum {
 	OPT_QUIET,
 	OPT_PIN_FILE,
 	OPT_MODULE,
+	/* --db URL: every command that takes --dir takes it too; opts_next
+	 * hands it to cadir_db_set_flag and never returns it. */
+	OPT_DB = 19,
 };
 #define OPT_SPEC_DIR { "dir", 1, OPT_DIR, "DIR", "CA directory (default: $PINCA_DIR)" }
 #define OPT_SPEC_JSON { "json", 0, OPT_JSON, NULL, "print JSON instead of text" }

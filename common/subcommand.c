@@ -15,7 +15,7 @@ subcommand_dispatch(const char *group, const struct subcommand *table, int argc,
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		printf("usage: pinca %s%sCOMMAND [OPTIONS]\n", *group ? group : "[--dir DIR] [--json]",
+		printf("usage: pinca %s%sCOMMAND [OPTIONS]\n", *group ? group : "[--dir DIR] [--db URL] [--json]",
 		    " ");
 		printf("\ncommands:\n");
 		for (const struct subcommand *c = table; c->name; c++)
@@ -48,11 +48,12 @@ subcommand_globals(int *argc, char **argv)
 	}
 	out[n++] = argv[0];
 	for (; i < *argc; i++) {
-		if (strcmp(argv[i], "--json") == 0 || strncmp(argv[i], "--dir=", 6) == 0) {
+		if (strcmp(argv[i], "--json") == 0 || strncmp(argv[i], "--dir=", 6) == 0 ||
+		    strncmp(argv[i], "--db=", 5) == 0) {
 			globals[nglobal++] = argv[i];
-		} else if (strcmp(argv[i], "--dir") == 0) {
+		} else if (strcmp(argv[i], "--dir") == 0 || strcmp(argv[i], "--db") == 0) {
 			if (i + 1 >= *argc) {
-				pinca_warnx("option --dir needs a value (see 'pinca --help')");
+				pinca_warnx("option %s needs a value (see 'pinca --help')", argv[i]);
 				goto fail;
 			}
 			globals[nglobal++] = argv[i++];

@@ -11,6 +11,7 @@ int cmd_db_show(int argc, char **argv);
 int cmd_db_check(int argc, char **argv);
 int cmd_db_audit(int argc, char **argv);
 int cmd_db_backup(int argc, char **argv);
+int cmd_db_migrate(int argc, char **argv);
 
 /* A JSON array printed one element at a time, so a list of a million rows is
  * never held in memory: "[" before the first item, "," between, "]" at the

@@ -373,6 +373,7 @@ static const struct subcommand db_commands[] = {
 	{ "check", cmd_db_check, "verify the database: integrity, every row against its DER" },
 	{ "audit", cmd_db_audit, "verify the hash chain of the audit log; print the records" },
 	{ "backup", cmd_db_backup, "copy the database online to a new file" },
+	{ "migrate", cmd_db_migrate, "copy a SQLite store into an empty PostgreSQL database" },
 	{ NULL, NULL, NULL },
 };
 

@@ -7,23 +7,29 @@
 
 #include "ca/context.h"
 #include "ca/dbcheck.h"
+#include "common/cadir.h"
+#include "common/cadir_db.h"
+#include "common/dburl.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
 #include "common/text.h"
+#include "db/backup_pg.h"
 #include "db/cmd.h"
 
-enum { OPT_DATABASE_ONLY = 20 };
+enum { OPT_DATABASE_ONLY = 20, OPT_CRL };
 static const struct opt_spec check_opts[] = {
 	OPT_SPEC_DIR,
 	{ "database-only", 0, OPT_DATABASE_ONLY, NULL, "check the database alone (a backup copy "
 	    "without keys/): skip the file checks" },
+	{ "crl", 1, OPT_CRL, "FILE", "also check that every serial this published CRL lists is "
+	    "revoked in the store (after a restore)" },
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
 static const struct cmd_help check_help = {
-	"db check", "[--database-only] [--json]",
+	"db check", "[--database-only] [--crl FILE] [--json]",
 	"Verifies the database: SQLite's integrity_check and foreign_key_check,\n"
 	"then every CA and certificate row re-parsed from its DER and compared\n"
 	"with its columns (serial, names, pin, fingerprint, dates), every\n"
@@ -31,6 +37,9 @@ static const struct cmd_help check_help = {
 	"its certificate, and the audit hash chain; then the files: the CA\n"
 	"directory and keys/ 0700, every key held here present and 0600\n"
 	"(--database-only skips these, for a backup copy alone in a directory).\n"
+	"--crl FILE (the last CRL published, PEM or DER) adds one problem per\n"
+	"serial it lists that the store does not hold as revoked: a store\n"
+	"restored from an older backup would leave it out of the next CRL.\n"
 	"Prints one line per problem and a summary; exits 1 if there was any.",
 	check_opts,
 };
@@ -61,8 +70,9 @@ check_report(const char *line, void *arg)
 int
 cmd_db_check(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *arg;
+	const char *flag_dir = NULL, *arg, *crl = NULL;
 	struct check_output out = { 0, NULL };
+	long crl_entries = 0;
 	struct ca_context ctx;
 	struct db_check c;
 	struct opts o;
@@ -77,6 +87,8 @@ cmd_db_check(int argc, char **argv)
 			out.json = 1;
 		else if (id == OPT_DATABASE_ONLY)
 			database_only = 1;
+		else if (id == OPT_CRL)
+			crl = arg;
 	}
 	if (opts_rest(&o, &rest) != 0)
 		return rc_exit(opts_usage_error(&check_help, "db check takes no arguments"));
@@ -92,7 +104,12 @@ cmd_db_check(int argc, char **argv)
 	c.dir = database_only ? NULL : ctx.dir;
 	c.report = check_report;
 	c.arg = &out;
-	if ((rc = db_check_run(&c)) == RC_OK) {
+	if ((rc = db_check_run(&c)) == RC_OK && crl)
+		rc = db_check_crl(&c, crl, &crl_entries);
+	if (rc == RC_OK) {
+		if (crl && !out.json)
+			printf("checked the %ld entries of %s against the store's revocations\n",
+			    crl_entries, crl);
 		if (out.json) {
 			rc = json_print(json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:O}", "ok", c.problems == 0,
 			    "cas", (json_int_t)c.cas, "certificates", (json_int_t)c.certificates,
@@ -283,19 +300,22 @@ static const struct cmd_help backup_help = {
 	"issuers keep running; the copy is a consistent snapshot. FILE must not\n"
 	"exist. The copy holds no private keys: back up keys/ as well. To\n"
 	"restore, put the copy as pinca.db (and keys/) into an empty CA\n"
-	"directory and run 'pinca db check'.",
+	"directory and run 'pinca db check'. A store in PostgreSQL is dumped with\n"
+	"pg_dump -Fc into FILE (mode 0600; pg_restore reads it); the password\n"
+	"comes from ~/.pgpass, and a URL that carries one is refused.",
 	backup_opts,
 };
 
 int
 cmd_db_backup(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *arg;
+	const char *flag_dir = NULL, *arg, *dir;
+	char target[CADIR_TARGET_MAX], shown[CADIR_TARGET_MAX];
 	struct ca_context ctx;
 	struct opts o;
 	struct stat sb;
 	char **rest;
-	int id, rc;
+	int id, rc, is_pg = 0;
 
 	opts_init(&o, argc, argv, &backup_help);
 	while ((id = opts_next(&o, &arg)) != 0)
@@ -311,6 +331,17 @@ cmd_db_backup(int argc, char **argv)
 	}
 	if (file_check_parent(rest[0]) != RC_OK)
 		return rc_exit(RC_FAIL);
+	/* A store in PostgreSQL is dumped by PostgreSQL's own tool. */
+	if ((dir = cadir_resolve(flag_dir)) == NULL)
+		return PINCA_EXIT_USAGE;
+	if ((rc = cadir_db_target(dir, target, sizeof(target), &is_pg)) != RC_OK)
+		return rc_exit(rc);
+	if (is_pg) {
+		if ((rc = backup_pg_dump(target, rest[0])) == RC_OK && stat(rest[0], &sb) == 0)
+			printf("dumped %s to %s with pg_dump -Fc (%lld bytes; restore with pg_restore)\n",
+			    (dburl_redact(target, shown, sizeof(shown)), shown), rest[0], (long long)sb.st_size);
+		return rc_exit(rc);
+	}
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
 	if ((rc = store_backup(ctx.st, rest[0])) == RC_OK && stat(rest[0], &sb) == 0)

@@ -346,6 +346,19 @@ int store_integrity(struct store *st, int (*fn)(const char *problem, void *), vo
 /* Online copy to path with sqlite3_backup_* (SQLite only; refused on PostgreSQL). */
 int store_backup(struct store *st, const char *path);
 
+/* --- db migrate (db/store_migrate.c) --- */
+
+/* 1 when the store is in PostgreSQL, 0 for SQLite. */
+int store_is_postgres(const struct store *st);
+/* Copies every table of the SQLite store src into dst (PostgreSQL, empty,
+ * same schema version), ids kept, in one transaction on dst while src's
+ * write lock is held; then sets dst's identity sequences past the copied
+ * ids and appends a "db migrate" audit record. fn is told each table's row
+ * count. RC_OK, or RC_FAIL (one line printed; dst unchanged) when dst has
+ * rows or a copy fails. */
+int store_copy_all(struct store *src, struct store *dst,
+    void (*fn)(const char *table, int64_t rows, void *arg), void *arg);
+
 /* --- ACME server state (db/store_acme.c) --- */
 
 /* An external account binding: the operator gives its kid and HMAC key to

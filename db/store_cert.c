@@ -52,7 +52,7 @@ store_cert_insert(struct store *st, const struct cert_record *r)
 
 	if (store_prepare_cached(st, &s, "INSERT INTO certificates(serial, issuer_id, lineage_id, profile, "
 	    "subject, dns, ip, pin, sha256_fingerprint, not_before, not_after, der, issued_at) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)") != RC_OK)
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING") != RC_OK)
 		return RC_FAIL;
 	sql_bind_text(s, 1, r->serial);
 	sql_bind_int64(s, 2, r->issuer_id);
@@ -71,6 +71,11 @@ store_cert_insert(struct store *st, const struct cert_record *r)
 	store_bind_blob(s, 12, r->der, r->der_len);
 	sql_bind_int64(s, 13, r->issued_at);
 	rc = store_step_write(st, s, "cannot record the certificate");
+	/* A serial taken already inserts nothing (ON CONFLICT): on PostgreSQL
+	 * a failed INSERT would abort the transaction the caller goes on with
+	 * (it signs afresh and records again). */
+	if (rc == RC_OK && sql_changes(st->conn) == 0)
+		rc = STORE_CONSTRAINT;
 	store_release(s);
 	return rc;
 }

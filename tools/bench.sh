@@ -16,4 +16,6 @@ fi
 python3 tools/bench/bench.py || echo "bench: the driver stopped early (see above)" >&2
 # ACME rows: complete orders against pinca serve and pebble (tools/bench/acme_bench.py).
 python3 tools/bench/acme_bench.py || echo "bench: the ACME rows stopped early (see above)" >&2
+# PostgreSQL rows: SQLite vs PostgreSQL, one host and two at once (tools/bench/pg_bench.py).
+python3 tools/bench/pg_bench.py || echo "bench: the PostgreSQL rows stopped early (see above)" >&2
 exit 0

@@ -7,13 +7,15 @@ set -e
 # build cannot link without libclang-rt-dev (the default clang's version).
 # systemd gives systemd-analyze, which checks the example units; procps
 # gives pgrep, with which the ACME tests find the server's signer process
-# (a minimal Debian lacks it).
+# (a minimal Debian lacks it). libpq-dev is the store's PostgreSQL driver;
+# postgresql gives the tests a throwaway server (tests/e2e/pg_lib.sh).
 need="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev openssl sqlite3
 python3 python3-cryptography gnutls-bin libnss3-tools curl clang libclang-rt-dev man-db
 groff-base faketime valgrind cppcheck clang-tidy binutils systemd ssss procps
 libp11-kit-dev softhsm2 opensc
 libplist-dev libzip-dev libxml2-dev aapt android-framework-res zip
-libmicrohttpd-dev libjose-dev libcurl4-openssl-dev certbot lego pebble"
+libmicrohttpd-dev libjose-dev libcurl4-openssl-dev certbot lego pebble
+libpq-dev postgresql"
 missing=""
 for p in $need; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

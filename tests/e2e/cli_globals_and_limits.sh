@@ -16,7 +16,7 @@ check "pinca --json --dir DIR db list" sh -c "'$PINCA' --json --dir '$D' db list
 refuse "pinca --dir with no value" 2 "option --dir needs a value" "$PINCA" --dir
 refuse "pinca --dir DIR with no command" 2 "name a command" "$PINCA" --dir "$D"
 refuse "pinca --json before a command without --json" 2 "unknown option --json" "$PINCA" --json --dir "$T/new" init
-check "pinca --help shows the global options" sh -c "'$PINCA' --help | grep -q 'usage: pinca \[--dir DIR\] \[--json\] COMMAND'"
+check "pinca --help shows the global options" sh -c "'$PINCA' --help | grep -q 'usage: pinca \[--dir DIR\] \[--db URL\] \[--json\] COMMAND'"
 export PINCA_DIR=$D
 
 refuse "pins --format ios --expiration is a usage error" 2 "does not apply to --format ios" \

@@ -131,7 +131,7 @@ fi
 help_commands() { "$PINCA" "$@" --help 2>/dev/null | awk '/^commands:/ { on=1; next } on && /^  [a-z]/ { print $1 }'; }
 if [ -f docs/pinca.1 ]; then
   groff -man -Tutf8 -P-c -P-b -P-u docs/pinca.1 2>/dev/null >"$W/man.plain"
-  # --dir, --json, --help and the passphrase options are documented once.
+  # --dir, --db, --json, --help and the passphrase options are documented once.
   awk '/^COMMON OPTIONS/ { on=1; next } on && /^[A-Z]/ { exit } on' "$W/man.plain" >"$W/common-options"
   missing=""
   while read -r cmd; do
@@ -165,7 +165,7 @@ if [ -f docs/pinca.1 ]; then
   missing=""
   while read -r c; do
     for o in $("$PINCA" $c --help 2>/dev/null | grep -oE '^  --[a-z0-9-]+' | sed 's/^ *//'); do
-      case $o in --dir|--json|--help|--pass-file|--pass-env|--no-passphrase|--force|--module|--pin-file) continue ;; esac
+      case $o in --dir|--db|--json|--help|--pass-file|--pass-env|--no-passphrase|--force|--module|--pin-file) continue ;; esac
       # The option must appear in this command's part of the synopsis: from
       # its words to the next "pinca " or "| GROUP " (db list ... | db show).
       python3 - "$W/synopsis" "$c" "$o" <<'PYEOF' || missing="$missing [pinca $c $o]"
