@@ -38,34 +38,6 @@ static const struct cmd_help retire_help = {
 	retire_opts,
 };
 
-int
-ca_root_retired_note(struct ca_context *ctx, const char *role)
-{
-	struct ca_record r = { 0 }, o = { 0 };
-	char reason[16], when[32];
-	int64_t at;
-	int said = 0;
-
-	if (store_ca_find(ctx->st, role, NULL, &r) == RC_OK && strcmp(r.state, "retired") == 0 &&
-	    store_ca_retirement(ctx->st, r.id, reason, sizeof(reason), &at) == RC_OK) {
-		time_rfc3339(at, when, sizeof(when));
-		int other = store_ca_find(ctx->st, strcmp(role, "root") == 0 ? "standby" : "root",
-		    "active", &o) == RC_OK;
-		if (other)
-			pinca_warnx("the %s root '%s' was retired as %s on %s: it signs nothing more; use "
-			    "'--root %s'", strcmp(role, "root") == 0 ? "primary" : "standby", r.cn, reason,
-			    when, strcmp(role, "root") == 0 ? "standby" : "primary");
-		else
-			pinca_warnx("every root in %s is retired (the %s as %s on %s): run a new ceremony "
-			    "('pinca ca root' in a new CA directory)", ctx->dir, strcmp(role, "root") == 0 ?
-			    "primary" : "standby", reason, when);
-		said = 1;
-	}
-	ca_record_clear(&r);
-	ca_record_clear(&o);
-	return said;
-}
-
 /* The supported releases that pin the retired root and none of the keys
  * pinca will still serve (the other root, the leaves). */
 struct losers {
