@@ -1,11 +1,33 @@
-/* lineage_issue: one certificate for a lineage named by a caller that holds
- * only a public key (an ACME finalize, the server's own TLS certificate):
- * the first certificate makes the lineage, later ones renew it, and a new
- * key passes the pin guard exactly as `pinca renew --new-key` does. */
+/* lineage_issue: the one place a leaf is recorded for a lineage by name.
+ * For a caller that holds only a public key (an ACME finalize, the server's
+ * own TLS certificate), lineage_issue: the first certificate makes the
+ * lineage, later ones renew it, and a new key passes the pin guard exactly
+ * as `pinca renew --new-key` does. `pinca issue` and each line of `issue
+ * --batch` (issue/job.c) record through lineage_issue_record inside their
+ * own transaction or savepoint, with new_only and the lineage's files. */
 #ifndef PINCA_LINEAGE_ISSUE_H
 #define PINCA_LINEAGE_ISSUE_H
 
 #include "issue/leaf.h"
+
+/* How a leaf is recorded for a lineage (lineage_issue_record). */
+struct lineage_issue_opts {
+	const char *via;		/* audit "via" (lineage_issue's callers) */
+	int new_only;			/* pinca issue: refuse a lineage recorded already */
+	const char *key_source;		/* pinca issue: "csr" or "generated", its audit form */
+	const char *key_path, *cert_path, *chain_path, *fullchain_path;	/* the lineage's files */
+};
+
+/* Inside the caller's transaction (or savepoint): records res, a leaf built
+ * and signed for req (leaf_build), for the lineage req->name. A new name
+ * makes the lineage (with opts' files); an existing one is renewed (same
+ * names, a new key through the pin guard) unless opts->new_only refuses
+ * it. Then the certificate (signed afresh on a serial collision) and the
+ * audit record ("issue" or "renew"). Sets *renewed and *lineage_id. RC_OK,
+ * RC_POLICY or RC_FAIL with the one line reported. */
+int lineage_issue_record(struct issuer *is, struct leaf_request *req,
+    const struct lineage_issue_opts *opts, int *renewed, int64_t *lineage_id,
+    struct leaf_result *res);
 
 /* Builds, lints and signs the leaf for req (name, profile, names, days, pub
  * and key_type set), then in one transaction creates or renews the lineage
