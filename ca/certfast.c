@@ -12,6 +12,7 @@
  * 3.x. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/asn1t.h>
@@ -71,16 +72,27 @@ ASN1_SEQUENCE(CERTFAST_CERT) = {
 
 IMPLEMENT_ASN1_FUNCTIONS(CERTFAST_CERT)
 
+/* One group per curve for the process: making it from the curve's name
+ * each time costs as much as a tenth of a signature verification. Made
+ * once (pthread_once), since the server's threads parse at the same time. */
+static EC_GROUP *certfast_p256, *certfast_p384;
+static pthread_once_t certfast_groups_once = PTHREAD_ONCE_INIT;
+
+/* Makes both groups (pthread_once routine). */
+static void
+certfast_groups_make(void)
+{
+	certfast_p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	certfast_p384 = EC_GROUP_new_by_curve_name(NID_secp384r1);
+}
+
 EVP_PKEY *
 raw_spki_ec_public(const RAW_SPKI *spki, int allow_p384)
 {
-	/* One group per curve for the process: making it from the curve's name
-	 * each time costs as much as a tenth of a signature verification. */
-	static EC_GROUP *p256, *p384;
 	const ASN1_OBJECT *alg;
 	const void *pval;
 	int ptype, nid;
-	EC_GROUP **group;
+	const EC_GROUP *group;
 	EC_KEY *ec = NULL;
 	EVP_PKEY *pkey = NULL;
 
@@ -89,19 +101,21 @@ raw_spki_ec_public(const RAW_SPKI *spki, int allow_p384)
 	    (spki->key->flags & 0x07) != 0)
 		return NULL;
 	nid = OBJ_obj2nid(pval);
+	if (pthread_once(&certfast_groups_once, certfast_groups_make) != 0)
+		return NULL;
 	if (nid == NID_X9_62_prime256v1)
-		group = &p256;
+		group = certfast_p256;
 	else if (nid == NID_secp384r1 && allow_p384)
-		group = &p384;
+		group = certfast_p384;
 	else
 		return NULL;
-	if (*group == NULL && (*group = EC_GROUP_new_by_curve_name(nid)) == NULL)
+	if (group == NULL)
 		return NULL;
 	/* oct2key refuses a point off the curve; both curves have cofactor 1, so
 	 * a point on one other than infinity is in the group (no n*Q check). */
-	if ((ec = EC_KEY_new()) == NULL || !EC_KEY_set_group(ec, *group) ||
+	if ((ec = EC_KEY_new()) == NULL || !EC_KEY_set_group(ec, group) ||
 	    !EC_KEY_oct2key(ec, spki->key->data, (size_t)spki->key->length, NULL) ||
-	    EC_POINT_is_at_infinity(*group, EC_KEY_get0_public_key(ec)) ||
+	    EC_POINT_is_at_infinity(group, EC_KEY_get0_public_key(ec)) ||
 	    (pkey = EVP_PKEY_new()) == NULL)
 		goto fail;
 	EC_KEY_set_conv_form(ec, POINT_CONVERSION_UNCOMPRESSED);

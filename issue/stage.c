@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +21,25 @@
 #include "common/fileio.h"
 #include "issue/stage.h"
 
+/* Whether /proc/self/fd can give an unnamed file a name (linkat): asked
+ * once per process (pthread_once, as threads may stage at the same time). */
+static int stage_proc_fd_ok;
+static pthread_once_t stage_proc_fd_once = PTHREAD_ONCE_INIT;
+
+/* Asks whether /proc/self/fd is there (pthread_once routine). */
+static void
+stage_proc_fd_probe(void)
+{
+	stage_proc_fd_ok = access("/proc/self/fd", X_OK) == 0;
+}
+
 /* Whether /proc/self/fd can give an unnamed file a name (linkat). */
 static int
 proc_fd_usable(void)
 {
-	static int usable = -1;
-
-	if (usable == -1)
-		usable = access("/proc/self/fd", X_OK) == 0;
-	return usable;
+	if (pthread_once(&stage_proc_fd_once, stage_proc_fd_probe) != 0)
+		return 0;
+	return stage_proc_fd_ok;
 }
 
 /* Creates the temporary file of f in its directory: unnamed (O_TMPFILE)
