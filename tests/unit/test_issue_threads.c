@@ -23,8 +23,8 @@
 #include "issue/lineage_issue.h"
 #include "tests/unit/unit.h"
 
-#define THREADS 6
-#define PER_THREAD 10
+#define THREADS 4
+#define PER_THREAD 8
 
 /* One thread's work and what it issued. */
 struct worker {
