@@ -97,7 +97,8 @@ fuzz: deps fuzz-build
 	@tools/fuzz.sh
 
 # Static analysis, clean on the tree: the include layers (tools/layers.sh),
-# thin commands (tools/cmdlen.sh: no command function over 60 lines), cppcheck, then clang-tidy with the checked-in .clang-tidy (bugprone-*,
+# thin commands (tools/cmdlen.sh: no command function over 60 lines),
+# cppcheck, then clang-tidy with the checked-in .clang-tidy (bugprone-*,
 # cert-*, clang-analyzer-*; warnings are errors).
 LINT_DIRS := $(wildcard common ca issue revoke db acme tests/unit tests/fuzz)
 lint:
