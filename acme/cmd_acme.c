@@ -186,7 +186,6 @@ cmd_eab_remove(int argc, char **argv)
 	struct ca_context ctx = { 0 };
 	char **rest;
 	struct opts o;
-	json_t *objs;
 	int id, rc;
 
 	opts_init(&o, argc, argv, &eab_remove_help);
@@ -197,20 +196,9 @@ cmd_eab_remove(int argc, char **argv)
 		return rc_exit(opts_usage_error(&eab_remove_help, "name the binding"));
 	if ((rc = ca_context_open(dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
-	if ((rc = store_begin(ctx.st)) == RC_OK) {
-		objs = json_pack("[{s:s}]", "name", rest[0]);
-		if ((rc = store_acme_eab_remove(ctx.st, rest[0])) == RC_OK)
-			rc = store_audit(ctx.st, "acme-eab-remove", objs);
-		json_decref(objs);
-		if (rc == RC_OK)
-			rc = store_commit(ctx.st);
-		else
-			store_rollback(ctx.st);
-		if (rc == STORE_NOT_FOUND)
-			pinca_warnx("no binding named '%s' (see 'pinca acme eab list')", rest[0]);
-	}
+	rc = acme_eab_remove(&ctx, rest[0]);
 	ca_context_close(&ctx);
-	return rc_exit(rc == RC_OK ? RC_OK : RC_FAIL);
+	return rc_exit(rc);
 }
 
 /* Prints one account. */

@@ -57,3 +57,25 @@ acme_eab_create(struct ca_context *ctx, struct acme_eab *b, char *hmac_b64, size
 		return RC_FAIL;
 	return RC_OK;
 }
+
+/* Removes a binding (eab.h). */
+int
+acme_eab_remove(struct ca_context *ctx, const char *name)
+{
+	json_t *objs;
+	int rc;
+
+	if ((rc = store_begin(ctx->st)) != RC_OK)
+		return RC_FAIL;
+	objs = json_pack("[{s:s}]", "name", name);
+	if ((rc = store_acme_eab_remove(ctx->st, name)) == RC_OK)
+		rc = store_audit(ctx->st, "acme-eab-remove", objs);
+	json_decref(objs);
+	if (rc == RC_OK)
+		rc = store_commit(ctx->st);
+	else
+		store_rollback(ctx->st);
+	if (rc == STORE_NOT_FOUND)
+		pinca_warnx("no binding named '%s' (see 'pinca acme eab list')", name);
+	return rc == RC_OK ? RC_OK : RC_FAIL;
+}

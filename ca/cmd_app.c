@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ca/app_add.h"
+#include "ca/app_release.h"
 #include "ca/appread.h"
 #include "ca/appview.h"
 #include "ca/cmd.h"
@@ -252,13 +252,13 @@ static const struct cmd_help retire_help = {
 	retire_opts,
 };
 
+/* app retire: the release retired (app_release_retire), then said so. */
 static int
 cmd_app_retire(int argc, char **argv)
 {
 	const char *flag_dir = NULL, *arg;
 	struct ca_context ctx = { 0 };
 	struct app_release r = { 0 };
-	json_t *objs = NULL;
 	char **rest;
 	struct opts o;
 	int id, rc;
@@ -271,31 +271,8 @@ cmd_app_retire(int argc, char **argv)
 		return rc_exit(opts_usage_error(&retire_help, "name one release"));
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
-	if ((rc = store_app_get(ctx.st, rest[0], &r)) != RC_OK) {
-		if (rc == STORE_NOT_FOUND)
-			pinca_warnx("no app release '%s' (see 'pinca app list')", rest[0]);
-		rc = RC_FAIL;
-		goto out;
-	}
-	rc = RC_FAIL;
-	if (strcmp(r.state, "retired") == 0) {
-		pinca_warnx("app release '%s' is retired already", r.name);
-		goto out;
-	}
-	objs = json_pack("{s:s}", "release", r.name);
-	if (objs == NULL || store_begin(ctx.st) != RC_OK)
-		goto out;
-	if (store_app_retire(ctx.st, r.id, (int64_t)time(NULL)) != RC_OK ||
-	    store_audit(ctx.st, "app.retire", objs) != RC_OK) {
-		store_rollback(ctx.st);
-		goto out;
-	}
-	if (store_commit(ctx.st) != RC_OK)
-		goto out;
-	printf("app release %s retired: the pin guard no longer protects its pins\n", r.name);
-	rc = RC_OK;
-out:
-	json_decref(objs);
+	if ((rc = app_release_retire(&ctx, rest[0], &r)) == RC_OK)
+		printf("app release %s retired: the pin guard no longer protects its pins\n", r.name);
 	app_release_clear(&r);
 	ca_context_close(&ctx);
 	return rc_exit(rc);

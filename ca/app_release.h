@@ -1,6 +1,6 @@
-/* app_add: recording an app release (`pinca app add`, ca/app_add.c). */
-#ifndef PINCA_APP_ADD_H
-#define PINCA_APP_ADD_H
+/* app_release: recording and retiring an app release (`pinca app add`, `app retire`; ca/app_release.c). */
+#ifndef PINCA_APP_RELEASE_H
+#define PINCA_APP_RELEASE_H
 
 #include <stddef.h>
 
@@ -37,6 +37,10 @@ int app_pin_list_add(char pins[][PIN_LEN], size_t *n, const char *pin);
  * app_add_result_clear). */
 int app_release_add(struct ca_context *ctx, struct app_add_req *req, struct app_add_result *res);
 void app_add_result_clear(struct app_add_result *res);
+/* Retires the release name, with its audit record: the pin guard no longer
+ * protects its pins. r receives the release (the caller clears it). RC_OK,
+ * or RC_FAIL with one line (unknown, retired already). */
+int app_release_retire(struct ca_context *ctx, const char *name, struct app_release *r);
 /* The keys served today: the intermediate, the root and every lineage's
  * leaf key, added to sk. */
 struct served_keys;

@@ -1,15 +1,16 @@
-/* app_add: recording a shipped app release and its pins (`app add`): the
+/* app_release: recording a shipped app release and its pins (`app add`): the
  * pins given, the current roots', or those read from the build per domain;
  * refused when a pin is a retired root's or the chain served today already
- * fails the release; then the record with its audit record. Nothing here
- * prints but the one error line (and --force's warning). */
+ * fails the release; then the record with its audit record. And retiring
+ * one (`app retire`). Nothing here prints but the one error line (and
+ * --force's warning). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "ca/app_add.h"
+#include "ca/app_release.h"
 #include "ca/appread.h"
 #include "ca/appview.h"
 #include "ca/guard.h"
@@ -261,4 +262,36 @@ app_add_result_clear(struct app_add_result *res)
 	json_decref(res->pins);
 	json_decref(res->domains);
 	res->pins = res->domains = NULL;
+}
+
+/* Retires a release (app_release.h). */
+int
+app_release_retire(struct ca_context *ctx, const char *name, struct app_release *r)
+{
+	json_t *objs = NULL;
+	int rc;
+
+	if ((rc = store_app_get(ctx->st, name, r)) != RC_OK) {
+		if (rc == STORE_NOT_FOUND)
+			pinca_warnx("no app release '%s' (see 'pinca app list')", name);
+		return RC_FAIL;
+	}
+	rc = RC_FAIL;
+	if (strcmp(r->state, "retired") == 0) {
+		pinca_warnx("app release '%s' is retired already", r->name);
+		return RC_FAIL;
+	}
+	objs = json_pack("{s:s}", "release", r->name);
+	if (objs == NULL || store_begin(ctx->st) != RC_OK)
+		goto out;
+	if (store_app_retire(ctx->st, r->id, (int64_t)time(NULL)) != RC_OK ||
+	    store_audit(ctx->st, "app.retire", objs) != RC_OK) {
+		store_rollback(ctx->st);
+		goto out;
+	}
+	if (store_commit(ctx->st) == RC_OK)
+		rc = RC_OK;
+out:
+	json_decref(objs);
+	return rc;
 }
