@@ -43,6 +43,7 @@ eab_record(struct ca_context *ctx, struct acme_eab *b)
 	return RC_OK;
 }
 
+/* Makes and records a binding (eab.h). */
 int
 acme_eab_create(struct ca_context *ctx, struct acme_eab *b, char *hmac_b64, size_t hmac_size)
 {

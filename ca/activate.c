@@ -113,6 +113,7 @@ ca_activate_standby(struct ca_context *ctx, int force, struct ca_activate_result
 	return RC_OK;
 }
 
+/* Frees what ca_activate_standby filled and zeroes res. */
 void
 ca_activate_result_clear(struct ca_activate_result *res)
 {

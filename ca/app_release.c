@@ -256,6 +256,7 @@ out:
 	return rc;
 }
 
+/* Drops the JSON app_release_add filled. */
 void
 app_add_result_clear(struct app_add_result *res)
 {

@@ -16,6 +16,7 @@
 #include "common/output.h"
 #include "issue/lint.h"
 
+/* Deletes the key files of a ceremony that did not commit (ceremony.h). */
 void
 ceremony_unlink_keys(const char *dir, const char *a, const char *b)
 {

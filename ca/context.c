@@ -125,6 +125,7 @@ ca_describe(struct ca_context *ctx, const char *which, struct ca_description *d)
 	return ca_crl_url_get(ctx, d->rec.id, &d->crl_url);
 }
 
+/* Frees what ca_describe filled and zeroes d. */
 void
 ca_description_clear(struct ca_description *d)
 {

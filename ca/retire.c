@@ -164,6 +164,7 @@ ca_retire_root(struct ca_context *ctx, const struct ca_retire_req *req,
 	return RC_OK;
 }
 
+/* Frees what ca_retire_root filled and zeroes res. */
 void
 ca_retire_result_clear(struct ca_retire_result *res)
 {

@@ -169,6 +169,7 @@ out:
 	return rc;
 }
 
+/* The whole issuance in one transaction (lineage_issue.h). */
 int
 lineage_issue(struct issuer *is, struct leaf_request *req, const char *via, int *renewed,
     struct leaf_result *res)
@@ -176,6 +177,7 @@ lineage_issue(struct issuer *is, struct leaf_request *req, const char *via, int 
 	return lineage_issue_with(is, req, via, renewed, res, NULL, NULL);
 }
 
+/* The same, with the caller's writes in the transaction (lineage_issue.h). */
 int
 lineage_issue_with(struct issuer *is, struct leaf_request *req, const char *via, int *renewed,
     struct leaf_result *res, int (*in_tx)(struct store *st, void *arg, const struct leaf_result *res),

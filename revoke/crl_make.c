@@ -34,6 +34,7 @@ fail:
 	return RC_FAIL;
 }
 
+/* The CRL's dates and scope (crl_make.h). */
 void
 crl_request_for(struct crl_request *req, const struct ca_record *ca, long days, int64_t now)
 {
@@ -49,6 +50,7 @@ crl_request_for(struct crl_request *req, const struct ca_record *ca, long days, 
 		req->next_update = ca->not_after;
 }
 
+/* Opens the signer and makes the CRL (crl_make.h). */
 int
 crl_make_signed(struct ca_context *ctx, const struct ca_record *ca,
     const struct pass_source *src, struct crl_request *req, struct crl *c)

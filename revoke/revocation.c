@@ -133,6 +133,7 @@ revocation_revoke_one(struct ca_context *ctx, const char *serial, const char *li
 	return store_commit(ctx->st);
 }
 
+/* Frees what revocation_revoke_one filled and zeroes res. */
 void
 revocation_result_clear(struct revocation_result *res)
 {
