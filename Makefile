@@ -110,12 +110,14 @@ fuzz: deps fuzz-build
 	@tools/fuzz.sh
 
 # Static analysis, clean on the tree: the include layers (tools/layers.sh),
+# thin commands (tools/cmdlen.sh: no command function over 60 lines),
 # cppcheck, then clang-tidy with the checked-in .clang-tidy (bugprone-*,
 # cert-*, clang-analyzer-*; warnings are errors).
 LINT_DIRS := $(wildcard common ca issue revoke db acme tests/unit tests/fuzz)
 lint:
 	tools/layers.sh
 	tools/noprint.sh
+	tools/cmdlen.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	  --suppress=missingIncludeSystem -D__GNUC__ -I. main.c $(LINT_DIRS)
 	clang-tidy --quiet $(SRC) -- $(CFLAGS) 2>&1 | grep -v ' warnings\? generated\.$$'; \

@@ -6,10 +6,9 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <jose/b64.h>
 
 #include "acme/cmd.h"
+#include "acme/eab.h"
 #include "ca/context.h"
 #include "common/err.h"
 #include "common/opts.h"
@@ -46,94 +45,61 @@ static const struct cmd_help accounts_help = {
 	"acme accounts", "[--json]", "Lists the ACME accounts.", plain_opts,
 };
 
-/* A base64url string of n random bytes into out. */
+/* Reads eab add's options: the binding's name into b, its domains into
+ * permit, --dir and --json. RC_OK, or RC_USAGE/RC_POLICY with its line. */
 static int
-random_b64(unsigned char *raw, size_t n, char *out, size_t size)
+eab_add_parse(int argc, char **argv, struct acme_eab *b, json_t *permit, const char **dir,
+    int *json)
 {
-	size_t len;
-
-	if (RAND_bytes(raw, (int)n) != 1 || (len = jose_b64_enc_buf(raw, n, out, size - 1)) == SIZE_MAX)
-		return RC_FAIL;
-	out[len] = '\0';
-	return RC_OK;
-}
-
-/* Records a new binding with its audit record (which holds no key). */
-static int
-eab_record(struct ca_context *ctx, struct acme_eab *b)
-{
-	json_t *objs;
-	int rc;
-
-	if (store_begin(ctx->st) != RC_OK)
-		return RC_FAIL;
-	objs = json_pack("[{s:s,s:s,s:s}]", "name", b->name, "kid", b->kid, "permit_dns",
-	    b->permit_json);
-	if ((rc = store_acme_eab_insert(ctx->st, b)) == RC_OK)
-		rc = store_audit(ctx->st, "acme-eab-add", objs);
-	json_decref(objs);
-	if (rc != RC_OK || store_commit(ctx->st) != RC_OK) {
-		store_rollback(ctx->st);
-		if (rc == STORE_CONSTRAINT)
-			pinca_warnx("a binding named '%s' exists already", b->name);
-		return RC_FAIL;
-	}
-	return RC_OK;
-}
-
-static int
-cmd_eab_add(int argc, char **argv)
-{
-	const char *dir = NULL, *arg;
-	struct ca_context ctx = { 0 };
-	struct acme_eab b;
-	json_t *permit = json_array();
-	unsigned char kid_raw[12];
-	char hmac_b64[64] = "", norm[256], **rest;
+	const char *arg;
+	char norm[256], **rest;
 	struct opts o;
-	int id, json = 0, rc = RC_USAGE;
+	int id, rc;
 
-	memset(&b, 0, sizeof(b));
 	opts_init(&o, argc, argv, &eab_add_help);
 	while ((id = opts_next(&o, &arg)) != 0) {
 		if (id == OPT_DIR)
-			dir = arg;
+			*dir = arg;
 		else if (id == OPT_JSON)
-			json = 1;
+			*json = 1;
 		else if (id == OPT_PERMIT_DNS) {
 			/* A name that fails the lints is refused as `issue --dns` refuses it (3). */
 			if ((rc = lint_dns_name(arg, norm, sizeof(norm))) != RC_OK)
-				goto out;
-			if (norm[0] == '*') {
-				rc = opts_usage_error(&eab_add_help,
+				return rc;
+			if (norm[0] == '*')
+				return opts_usage_error(&eab_add_help,
 				    "--permit-dns takes a domain, not a wildcard: its subdomains are included");
-				goto out;
-			}
 			json_array_append_new(permit, json_string(norm));
 		}
 	}
-	if (opts_rest(&o, &rest) != 1) {
-		rc = opts_usage_error(&eab_add_help, "name the binding");
-		goto out;
-	}
-	if (strlen(rest[0]) == 0 || strlen(rest[0]) >= sizeof(b.name) ||
+	if (opts_rest(&o, &rest) != 1)
+		return opts_usage_error(&eab_add_help, "name the binding");
+	if (strlen(rest[0]) == 0 || strlen(rest[0]) >= sizeof(b->name) ||
 	    strspn(rest[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-	    strlen(rest[0])) {
-		rc = opts_usage_error(&eab_add_help, "a binding name is 1-64 letters, digits, '-', '_', '.'");
+	    strlen(rest[0]))
+		return opts_usage_error(&eab_add_help, "a binding name is 1-64 letters, digits, '-', '_', '.'");
+	snprintf(b->name, sizeof(b->name), "%s", rest[0]);
+	return RC_OK;
+}
+
+/* acme eab add: the binding made (acme_eab_create), its kid and key printed once. */
+static int
+cmd_eab_add(int argc, char **argv)
+{
+	const char *dir = NULL;
+	struct ca_context ctx = { 0 };
+	struct acme_eab b;
+	json_t *permit = json_array();
+	char hmac_b64[64] = "";
+	int json = 0, rc;
+
+	memset(&b, 0, sizeof(b));
+	if ((rc = eab_add_parse(argc, argv, &b, permit, &dir, &json)) != RC_OK)
 		goto out;
-	}
-	snprintf(b.name, sizeof(b.name), "%s", rest[0]);
 	b.permit_json = json_dumps(permit, JSON_COMPACT);
 	b.created_at = (int64_t)time(NULL);
-	if ((rc = ca_context_open(dir, &ctx)) != RC_OK)
-		goto out;
-	rc = RC_FAIL;
-	if (random_b64(kid_raw, sizeof(kid_raw), b.kid, sizeof(b.kid)) != RC_OK ||
-	    random_b64(b.hmac, sizeof(b.hmac), hmac_b64, sizeof(hmac_b64)) != RC_OK) {
-		pinca_warnx("the random number generator failed");
-		goto out;
-	}
-	if (b.permit_json == NULL || eab_record(&ctx, &b) != RC_OK)
+	if ((rc = ca_context_open(dir, &ctx)) != RC_OK ||
+	    (rc = acme_eab_create(&ctx, &b, hmac_b64, sizeof(hmac_b64))) != RC_OK)
 		goto out;
 	if (json)
 		json_print(json_pack("{s:s,s:s,s:s,s:O}", "name", b.name, "kid", b.kid, "hmac_key",
@@ -141,7 +107,6 @@ cmd_eab_add(int argc, char **argv)
 	else
 		printf("kid: %s\nhmac_key: %s\n", b.kid, hmac_b64);
 	fflush(stdout);
-	rc = RC_OK;
 out:
 	OPENSSL_cleanse(hmac_b64, sizeof(hmac_b64));
 	json_decref(permit);
@@ -221,7 +186,6 @@ cmd_eab_remove(int argc, char **argv)
 	struct ca_context ctx = { 0 };
 	char **rest;
 	struct opts o;
-	json_t *objs;
 	int id, rc;
 
 	opts_init(&o, argc, argv, &eab_remove_help);
@@ -232,20 +196,9 @@ cmd_eab_remove(int argc, char **argv)
 		return rc_exit(opts_usage_error(&eab_remove_help, "name the binding"));
 	if ((rc = ca_context_open(dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
-	if ((rc = store_begin(ctx.st)) == RC_OK) {
-		objs = json_pack("[{s:s}]", "name", rest[0]);
-		if ((rc = store_acme_eab_remove(ctx.st, rest[0])) == RC_OK)
-			rc = store_audit(ctx.st, "acme-eab-remove", objs);
-		json_decref(objs);
-		if (rc == RC_OK)
-			rc = store_commit(ctx.st);
-		else
-			store_rollback(ctx.st);
-		if (rc == STORE_NOT_FOUND)
-			pinca_warnx("no binding named '%s' (see 'pinca acme eab list')", rest[0]);
-	}
+	rc = acme_eab_remove(&ctx, rest[0]);
 	ca_context_close(&ctx);
-	return rc_exit(rc == RC_OK ? RC_OK : RC_FAIL);
+	return rc_exit(rc);
 }
 
 /* Prints one account. */

@@ -206,7 +206,6 @@ struct finalize_rec {
 	struct issuer *is;
 	struct leaf_request *req;
 	struct leaf_result *res;
-	const char *dns_json, *ip_json;
 	int *renewed;
 	struct finalize_tx *ft;
 };
@@ -218,8 +217,9 @@ static int
 finalize_record(struct store *st, void *arg)
 {
 	struct finalize_rec *fr = arg;
-	int rc = lineage_issue_record(fr->is, fr->req, "acme", fr->renewed, fr->res, fr->dns_json,
-	    fr->ip_json);
+	struct lineage_issue_opts opts = { .via = "acme" };
+	int64_t lineage_id;
+	int rc = lineage_issue_record(fr->is, fr->req, &opts, fr->renewed, &lineage_id, fr->res);
 
 	if (rc == RC_OK)
 		rc = finalize_in_tx(st, fr->ft, fr->res);
@@ -236,20 +236,15 @@ finalize_sign_record(struct acme_request *rq, struct leaf_request *req, int *ren
     struct leaf_result *res, struct finalize_tx *ft, int *group)
 {
 	struct finalize_rec fr;
-	char *dns_json = NULL, *ip_json = NULL;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if ((rc = leaf_build(&rq->t->is, req, res)) != RC_OK)
 		return rc;
-	if ((rc = leaf_request_names_json(req, &dns_json, &ip_json)) == RC_OK) {
-		fr = (struct finalize_rec){ &rq->t->is, req, res, dns_json, ip_json, renewed, ft };
-		rc = commit_group_run(&rq->srv->group, &rq->t->ctx, finalize_record, &fr, group);
-	}
+	fr = (struct finalize_rec){ &rq->t->is, req, res, renewed, ft };
+	rc = commit_group_run(&rq->srv->group, &rq->t->ctx, finalize_record, &fr, group);
 	if (rc != RC_OK)
 		leaf_result_clear(res);
-	free(dns_json);
-	free(ip_json);
 	return rc;
 }
 

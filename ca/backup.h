@@ -55,4 +55,37 @@ int backup_open(const char *text, size_t len, const struct secret *pass,
     struct backup_key keys[BACKUP_KEYS], char *err, size_t err_size);
 void backup_keys_free(struct backup_key keys[BACKUP_KEYS]);
 
+struct ca_context;
+/* Makes the backup of the primary and standby root keys held in ctx
+ * (ca/backup_make.c): loads them with the passphrase from src (keys on a
+ * token are refused), encrypts them under a fresh random secret into
+ * OUT_DIR/backup.pem, splits the secret into count shares of which
+ * threshold open it (OUT_DIR/share-K.txt; files 0600, never over an
+ * existing one), and records the audit record. Fills h, and *paths (new
+ * array, caller frees: backup.pem, then the shares). RC_OK, or an RC_*
+ * code with one line and no file left. */
+int ca_backup_make(struct ca_context *ctx, const struct pass_source *src, int count, int threshold,
+    const char *out_dir, struct backup_header *h, char (**paths)[4096]);
+
+/* What ca restore is given (ca/backup_restore.c). */
+struct ca_restore_req {
+	const char *dir;		/* --dir, or NULL for $PINCA_DIR */
+	const char *backup;		/* backup.pem */
+	const char *const *shares;	/* share files */
+	int nshares;
+	const struct pass_source *src;	/* the passphrase the restored keys get */
+};
+struct ca_restore_result {
+	struct backup_header header;
+	char rel[BACKUP_KEYS][256];	/* the key files written, relative to dir */
+	char dir[4096];			/* the CA directory */
+};
+/* Recombines the backup's secret from the shares (each checked as read,
+ * the secret against the backup's hash), opens the backup, and writes the
+ * primary and standby root keys into the CA directory (one made by init,
+ * or one whose database knows these roots but not their keys), encrypted
+ * under the passphrase from src. RC_OK with res filled, or an RC_* code
+ * with one line. */
+int ca_backup_restore(const struct ca_restore_req *req, struct ca_restore_result *res);
+
 #endif

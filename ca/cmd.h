@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include "ca/ceremony.h"
 #include "ca/cert.h"
 #include "ca/context.h"
 #include "ca/guard.h"
@@ -32,20 +33,8 @@ int cmd_ca_backup(int argc, char **argv);
 int cmd_ca_restore(int argc, char **argv);
 int cmd_ca_set_crl_url(int argc, char **argv);
 
-/* Shared by the ca commands. */
-int dir_create_keys(const char *dir);
-EVP_PKEY *ca_new_key_file(const char *dir, const char *role, enum key_type type,
-    const struct secret *pass, char *rel, size_t rel_size);
-/* A new CA key: with uri, made on that PKCS#11 token (*token: a signer for
- * it; rel: its URI; *rc set on failure), else as ca_new_key_file. Returns
- * the key (its public half for a token key); the caller frees both. */
-EVP_PKEY *ca_new_key(const char *dir, const char *role, enum key_type type,
-    const struct secret *pass, const char *uri, const struct pass_source *src,
-    struct signer **token, char *rel, size_t rel_size, int *rc);
-
-/* When the root of role ("root" or "standby") was retired (ca retire),
- * records the error line saying so and which root to use instead, and
- * returns 1; else records nothing and returns 0. */
-int ca_root_retired_note(struct ca_context *ctx, const char *role);
+/* Shared by the ca commands: prints an intermediate signing's plan (a
+ * ceremony_announce_fn for ca intermediate and ca sign). */
+void ca_print_plan(const struct ceremony_plan *plan, void *arg);
 
 #endif

@@ -1,80 +1,25 @@
 /* cmd_ca: `pinca ca ...`: the dispatcher of the ca subcommands, and the
- * one-machine ceremony commands `ca root` and `ca intermediate`. */
+ * one-machine ceremony commands `ca root` and `ca intermediate`, which
+ * parse their options, run the ceremony (ca/ceremony.c) and print what it
+ * made. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ca/authority.h"
+#include "ca/ceremony.h"
+#include "ca/constraints.h"
+#include "ca/constraints_choice.h"
 #include "ca/cmd.h"
 #include "ca/crl_url.h"
-#include "common/cadir.h"
 #include "common/err.h"
-#include "common/fileio.h"
 #include "common/opts.h"
 #include "common/output.h"
 #include "common/text.h"
-#include "issue/lint.h"
 
 enum { OPT_CN = 20, OPT_KEY, OPT_DAYS, OPT_STANDBY_CN };
 enum { OPT_KEY_URI = 50, OPT_STANDBY_KEY_URI };	/* keys on a PKCS#11 token */
-
-/* Deletes key files written for a ceremony that did not commit. */
-static void
-unlink_keys(const char *dir, const char *a, const char *b)
-{
-	char path[4096];
-
-	if (a && !signer_key_uri_is(a) && cadir_path(path, sizeof(path), dir, a) == RC_OK)
-		unlink(path);
-	if (b && !signer_key_uri_is(b) && cadir_path(path, sizeof(path), dir, b) == RC_OK)
-		unlink(path);
-}
-
-/* Generates a CA key of type, writes it encrypted under keys/, and returns
- * the key with its relative path in rel. */
-EVP_PKEY *
-ca_new_key_file(const char *dir, const char *role, enum key_type type,
-    const struct secret *pass, char *rel, size_t rel_size)
-{
-	char pin[PIN_LEN], path[4096];
-	EVP_PKEY *key;
-
-	if ((key = key_generate(type)) == NULL)
-		return NULL;
-	if (spki_normalize(key) != RC_OK || pin_of_pkey(key, pin) != RC_OK ||
-	    ca_key_relpath(role, pin, rel, rel_size) != RC_OK ||
-	    cadir_path(path, sizeof(path), dir, rel) != RC_OK ||
-	    dir_create_keys(dir) != RC_OK || key_write(path, key, pass) != RC_OK) {
-		EVP_PKEY_free(key);
-		return NULL;
-	}
-	return key;
-}
-
-EVP_PKEY *
-ca_new_key(const char *dir, const char *role, enum key_type type, const struct secret *pass,
-    const char *uri, const struct pass_source *src, struct signer **token, char *rel,
-    size_t rel_size, int *rc)
-{
-	EVP_PKEY *pub = NULL;
-
-	*token = NULL;
-	if (uri == NULL)
-		return ca_new_key_file(dir, role, type, pass, rel, rel_size);
-	*token = signer_generate_on_token(uri, src, type, &pub, rel, rel_size, rc);
-	return pub;
-}
-
-int
-dir_create_keys(const char *dir)
-{
-	char path[4096];
-
-	if (cadir_path(path, sizeof(path), dir, CADIR_KEYS) != RC_OK)
-		return RC_FAIL;
-	return dir_create(path, 0700, 0);
-}
 
 /* Prints what a ceremony made: text or JSON (with the signing object of
  * the transcript, if any). */
@@ -97,6 +42,38 @@ print_cas(const struct ca_record *recs, int n, const char *transcript, json_t *s
 	if (transcript)
 		printf("transcript %s (signature %s.sig)\n", transcript, transcript);
 	return RC_OK;
+}
+
+/* Shows an intermediate signing's plan on stdout (flushed) before the root
+ * key is opened: the name constraints and the CRL distribution point. */
+/* Prints the name constraints an intermediate signing will carry, and
+ * where they came from (ca_print_plan). */
+static void
+constraints_choice_show(const struct constraints_choice *c)
+{
+	char now[2048], before[2048];
+
+	constraints_text(c->nc, now, sizeof(now));
+	constraints_text(c->previous, before, sizeof(before));
+	printf("name constraints: %s\n", now);
+	if (c->source == CONSTRAINTS_CARRIED)
+		printf("  carried from intermediate '%s' (serial %s); --permit-dns/--permit-ip replace "
+		    "them, --no-constraints drops them\n", c->previous_cn, c->previous_serial);
+	else if (c->previous_serial[0] && strcmp(now, before) != 0)
+		printf("  %s: the previous intermediate '%s' (serial %s) has: %s\n",
+		    c->source == CONSTRAINTS_DROPPED ? "dropped by --no-constraints" :
+		    "replaced by the flags", c->previous_cn, c->previous_serial, before);
+	fflush(stdout);
+}
+
+void
+ca_print_plan(const struct ceremony_plan *plan, void *arg)
+{
+	(void)arg;
+	constraints_choice_show(plan->choice);
+	printf("crl distribution point: %s\n", plan->root_crl_url ? plan->root_crl_url :
+	    "none (the root's CRL URL: 'pinca ca set-crl-url root URL')");
+	fflush(stdout);
 }
 
 static const struct opt_spec root_opts[] = {
@@ -125,126 +102,51 @@ static const struct cmd_help root_help = {
 	root_opts,
 };
 
+/* ca root: the root ceremony (ceremony_root), then what it made. */
 int
 cmd_ca_root(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *cn = NULL, *standby_cn = NULL, *arg, *uri[2] = { NULL, NULL };
-	char standby_default[256], rel[2][1024], serial[SERIAL_HEX_MAX], transcript[4096];
+	struct ceremony_root_req req = { .type = KEY_EC_P384, .days = ROOT_DEFAULT_DAYS };
+	struct ceremony_result res = { 0 };
 	struct pass_source src = { 0 };
-	struct ca_context ctx = { 0 };
-	struct ca_record recs[2], existing;
-	struct secret *pass = NULL;
-	struct signer *sg = NULL, *token[2] = { NULL, NULL };
-	enum key_type type = KEY_EC_P384;
-	EVP_PKEY *keys[2] = { NULL, NULL };
-	X509 *certs[2] = { NULL, NULL };
-	json_t *entries = NULL;
-	long days = ROOT_DEFAULT_DAYS;
+	char standby_default[256];
+	const char *arg;
 	struct opts o;
-	int id, rc, json = 0, keys_written = 0, transcript_made = 0;
+	int id, rc, json = 0;
 
-	memset(recs, 0, sizeof(recs));
-	transcript[0] = '\0';
+	req.src = &src;
 	opts_init(&o, argc, argv, &root_help);
 	while ((id = opts_next(&o, &arg)) != 0) {
 		if (secret_option(&src, id, arg))
 			continue;
 		switch (id) {
-		case OPT_DIR: flag_dir = arg; break;
-		case OPT_CN: cn = arg; break;
-		case OPT_STANDBY_CN: standby_cn = arg; break;
-		case OPT_KEY_URI: uri[0] = arg; break;
-		case OPT_STANDBY_KEY_URI: uri[1] = arg; break;
+		case OPT_DIR: req.dir = arg; break;
+		case OPT_CN: req.cn = arg; break;
+		case OPT_STANDBY_CN: req.standby_cn = arg; break;
+		case OPT_KEY_URI: req.key_uri[0] = arg; break;
+		case OPT_STANDBY_KEY_URI: req.key_uri[1] = arg; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_KEY:
-			if ((rc = key_type_parse(arg, &type)) != RC_OK)
+			if ((rc = key_type_parse(arg, &req.type)) != RC_OK)
 				return rc_exit(rc);
 			break;
 		case OPT_DAYS:
-			if (opts_parse_long(&root_help, "days", arg, 1, 36500, &days) != RC_OK)
+			if (opts_parse_long(&root_help, "days", arg, 1, 36500, &req.days) != RC_OK)
 				return PINCA_EXIT_USAGE;
 			break;
 		}
 	}
-	if (cn == NULL || *cn == '\0')
+	if (req.cn == NULL || *req.cn == '\0')
 		return rc_exit(opts_usage_error(&root_help, "--cn NAME is required"));
-	if (standby_cn == NULL) {
-		snprintf(standby_default, sizeof(standby_default), "%s Standby", cn);
-		standby_cn = standby_default;
+	if (req.standby_cn == NULL) {
+		snprintf(standby_default, sizeof(standby_default), "%s Standby", req.cn);
+		req.standby_cn = standby_default;
 	}
-	if (strcmp(cn, standby_cn) == 0)
+	if (strcmp(req.cn, req.standby_cn) == 0)
 		return rc_exit(opts_usage_error(&root_help, "the standby root needs its own name"));
-	if ((rc = lint_ca_name("--cn", cn, strlen(cn))) != RC_OK ||
-	    (rc = lint_ca_name("--standby-cn", standby_cn, strlen(standby_cn))) != RC_OK)
-		return rc_exit(rc);
-	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
-		return rc_exit(rc);
-	rc = RC_FAIL;
-	if (store_ca_find(ctx.st, "root", NULL, &existing) != STORE_NOT_FOUND) {
-		if (existing.cn)
-			pinca_warnx("%s already has a root ('%s'); a CA directory holds one ceremony",
-			    ctx.dir, existing.cn);
-		ca_record_clear(&existing);
-		goto out;
-	}
-	/* A passphrase only for a key kept in a file. */
-	if ((uri[0] == NULL || uri[1] == NULL) &&
-	    (rc = secret_read(&src, "the new root keys", 1, &pass)) != RC_OK)
-		goto out;
-	rc = RC_FAIL;
-	if ((keys[0] = ca_new_key(ctx.dir, "root", type, pass, uri[0], &src, &token[0], rel[0],
-	    sizeof(rel[0]), &rc)) == NULL)
-		goto out;
-	keys_written = 1;
-	if ((keys[1] = ca_new_key(ctx.dir, "standby", type, pass, uri[1], &src, &token[1], rel[1],
-	    sizeof(rel[1]), &rc)) == NULL)
-		goto out;
-	keys_written = 2;
-	rc = RC_FAIL;
-	if ((certs[0] = root_build_with(token[0], keys[0], cn, days, serial)) == NULL ||
-	    (certs[1] = root_build_with(token[1], keys[1], standby_cn, days, serial)) == NULL ||
-	    ca_record_from_cert(&recs[0], certs[0], "root", "active", type, rel[0], 0) != RC_OK ||
-	    ca_record_from_cert(&recs[1], certs[1], "standby", "active", type, rel[1], 0) != RC_OK)
-		goto out;
-	if (store_begin(ctx.st) != RC_OK)
-		goto out;
-	if (store_ca_insert(ctx.st, &recs[0]) != RC_OK || store_ca_insert(ctx.st, &recs[1]) != RC_OK ||
-	    ca_crl_url_adopt(&ctx, recs[0].id, NULL, NULL) != RC_OK)
-		goto rollback;
-	entries = json_pack("[o,o]", transcript_cert_entry(&recs[0]), transcript_cert_entry(&recs[1]));
-	if (token[0])
-		signer_set_cert(token[0], certs[0]);
-	if (store_audit(ctx.st, "ca.root", entries) != RC_OK ||
-	    (token[0] == NULL && (sg = signer_from_key(keys[0], certs[0])) == NULL))
-		goto rollback;
-	if (transcript_write(&ctx, token[0] ? token[0] : sg, recs[0].id, "root", entries,
-	    transcript, sizeof(transcript)) != RC_OK)
-		goto rollback;
-	transcript_made = 1;
-	if (store_commit(ctx.st) != RC_OK)
-		goto out;
-	keys_written = transcript_made = 0;
-	rc = print_cas(recs, 2, transcript, NULL, json);
-	goto out;
-rollback:
-	store_rollback(ctx.st);
-out:
-	if (transcript_made)
-		transcript_discard(transcript);
-	if (keys_written)
-		unlink_keys(ctx.dir, rel[0], keys_written > 1 ? rel[1] : NULL);
-	for (int i = 0; i < keys_written; i++)
-		signer_discard_key(token[i]);
-	json_decref(entries);
-	signer_free(sg);
-	for (int i = 0; i < 2; i++) {
-		signer_free(token[i]);
-		EVP_PKEY_free(keys[i]);
-		X509_free(certs[i]);
-		ca_record_clear(&recs[i]);
-	}
-	secret_free(pass);
-	ca_context_close(&ctx);
+	if ((rc = ceremony_root(&req, &res)) == RC_OK)
+		rc = print_cas(res.cas, 2, res.transcript, NULL, json);
+	ceremony_result_clear(&res);
 	return rc_exit(rc);
 }
 
@@ -285,158 +187,82 @@ static const struct cmd_help intermediate_help = {
 	intermediate_opts,
 };
 
-int
-cmd_ca_intermediate(int argc, char **argv)
+/* Reads ca intermediate's options into req, src, root_src and *json.
+ * Returns RC_OK, or RC_USAGE/RC_POLICY with its line written. */
+static int
+intermediate_parse(int argc, char **argv, struct ceremony_intermediate_req *req,
+    struct pass_source *src, struct pass_source *root_src, int *json)
 {
-	const char *flag_dir = NULL, *arg, *which = "root", *uri = NULL;
-	char rel[1024], serial[SERIAL_HEX_MAX], transcript[4096] = "";
-	struct intermediate_params p = { .days = INTERMEDIATE_DEFAULT_DAYS };
-	struct pass_source src = { 0 }, root_src = { 0 };
-	struct ca_context ctx = { 0 };
-	struct ca_record root = { 0 }, rec = { 0 }, old = { 0 };
-	struct secret *pass = NULL;
-	struct signer *sg = NULL, *token = NULL;
-	enum key_type type = KEY_EC_P256;
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL;
-	char *crl_url = NULL, *own_url = NULL;
-	const char *flag_crl_url = NULL, *why;
-	struct constraints_choice choice = { 0 };
-	json_t *objs = NULL, *entries = NULL, *signing = NULL;
-	int id, rc, json = 0, force = 0, key_written = 0, have_old, separate_root_pass;
-	int transcript_made = 0;
+	const char *arg, *why;
 	struct opts o;
+	int id, rc;
 
 	opts_init(&o, argc, argv, &intermediate_help);
 	while ((id = opts_next(&o, &arg)) != 0) {
-		if (secret_option(&src, id, arg))
+		if (secret_option(src, id, arg))
 			continue;
-		if ((rc = intermediate_option(&intermediate_help, &p, &which, id, arg)) != 0) {
+		if ((rc = intermediate_option(&intermediate_help, &req->params, &req->which, id,
+		    arg)) != 0) {
 			if (rc < 0)
-				return rc_exit(rc);
+				return rc;
 			continue;
 		}
 		switch (id) {
-		case OPT_DIR: flag_dir = arg; break;
-		case OPT_CN: p.cn = arg; break;
-		case OPT_JSON: json = 1; break;
-		case OPT_FORCE: force = 1; break;
-		case OPT_KEY_URI: uri = arg; break;
-		case 40: root_src.file = arg; break;
-		case 41: root_src.env = arg; break;
+		case OPT_DIR: req->dir = arg; break;
+		case OPT_CN: req->params.cn = arg; break;
+		case OPT_JSON: *json = 1; break;
+		case OPT_FORCE: req->force = 1; break;
+		case OPT_KEY_URI: req->key_uri = arg; break;
+		case 40: root_src->file = arg; break;
+		case 41: root_src->env = arg; break;
 		case 42:
 			if (!crl_url_valid(arg, &why))
-				return rc_exit(opts_usage_error(&intermediate_help, "--crl-url %s", why));
-			flag_crl_url = arg;
+				return opts_usage_error(&intermediate_help, "--crl-url %s", why);
+			req->crl_url = arg;
 			break;
 		case OPT_KEY:
-			if ((rc = key_type_parse(arg, &type)) != RC_OK)
-				return rc_exit(rc);
+			if ((rc = key_type_parse(arg, &req->type)) != RC_OK)
+				return rc;
 			break;
 		}
 	}
-	if (p.cn == NULL || *p.cn == '\0')
-		return rc_exit(opts_usage_error(&intermediate_help, "--cn NAME is required"));
-	if ((rc = lint_ca_name("--cn", p.cn, strlen(p.cn))) != RC_OK)
+	if (req->params.cn == NULL || *req->params.cn == '\0')
+		return opts_usage_error(&intermediate_help, "--cn NAME is required");
+	if (req->params.no_constraints && req->params.npermit + req->params.npermit_ip > 0)
+		return opts_usage_error(&intermediate_help,
+		    "--no-constraints goes without --permit-dns and --permit-ip");
+	return RC_OK;
+}
+
+/* ca intermediate: the one-machine intermediate ceremony
+ * (ceremony_intermediate), then what it made. */
+int
+cmd_ca_intermediate(int argc, char **argv)
+{
+	struct ceremony_intermediate_req req = {
+		.params = { .days = INTERMEDIATE_DEFAULT_DAYS }, .which = "root", .type = KEY_EC_P256,
+	};
+	struct ceremony_result res = { 0 };
+	struct pass_source src = { 0 }, root_src = { 0 };
+	int rc, json = 0;
+
+	if ((rc = intermediate_parse(argc, argv, &req, &src, &root_src, &json)) != RC_OK)
 		return rc_exit(rc);
-	if (p.no_constraints && p.npermit + p.npermit_ip > 0)
-		return rc_exit(opts_usage_error(&intermediate_help,
-		    "--no-constraints goes without --permit-dns and --permit-ip"));
-	separate_root_pass = root_src.file != NULL || root_src.env != NULL;
-	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
-		return rc_exit(rc);
-	ctx.report = &pinca_report_stdio;	/* the pin guard's --force warning */
-	rc = RC_FAIL;
-	if (store_ca_find_held(ctx.st, which, &root) != RC_OK) {
-		if (ca_root_retired_note(&ctx, which))
-			goto out;
-		pinca_warnx("no %s root key in %s: run 'pinca ca root' first, or use 'pinca ca csr' "
-		    "on this host and 'pinca ca sign' on the root's", which, ctx.dir);
-		goto out;
+	req.src = &src;
+	/* One passphrase serves both keys unless --root-pass-* says otherwise. */
+	if (root_src.file != NULL || root_src.env != NULL)
+		req.root_src = &root_src;
+	req.report = &pinca_report_stdio;
+	if (!json)
+		req.announce = ca_print_plan;
+	if ((rc = ceremony_intermediate(&req, &res)) == RC_OK) {
+		rc = print_cas(res.cas, 1, res.transcript, res.signing, json);
+		if (rc == RC_OK && !json)
+			printf("crl url      %s\n", res.crl_url ? res.crl_url : "none: its leaves carry "
+			    "no CRL distribution point (set one with 'pinca ca set-crl-url intermediate "
+			    "URL')");
 	}
-	if ((rc = guard_check_root(&ctx, &root, force)) != RC_OK)
-		goto out;
-	rc = RC_FAIL;
-	if (constraints_choose(&ctx, p.permit_dns, p.npermit, p.permit_ip, p.npermit_ip,
-	    p.no_constraints, &choice) != RC_OK)
-		goto out;
-	p.nc = choice.nc;
-	if (ca_crl_url_get(&ctx, root.id, &crl_url) != RC_OK)
-		goto out;
-	p.crl_url = crl_url;
-	if (!json) {
-		constraints_choice_show(&choice);
-		printf("crl distribution point: %s\n", crl_url ? crl_url :
-		    "none (the root's CRL URL: 'pinca ca set-crl-url root URL')");
-		fflush(stdout);
-	}
-	/* One passphrase serves both keys unless --root-pass-* says otherwise;
-	 * it is read once (an environment variable is scrubbed after reading). */
-	if (separate_root_pass && (sg = signer_open(ctx.dir, &root, &root_src, NULL, &rc)) == NULL)
-		goto out;
-	if (uri == NULL && (rc = secret_read(&src, "the new intermediate key", 1, &pass)) != RC_OK)
-		goto out;
-	rc = RC_FAIL;
-	if (!separate_root_pass && (sg = signer_open(ctx.dir, &root, &src, pass, &rc)) == NULL)
-		goto out;
-	if ((key = ca_new_key(ctx.dir, "intermediate", type, pass, uri, &src, &token, rel,
-	    sizeof(rel), &rc)) == NULL)
-		goto out;
-	key_written = 1;
-	rc = RC_FAIL;
-	if ((cert = intermediate_build(sg, key, &p, serial)) == NULL ||
-	    ca_record_from_cert(&rec, cert, "intermediate", "active", type, rel, root.id) != RC_OK)
-		goto out;
-	if (store_begin(ctx.st) != RC_OK)
-		goto out;
-	have_old = store_ca_find_held(ctx.st, "intermediate", &old) == RC_OK;
-	if (have_old && store_ca_set_state(ctx.st, old.id, "retired") != RC_OK)
-		goto rollback;
-	if (store_ca_insert(ctx.st, &rec) != RC_OK ||
-	    ca_crl_url_adopt(&ctx, rec.id, flag_crl_url, &own_url) != RC_OK)
-		goto rollback;
-	if ((signing = transcript_signing_json(which, &root, NULL, &choice, crl_url)) == NULL)
-		goto rollback;
-	objs = json_pack("{s:o,s:s,s:s?,s:b,s:O}", "intermediate", ca_record_json(&rec), "signed_by",
-	    root.serial, "retired", have_old ? old.serial : NULL, "forced", force, "signing", signing);
-	entries = json_pack("[o]", transcript_cert_entry(&rec));
-	if (store_audit(ctx.st, "ca.intermediate", objs) != RC_OK ||
-	    transcript_write_signing(&ctx, sg, rec.id, "sign", entries, signing, transcript,
-	    sizeof(transcript)) != RC_OK)
-		goto rollback;
-	transcript_made = 1;
-	if (store_commit(ctx.st) != RC_OK)
-		goto out;
-	key_written = transcript_made = 0;
-	rc = print_cas(&rec, 1, transcript, signing, json);
-	if (rc == RC_OK && !json)
-		printf("crl url      %s\n", own_url ? own_url : "none: its leaves carry no CRL distribution "
-		    "point (set one with 'pinca ca set-crl-url intermediate URL')");
-	goto out;
-rollback:
-	store_rollback(ctx.st);
-out:
-	if (transcript_made)
-		transcript_discard(transcript);
-	if (key_written) {
-		unlink_keys(ctx.dir, rel, NULL);
-		signer_discard_key(token);
-	}
-	signer_free(token);
-	json_decref(entries);
-	json_decref(objs);
-	json_decref(signing);
-	constraints_choice_clear(&choice);
-	free(crl_url);
-	free(own_url);
-	EVP_PKEY_free(key);
-	X509_free(cert);
-	signer_free(sg);
-	secret_free(pass);
-	ca_record_clear(&root);
-	ca_record_clear(&rec);
-	ca_record_clear(&old);
-	ca_context_close(&ctx);
+	ceremony_result_clear(&res);
 	return rc_exit(rc);
 }
 

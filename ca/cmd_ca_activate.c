@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "ca/activate.h"
 #include "ca/authority.h"
 #include "ca/cmd.h"
 #include "common/err.h"
@@ -38,77 +38,6 @@ static const struct cmd_help activate_help = {
 	activate_opts,
 };
 
-struct standby_search {
-	int64_t standby_id, now;
-	struct ca_record found;
-	int have;
-};
-
-/* store_ca_each callback: keeps the newest usable intermediate whose key is
- * here and whose issuer is the standby root. */
-static int
-find_standby_intermediate(const struct ca_record *r, void *arg)
-{
-	struct standby_search *s = arg;
-
-	if (strcmp(r->role, "intermediate") != 0 || r->issuer_id != s->standby_id ||
-	    r->key_path == NULL || r->der == NULL || strcmp(r->state, "pending") == 0 ||
-	    r->not_after <= s->now)
-		return 0;
-	ca_record_clear(&s->found);
-	memset(&s->found, 0, sizeof(s->found));
-	/* Only the fields used below are copied. */
-	s->found.id = r->id;
-	snprintf(s->found.state, sizeof(s->found.state), "%s", r->state);
-	s->found.cn = strdup(r->cn);
-	s->found.pin = strdup(r->pin);
-	s->found.serial = r->serial ? strdup(r->serial) : NULL;
-	s->have = s->found.cn && s->found.pin;
-	return s->have ? 0 : RC_FAIL;
-}
-
-/* Makes a stored standby intermediate the active one. */
-static int
-reactivate(struct ca_context *ctx, const struct ca_record *inter, const struct ca_record *standby,
-    int force, int json)
-{
-	struct ca_record old = { 0 };
-	json_t *objs = NULL;
-	int rc, have_old;
-
-	if ((rc = guard_check_intermediate(ctx, inter, standby, force)) != RC_OK)
-		return rc;
-	if (store_begin(ctx->st) != RC_OK)
-		return RC_FAIL;
-	rc = RC_FAIL;
-	have_old = store_ca_find_held(ctx->st, "intermediate", &old) == RC_OK;
-	objs = json_pack("{s:s?,s:s?,s:s?,s:b}", "intermediate", inter->serial, "root", standby->serial,
-	    "retired", have_old ? old.serial : NULL, "forced", force);
-	if ((have_old && store_ca_set_state(ctx->st, old.id, "retired") != RC_OK) ||
-	    store_ca_set_state(ctx->st, inter->id, "active") != RC_OK ||
-	    store_audit(ctx->st, "ca.activate", objs) != RC_OK) {
-		store_rollback(ctx->st);
-		goto out;
-	}
-	if (store_commit(ctx->st) != RC_OK)
-		goto out;
-	if (json)
-		rc = json_print(json_pack("{s:s?,s:s,s:s?}", "intermediate", inter->serial, "root",
-		    standby->cn, "retired", have_old ? old.serial : NULL));
-	else {
-		char cn1[TEXT_SAFE_NAME], cn2[TEXT_SAFE_NAME];
-		printf("intermediate %s (%s) issues again, under standby root '%s'\n"
-		    "next: renew the leaves ('pinca renew --due 100000') and deploy them\n",
-		    text_safe(inter->cn, cn1, sizeof(cn1)), inter->serial,
-		    text_safe(standby->cn, cn2, sizeof(cn2)));
-		rc = RC_OK;
-	}
-out:
-	json_decref(objs);
-	ca_record_clear(&old);
-	return rc;
-}
-
 /* One-machine mode: `ca intermediate --root standby` with the same options. */
 static int
 make_standby_intermediate(int argc, char **argv, char **positional, const struct ca_record *standby)
@@ -135,15 +64,39 @@ make_standby_intermediate(int argc, char **argv, char **positional, const struct
 	return cmd_ca_intermediate(n, args);
 }
 
+/* Prints what ca activate did: already so, or the intermediate that issues
+ * again (text or JSON). */
+static int
+print_activated(const struct ca_activate_result *res, int json)
+{
+	const struct ca_record *inter = &res->intermediate, *standby = &res->standby;
+	char cn1[TEXT_SAFE_NAME], cn2[TEXT_SAFE_NAME];
+
+	if (res->outcome == CA_ACTIVATE_ALREADY) {
+		printf("issuance already runs under standby root '%s' (intermediate %s)\n",
+		    text_safe(standby->cn, cn1, sizeof(cn1)), text_safe(inter->cn, cn2, sizeof(cn2)));
+		return RC_OK;
+	}
+	if (json)
+		return json_print(json_pack("{s:s?,s:s,s:s?}", "intermediate", inter->serial, "root",
+		    standby->cn, "retired", res->retired_serial));
+	printf("intermediate %s (%s) issues again, under standby root '%s'\n"
+	    "next: renew the leaves ('pinca renew --due 100000') and deploy them\n",
+	    text_safe(inter->cn, cn1, sizeof(cn1)), inter->serial,
+	    text_safe(standby->cn, cn2, sizeof(cn2)));
+	return RC_OK;
+}
+
+/* ca activate standby: ca_activate_standby, then what it did; in one-machine
+ * mode with no intermediate stored, `ca intermediate --root standby`. */
 int
 cmd_ca_activate(int argc, char **argv)
 {
 	const char *flag_dir = NULL, *arg;
-	struct standby_search s = { 0 };
+	struct ca_activate_result res = { 0 };
 	struct ca_context ctx = { 0 };
-	struct ca_record standby = { 0 }, current = { 0 };
 	char **rest;
-	int id, rc, force = 0, json = 0, key_here;
+	int id, rc, force = 0, json = 0;
 	struct opts o;
 
 	opts_init(&o, argc, argv, &activate_help);
@@ -160,49 +113,15 @@ cmd_ca_activate(int argc, char **argv)
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
 	ctx.report = &pinca_report_stdio;	/* the pin guard's --force warning */
-	rc = RC_FAIL;
-	if (store_ca_find(ctx.st, "standby", "active", &standby) != RC_OK) {
-		pinca_warnx("no standby root known in %s", ctx.dir);
-		goto out;
-	}
-	if ((rc = store_ca_find_held(ctx.st, "intermediate", &current)) == RC_FAIL)
-		goto out;
-	if (rc == RC_OK && current.issuer_id == standby.id) {
-		char cn1[TEXT_SAFE_NAME], cn2[TEXT_SAFE_NAME];
-		printf("issuance already runs under standby root '%s' (intermediate %s)\n",
-		    text_safe(standby.cn, cn1, sizeof(cn1)), text_safe(current.cn, cn2, sizeof(cn2)));
-		rc = RC_OK;
-		goto out;
-	}
-	s.standby_id = standby.id;
-	s.now = (int64_t)time(NULL);
-	if (store_ca_each(ctx.st, find_standby_intermediate, &s) != RC_OK) {
-		rc = RC_FAIL;
-		goto out;
-	}
-	if (s.have) {
-		rc = reactivate(&ctx, &s.found, &standby, force, json);
-		goto out;
-	}
-	key_here = standby.key_path != NULL;
-	if (!key_here) {
-		pinca_warnx("no intermediate under the standby root in %s: run 'pinca ca csr --cn NAME "
-		    "--out FILE' here, 'pinca ca sign --root standby --csr FILE --out FILE' on the root's "
-		    "host, then 'pinca ca import --cert FILE --root-pin PIN' here (the primary's pin, from "
-		    "the ceremony log)", ctx.dir);
-		rc = RC_FAIL;
-		goto out;
-	}
+	rc = ca_activate_standby(&ctx, force, &res);
 	ca_context_close(&ctx);
-	rc = make_standby_intermediate(argc, argv, rest, &standby);
-	ca_record_clear(&standby);
-	ca_record_clear(&current);
-	ca_record_clear(&s.found);
-	return rc;
-out:
-	ca_record_clear(&standby);
-	ca_record_clear(&current);
-	ca_record_clear(&s.found);
-	ca_context_close(&ctx);
+	if (rc == RC_OK && res.outcome == CA_ACTIVATE_NEEDS_NEW) {
+		rc = make_standby_intermediate(argc, argv, rest, &res.standby);
+		ca_activate_result_clear(&res);
+		return rc;
+	}
+	if (rc == RC_OK)
+		rc = print_activated(&res, json);
+	ca_activate_result_clear(&res);
 	return rc_exit(rc);
 }

@@ -88,16 +88,74 @@ static const struct cmd_help show_help = {
 	show_opts,
 };
 
+/* --pem: the certificate alone. */
+static int
+show_pem(const struct ca_record *r)
+{
+	X509 *x = r->der ? cert_from_der(r->der, r->der_len) : NULL;
+	char *text = x ? cert_to_pem(x) : NULL;
+	int rc = RC_FAIL;
+
+	if (r->der == NULL)
+		pinca_warnx("%s '%s' has no certificate yet (its CSR is out for signing)", r->role, r->cn);
+	else if (text == NULL)
+		pinca_warnx("the stored certificate of '%s' is damaged", r->cn);
+	else {
+		fputs(text, stdout);
+		rc = RC_OK;
+	}
+	free(text);
+	X509_free(x);
+	return rc;
+}
+
+/* --json: the record, its retirement and its CRL URL. */
+static int
+show_json(const struct ca_description *d)
+{
+	json_t *doc = ca_record_json(&d->rec);
+
+	if (doc && d->retired) {
+		json_object_set_new(doc, "retired_reason", json_string(d->reason));
+		json_object_set_new(doc, "retired_at", json_string(d->when));
+	}
+	if (doc)
+		json_object_set_new(doc, "crl_url", d->crl_url ? json_string(d->crl_url) : json_null());
+	return json_print(doc);
+}
+
+/* The text form: one field a line. */
+static void
+show_text(const struct ca_description *d)
+{
+	const struct ca_record *r = &d->rec;
+	char nb[32], na[32], cn[TEXT_SAFE_NAME];
+
+	time_rfc3339(r->not_before, nb, sizeof(nb));
+	time_rfc3339(r->not_after, na, sizeof(na));
+	printf("role         %s\nstate        %s\ncn           %s\nkey type     %s\n"
+	    "key          %s\nserial       %s\nnot before   %s\nnot after    %s\n"
+	    "pin          %s\nsha256       %s\n", r->role, r->state, text_safe(r->cn, cn, sizeof(cn)),
+	    r->key_type,
+	    r->key_path ? r->key_path : "(not held here)", r->serial ? r->serial : "(pending)",
+	    r->not_before ? nb : "-", r->not_after ? na : "-", r->pin,
+	    r->sha256_fingerprint ? r->sha256_fingerprint : "-");
+	if (d->retired)
+		printf("retired      %s, %s (not pinned, not trusted)\n", d->reason, d->when);
+	/* Where this CA's CRL goes: the CDP of what it signs (set-crl-url). */
+	printf("crl url      %s\n", d->crl_url ? d->crl_url : "-");
+}
+
+/* ca show: one CA (ca_describe), as PEM, JSON or text. */
 int
 cmd_ca_show(int argc, char **argv)
 {
 	const char *flag_dir = NULL, *arg;
 	struct ca_context ctx;
-	struct ca_record r = { 0 };
+	struct ca_description d = { 0 };
 	struct opts o;
-	char **rest, nb[32], na[32], cn[TEXT_SAFE_NAME], reason[16], when[32], *crl_url = NULL;
-	int id, rc, json = 0, pem = 0, have_retirement = 0;
-	int64_t at;
+	char **rest;
+	int id, rc, json = 0, pem = 0;
 
 	opts_init(&o, argc, argv, &show_help);
 	while ((id = opts_next(&o, &arg)) != 0) {
@@ -114,60 +172,15 @@ cmd_ca_show(int argc, char **argv)
 		return rc_exit(opts_usage_error(&show_help, "--json and --pem exclude each other"));
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
-	if ((rc = ca_find_named(&ctx, rest[0], &r)) != RC_OK) {
-		rc = rc == STORE_NOT_FOUND ? RC_FAIL : rc;
-		goto out;
+	if ((rc = ca_describe(&ctx, rest[0], &d)) == RC_OK) {
+		if (pem)
+			rc = show_pem(&d.rec);
+		else if (json)
+			rc = show_json(&d);
+		else
+			show_text(&d);
 	}
-	/* A root retired by `ca retire`: why and when. */
-	if (strcmp(r.role, "intermediate") != 0 && strcmp(r.state, "retired") == 0 &&
-	    store_ca_retirement(ctx.st, r.id, reason, sizeof(reason), &at) == RC_OK) {
-		time_rfc3339(at, when, sizeof(when));
-		have_retirement = 1;
-	}
-	if ((rc = ca_crl_url_get(&ctx, r.id, &crl_url)) != RC_OK)
-		goto out;
-	if (pem) {
-		X509 *x = r.der ? cert_from_der(r.der, r.der_len) : NULL;
-		char *text = x ? cert_to_pem(x) : NULL;
-		if (r.der == NULL)
-			pinca_warnx("%s '%s' has no certificate yet (its CSR is out for signing)", r.role, r.cn);
-		else if (text == NULL)
-			pinca_warnx("the stored certificate of '%s' is damaged", r.cn);
-		else {
-			fputs(text, stdout);
-			rc = RC_OK;
-		}
-		if (text == NULL)
-			rc = RC_FAIL;
-		free(text);
-		X509_free(x);
-	} else if (json) {
-		json_t *doc = ca_record_json(&r);
-		if (doc && have_retirement) {
-			json_object_set_new(doc, "retired_reason", json_string(reason));
-			json_object_set_new(doc, "retired_at", json_string(when));
-		}
-		if (doc)
-			json_object_set_new(doc, "crl_url", crl_url ? json_string(crl_url) : json_null());
-		rc = json_print(doc);
-	} else {
-		time_rfc3339(r.not_before, nb, sizeof(nb));
-		time_rfc3339(r.not_after, na, sizeof(na));
-		printf("role         %s\nstate        %s\ncn           %s\nkey type     %s\n"
-		    "key          %s\nserial       %s\nnot before   %s\nnot after    %s\n"
-		    "pin          %s\nsha256       %s\n", r.role, r.state, text_safe(r.cn, cn, sizeof(cn)),
-		    r.key_type,
-		    r.key_path ? r.key_path : "(not held here)", r.serial ? r.serial : "(pending)",
-		    r.not_before ? nb : "-", r.not_after ? na : "-", r.pin,
-		    r.sha256_fingerprint ? r.sha256_fingerprint : "-");
-		if (have_retirement)
-			printf("retired      %s, %s (not pinned, not trusted)\n", reason, when);
-		/* Where this CA's CRL goes: the CDP of what it signs (set-crl-url). */
-		printf("crl url      %s\n", crl_url ? crl_url : "-");
-	}
-out:
-	free(crl_url);
-	ca_record_clear(&r);
+	ca_description_clear(&d);
 	ca_context_close(&ctx);
 	return rc_exit(rc);
 }

@@ -92,23 +92,6 @@ constraints_choice_clear(struct constraints_choice *c)
 
 static const char *const source_names[] = { "none", "flags", "carried", "dropped" };
 
-void
-constraints_choice_show(const struct constraints_choice *c)
-{
-	char now[2048], before[2048];
-
-	constraints_text(c->nc, now, sizeof(now));
-	constraints_text(c->previous, before, sizeof(before));
-	printf("name constraints: %s\n", now);
-	if (c->source == CONSTRAINTS_CARRIED)
-		printf("  carried from intermediate '%s' (serial %s); --permit-dns/--permit-ip replace "
-		    "them, --no-constraints drops them\n", c->previous_cn, c->previous_serial);
-	else if (c->previous_serial[0] && strcmp(now, before) != 0)
-		printf("  %s: the previous intermediate '%s' (serial %s) has: %s\n",
-		    c->source == CONSTRAINTS_DROPPED ? "dropped by --no-constraints" :
-		    "replaced by the flags", c->previous_cn, c->previous_serial, before);
-	fflush(stdout);
-}
 
 json_t *
 constraints_choice_json(const struct constraints_choice *c)

@@ -31,8 +31,6 @@ struct constraints_choice {
 int constraints_choose(struct ca_context *ctx, const char *const *dns, int ndns,
     const struct permit_ip *ip, int nip, int no_constraints, struct constraints_choice *out);
 void constraints_choice_clear(struct constraints_choice *c);
-/* Prints the choice on stdout (flushed) before anything is signed. */
-void constraints_choice_show(const struct constraints_choice *c);
 /* The choice for the transcript and the audit log: source, previous, and
  * the constraints as constraints_json gives them. */
 json_t *constraints_choice_json(const struct constraints_choice *c);

@@ -1,9 +1,11 @@
 /* context: opening a CA directory (its store, told the command line its audit
  * records carry), finding its CAs, and opening a CA's signer from its record. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ca/context.h"
+#include "ca/crl_url.h"
 #include "common/cadir.h"
 #include "common/cadir_db.h"
 #include "common/cmdline.h"
@@ -107,4 +109,31 @@ signer_open(const char *cadir, const struct ca_record *ca, const struct pass_sou
 	};
 
 	return signer_open_ca(cadir, &k, src, pass, rc);
+}
+
+/* Describes one CA for ca show (context.h). */
+int
+ca_describe(struct ca_context *ctx, const char *which, struct ca_description *d)
+{
+	int64_t at;
+	int rc;
+
+	if ((rc = ca_find_named(ctx, which, &d->rec)) != RC_OK)
+		return rc == STORE_NOT_FOUND ? RC_FAIL : rc;
+	/* A root retired by `ca retire`: why and when. */
+	if (strcmp(d->rec.role, "intermediate") != 0 && strcmp(d->rec.state, "retired") == 0 &&
+	    store_ca_retirement(ctx->st, d->rec.id, d->reason, sizeof(d->reason), &at) == RC_OK) {
+		time_rfc3339(at, d->when, sizeof(d->when));
+		d->retired = 1;
+	}
+	return ca_crl_url_get(ctx, d->rec.id, &d->crl_url);
+}
+
+/* Frees what ca_describe filled and zeroes d. */
+void
+ca_description_clear(struct ca_description *d)
+{
+	ca_record_clear(&d->rec);
+	free(d->crl_url);
+	memset(d, 0, sizeof(*d));
 }

@@ -35,6 +35,18 @@ int ca_find_named(struct ca_context *ctx, const char *which, struct ca_record *o
  * signer_open_ca (ca/signer.h) says. */
 struct signer *signer_open(const char *cadir, const struct ca_record *ca,
     const struct pass_source *src, const struct secret *pass, int *rc);
+/* One CA as `ca show` describes it: its record, why and when it was
+ * retired (a root `ca retire` retired), and where its CRL goes. */
+struct ca_description {
+	struct ca_record rec;
+	int retired;			/* reason and when are set */
+	char reason[16], when[32];
+	char *crl_url;			/* NULL: none set */
+};
+/* Fills d for "root", "standby", "intermediate" or a serial. RC_OK, or
+ * RC_FAIL (not found: one line) / the look-up's code. The caller clears d. */
+int ca_describe(struct ca_context *ctx, const char *which, struct ca_description *d);
+void ca_description_clear(struct ca_description *d);
 /* A path under the CA directory: DIR/keys/ROLE-PINPREFIX.key, relative part in rel. */
 int ca_key_relpath(const char *role, const char *pin, char *rel, size_t size);
 

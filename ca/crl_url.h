@@ -25,5 +25,12 @@ int ca_crl_url_get(struct ca_context *ctx, int64_t ca_id, char **url);
  * used up either way. *taken (may be NULL) receives the URL the CA got, a
  * new string or NULL. RC_OK or RC_FAIL. */
 int ca_crl_url_adopt(struct ca_context *ctx, int64_t ca_id, const char *url, char **taken);
+/* `ca set-crl-url`: sets url (NULL: none) as the CRL URL of the CA which
+ * names ("root", "standby", "intermediate" or a serial; its key must be
+ * here) or, for "next", the default of the CA made next, with the audit
+ * record, in one transaction. ca receives the CA (zeroed for "next"; the
+ * caller clears it). RC_OK, or an RC_* code with one line. */
+int ca_crl_url_set(struct ca_context *ctx, const char *which, const char *url,
+    struct ca_record *ca);
 
 #endif

@@ -67,6 +67,27 @@ check_report(const char *line, void *arg)
 	return 0;
 }
 
+/* Prints db check's summary: the CRL's entries checked (--crl), then the
+ * counts (or the --json document). RC_OK or RC_FAIL. */
+static int
+check_summary(const struct db_check *c, const struct check_output *out, const char *crl,
+    long crl_entries)
+{
+	if (crl && !out->json)
+		printf("checked the %ld entries of %s against the store's revocations\n",
+		    crl_entries, crl);
+	if (out->json)
+		return json_print(json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:O}", "ok", c->problems == 0,
+		    "cas", (json_int_t)c->cas, "certificates", (json_int_t)c->certificates,
+		    "revocations", (json_int_t)c->revocations, "audit_records",
+		    (json_int_t)c->audit_records, "problem_count", (json_int_t)c->problems,
+		    "problems", out->problems));
+	printf("checked %ld CAs, %ld certificates, %ld revocations, %ld audit records: "
+	    "%ld problem%s\n", c->cas, c->certificates, c->revocations, c->audit_records,
+	    c->problems, c->problems == 1 ? "" : "s");
+	return RC_OK;
+}
+
 int
 cmd_db_check(int argc, char **argv)
 {
@@ -106,21 +127,8 @@ cmd_db_check(int argc, char **argv)
 	c.arg = &out;
 	if ((rc = db_check_run(&c)) == RC_OK && crl)
 		rc = db_check_crl(&c, crl, &crl_entries);
-	if (rc == RC_OK) {
-		if (crl && !out.json)
-			printf("checked the %ld entries of %s against the store's revocations\n",
-			    crl_entries, crl);
-		if (out.json) {
-			rc = json_print(json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:O}", "ok", c.problems == 0,
-			    "cas", (json_int_t)c.cas, "certificates", (json_int_t)c.certificates,
-			    "revocations", (json_int_t)c.revocations, "audit_records", (json_int_t)c.audit_records, "problem_count",
-			    (json_int_t)c.problems, "problems", out.problems));
-		} else {
-			printf("checked %ld CAs, %ld certificates, %ld revocations, %ld audit records: "
-			    "%ld problem%s\n", c.cas, c.certificates, c.revocations, c.audit_records,
-			    c.problems, c.problems == 1 ? "" : "s");
-		}
-	}
+	if (rc == RC_OK)
+		rc = check_summary(&c, &out, crl, crl_entries);
 	if (rc == RC_OK && fflush(stdout) == EOF) {
 		pinca_warnx("cannot write to standard output");
 		rc = RC_FAIL;

@@ -139,94 +139,77 @@ job_option(struct issue_job *job, int id, const char *arg, int *rc)
 	return 0;
 }
 
+/* Reads issue's options into job, src, *flag_dir, *batch and *json, and
+ * checks what a single issue needs before the CA directory is opened.
+ * RC_OK, or the usage or policy code with its line written. */
+static int
+issue_parse(int argc, char **argv, struct issue_job *job, struct pass_source *src,
+    const char **flag_dir, const char **batch, int *json)
+{
+	const char *arg;
+	struct opts o;
+	int id, rc = RC_OK;
+
+	opts_init(&o, argc, argv, &issue_help);
+	while ((id = opts_next(&o, &arg)) != 0) {
+		if (secret_option(src, id, arg) || job_option(job, id, arg, &rc)) {
+			if (rc != RC_OK)
+				return rc;
+			continue;
+		}
+		if (id == OPT_DIR)
+			*flag_dir = arg;
+		else if (id == OPT_JSON)
+			*json = 1;
+		else if (id == OPT_BATCH)
+			*batch = arg;
+	}
+	if (*batch) {
+		if (job->req.name || job->csr_path || job->key_out || job->req.ndns || job->req.nip)
+			return opts_usage_error(&issue_help, "--batch takes its requests from FILE, not flags");
+		return RC_OK;
+	}
+	if (job->req.name == NULL)
+		return opts_usage_error(&issue_help, "--name NAME is required");
+	if (job->csr_path && job->key_type_set)
+		return opts_usage_error(&issue_help, "--key applies to --key-out, not to a CSR's key");
+	if (job->csr_path == NULL && job->key_out == NULL)
+		return opts_usage_error(&issue_help, "give --csr FILE or --key-out FILE");
+	if (job->csr_path == NULL && job->req.ndns == 0 && job->req.nip == 0) {
+		pinca_warnx("lint san-present: a leaf needs at least one --dns or --ip");
+		return RC_POLICY;
+	}
+	return RC_OK;
+}
+
+/* pinca issue: one leaf (job_issue) or a batch (batch_issue), then what it
+ * issued. */
 int
 cmd_issue(int argc, char **argv)
 {
-	const char *flag_dir = NULL, *batch = NULL, *arg;
+	const char *flag_dir = NULL, *batch = NULL;
 	struct pass_source src = { 0 };
 	struct ca_context ctx = { 0 };
 	struct issuer is;
 	struct issue_job job;
-	struct out_set outs;
-	struct opts o;
-	int id, rc = RC_OK, json = 0;
+	int rc, json = 0;
 
 	memset(&is, 0, sizeof(is));
 	memset(&job, 0, sizeof(job));
-	memset(&outs, 0, sizeof(outs));
 	job.req.profile = "server";
 	job.req.days = LEAF_DEFAULT_DAYS;
 	job.req.key_type = KEY_EC_P256;
-	opts_init(&o, argc, argv, &issue_help);
-	while ((id = opts_next(&o, &arg)) != 0) {
-		if (secret_option(&src, id, arg) || job_option(&job, id, arg, &rc)) {
-			if (rc != RC_OK)
-				goto out_early;
-			continue;
-		}
-		if (id == OPT_DIR)
-			flag_dir = arg;
-		else if (id == OPT_JSON)
-			json = 1;
-		else if (id == OPT_BATCH)
-			batch = arg;
+	if ((rc = issue_parse(argc, argv, &job, &src, &flag_dir, &batch, &json)) != RC_OK ||
+	    (rc = ca_context_open(flag_dir, &ctx)) != RC_OK) {
+		leaf_request_clear(&job.req);
+		return rc_exit(rc);
 	}
-	if (batch) {
-		if (job.req.name || job.csr_path || job.key_out || job.req.ndns || job.req.nip) {
-			rc = opts_usage_error(&issue_help, "--batch takes its requests from FILE, not flags");
-			goto out_early;
-		}
-		if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
-			goto out_early;
-		if ((rc = issuer_open(&ctx, &src, &is)) == RC_OK)
-			rc = batch_issue(&is, batch, &pinca_report_stdio);
-		goto out;
-	}
-	if (job.req.name == NULL) {
-		rc = opts_usage_error(&issue_help, "--name NAME is required");
-		goto out_early;
-	}
-	if (job.csr_path && job.key_type_set) {
-		rc = opts_usage_error(&issue_help, "--key applies to --key-out, not to a CSR's key");
-		goto out_early;
-	}
-	if (job.csr_path == NULL && job.key_out == NULL) {
-		rc = opts_usage_error(&issue_help, "give --csr FILE or --key-out FILE");
-		goto out_early;
-	}
-	if (job.csr_path == NULL && job.req.ndns == 0 && job.req.nip == 0) {
-		pinca_warnx("lint san-present: a leaf needs at least one --dns or --ip");
-		rc = RC_POLICY;
-		goto out_early;
-	}
-	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
-		goto out_early;
-	if ((rc = issuer_open(&ctx, &src, &is)) != RC_OK)
-		goto out;
-	out_set_init(&outs, ctx.dir);
-	job.outs = &outs;
-	if ((rc = job_prepare(&is, &job)) != RC_OK)
-		goto out;
-	if ((rc = store_begin(ctx.st)) != RC_OK)
-		goto out;
-	if ((rc = job_record(&is, &job)) != RC_OK) {
-		store_rollback(ctx.st);
-		goto out;
-	}
-	if ((rc = store_commit(ctx.st)) != RC_OK)
-		goto out;
-	/* The lineage stays due (renew --due, or this command again) until
-	 * its files are on disk. */
-	if ((rc = job_write(&is, &job)) == RC_OK &&
-	    (rc = store_lineage_deployed(ctx.st, job.lineage_id, job.res.serial)) == RC_OK)
+	if ((rc = issuer_open(&ctx, &src, &is)) == RC_OK)
+		rc = batch ? batch_issue(&is, batch, &pinca_report_stdio) : job_issue(&is, &job);
+	if (rc == RC_OK && batch == NULL)
 		rc = print_issued(&is, &job, json);
-out:
-	out_set_clear(&outs);
 	job_clear(&job);
 	issuer_close(&is);
 	ca_context_close(&ctx);
-	return rc_exit(rc);
-out_early:
-	leaf_request_clear(&job.req);
 	return rc_exit(rc);
 }

@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/fileio.h"
 #include "issue/job.h"
+#include "issue/lineage_issue.h"
 #include "issue/outputs.h"
 #include "issue/stage.h"
 
@@ -247,67 +248,21 @@ job_place_key(struct issue_job *job)
 	return file_sync_parent(job->key_out);
 }
 
+/* Records the lineage (with its files), the certificate and the audit
+ * record through lineage_issue_record, as every issuance does. */
 int
 job_record(struct issuer *is, struct issue_job *job)
 {
-	struct lineage_record l;
-	unsigned char *spki = NULL;
-	size_t spki_len = 0;
-	int64_t now = (int64_t)time(NULL);
-	int rc = RC_FAIL;
+	struct lineage_issue_opts opts = {
+		.new_only = 1, .key_source = job->csr_path ? "csr" : "generated",
+		.key_path = job->abs_key, .cert_path = job->abs_cert, .chain_path = job->abs_chain,
+		.fullchain_path = job->abs_fullchain,
+	};
+	int renewed;
 
 	if (job->resume)
 		return RC_OK;	/* recorded by the run whose files failed */
-	memset(&l, 0, sizeof(l));
-	l.name = (char *)job->req.name;
-	snprintf(l.profile, sizeof(l.profile), "%s", job->req.profile);
-	snprintf(l.key_type, sizeof(l.key_type), "%s", key_type_name(job->req.key_type));
-	l.key_path = job->abs_key;
-	l.cert_path = job->abs_cert;
-	l.chain_path = job->abs_chain;
-	l.fullchain_path = job->abs_fullchain;
-	l.days = (int)job->req.days;
-	l.pin = job->res.pin;
-	l.created_at = l.updated_at = now;
-	/* The certified SPKI, as signed (the CSR's key, normalised). */
-	if ((spki = OPENSSL_memdup(job->res.spki, job->res.spki_len)) == NULL ||
-	    leaf_request_names_json(&job->req, &l.dns_json, &l.ip_json) != RC_OK)
-		goto out;
-	spki_len = job->res.spki_len;
-	l.spki = spki;
-	l.spki_len = spki_len;
-	if ((rc = store_lineage_insert(is->ctx->st, &l)) != RC_OK) {
-		if (rc == STORE_CONSTRAINT)
-			pinca_warnx("lineage '%s' exists already; renew it with 'pinca renew %s'",
-			    job->req.name, job->req.name);
-		rc = RC_FAIL;
-		goto out;
-	}
-	job->lineage_id = l.id;
-	/* A serial collision (2^-127 odds) is met by signing afresh. */
-	for (int attempt = 0; (rc = leaf_record(is, &job->req, l.id, l.dns_json, l.ip_json,
-	    &job->res)) == STORE_CONSTRAINT &&
-	    attempt < 3; attempt++) {
-		leaf_result_clear(&job->res);
-		if ((rc = leaf_build(is, &job->req, &job->res)) != RC_OK)
-			goto out;
-	}
-	if (rc != RC_OK) {
-		rc = RC_FAIL;
-		goto out;
-	}
-	{
-		json_t *objs = json_pack("{s:s,s:s,s:s,s:s,s:s}", "lineage", job->req.name, "serial",
-		    job->res.serial, "pin", job->res.pin, "profile", job->req.profile, "key",
-		    job->csr_path ? "csr" : "generated");
-		rc = store_audit(is->ctx->st, "issue", objs);
-		json_decref(objs);
-	}
-out:
-	free(l.dns_json);
-	free(l.ip_json);
-	OPENSSL_free(spki);
-	return rc;
+	return lineage_issue_record(is, &job->req, &opts, &renewed, &job->lineage_id, &job->res);
 }
 
 int
@@ -374,4 +329,32 @@ job_clear(struct issue_job *job)
 	job->key_pending = NULL;
 	job->key = NULL;
 	job->abs_key = job->abs_cert = job->abs_chain = job->abs_fullchain = NULL;
+}
+
+/* One single issue, start to files (job.h). */
+int
+job_issue(struct issuer *is, struct issue_job *job)
+{
+	struct out_set outs;
+	int rc;
+
+	memset(&outs, 0, sizeof(outs));
+	out_set_init(&outs, is->ctx->dir);
+	job->outs = &outs;
+	if ((rc = job_prepare(is, job)) != RC_OK || (rc = store_begin(is->ctx->st)) != RC_OK)
+		goto out;
+	if ((rc = job_record(is, job)) != RC_OK) {
+		store_rollback(is->ctx->st);
+		goto out;
+	}
+	if ((rc = store_commit(is->ctx->st)) != RC_OK)
+		goto out;
+	/* The lineage stays due (renew --due, or this command again) until
+	 * its files are on disk. */
+	if ((rc = job_write(is, job)) == RC_OK)
+		rc = store_lineage_deployed(is->ctx->st, job->lineage_id, job->res.serial);
+out:
+	out_set_clear(&outs);
+	job->outs = NULL;
+	return rc;
 }

@@ -37,13 +37,18 @@ struct issue_job {
  * files could not be written is resumed instead: its certificate is loaded
  * and only the files are written again. */
 int job_prepare(struct issuer *is, struct issue_job *job);
-/* Records the lineage and the certificate in the current transaction. */
+/* Records the lineage and the certificate in the current transaction (or
+ * the batch's savepoint), through lineage_issue_record. */
 int job_record(struct issuer *is, struct issue_job *job);
 /* After the commit: writes the certificate files. */
 int job_write(struct issuer *is, struct issue_job *job);
 /* The batch form of job_write: stages the files into s (see stage.h). */
 struct stage;
 int job_stage(struct issuer *is, struct issue_job *job, struct stage *s, int owner);
+/* A single `pinca issue`: job_prepare, job_record in its own transaction,
+ * job_write, and the lineage marked deployed. On failure the caller's
+ * job_clear removes a key file not yet placed. */
+int job_issue(struct issuer *is, struct issue_job *job);
 /* Undoes job_prepare's key file after a failure. */
 void job_abort(struct issue_job *job);
 void job_clear(struct issue_job *job);

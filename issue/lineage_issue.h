@@ -1,11 +1,33 @@
-/* lineage_issue: one certificate for a lineage named by a caller that holds
- * only a public key (an ACME finalize, the server's own TLS certificate):
- * the first certificate makes the lineage, later ones renew it, and a new
- * key passes the pin guard exactly as `pinca renew --new-key` does. */
+/* lineage_issue: the one place a leaf is recorded for a lineage by name.
+ * For a caller that holds only a public key (an ACME finalize, the server's
+ * own TLS certificate), lineage_issue: the first certificate makes the
+ * lineage, later ones renew it, and a new key passes the pin guard exactly
+ * as `pinca renew --new-key` does. `pinca issue` and each line of `issue
+ * --batch` (issue/job.c) record through lineage_issue_record inside their
+ * own transaction or savepoint, with new_only and the lineage's files. */
 #ifndef PINCA_LINEAGE_ISSUE_H
 #define PINCA_LINEAGE_ISSUE_H
 
 #include "issue/leaf.h"
+
+/* How a leaf is recorded for a lineage (lineage_issue_record). */
+struct lineage_issue_opts {
+	const char *via;		/* audit "via" (lineage_issue's callers) */
+	int new_only;			/* pinca issue: refuse a lineage recorded already */
+	const char *key_source;		/* pinca issue: "csr" or "generated", its audit form */
+	const char *key_path, *cert_path, *chain_path, *fullchain_path;	/* the lineage's files */
+};
+
+/* Inside the caller's transaction (or savepoint): records res, a leaf built
+ * and signed for req (leaf_build), for the lineage req->name. A new name
+ * makes the lineage (with opts' files); an existing one is renewed (same
+ * names, a new key through the pin guard) unless opts->new_only refuses
+ * it. Then the certificate (signed afresh on a serial collision) and the
+ * audit record ("issue" or "renew"). Sets *renewed and *lineage_id. RC_OK,
+ * RC_POLICY or RC_FAIL with the one line reported. */
+int lineage_issue_record(struct issuer *is, struct leaf_request *req,
+    const struct lineage_issue_opts *opts, int *renewed, int64_t *lineage_id,
+    struct leaf_result *res);
 
 /* Builds, lints and signs the leaf for req (name, profile, names, days, pub
  * and key_type set), then in one transaction creates or renews the lineage
@@ -24,15 +46,5 @@ int lineage_issue(struct issuer *is, struct leaf_request *req, const char *via, 
 int lineage_issue_with(struct issuer *is, struct leaf_request *req, const char *via, int *renewed,
     struct leaf_result *res, int (*in_tx)(struct store *st, void *arg, const struct leaf_result *res),
     void *arg);
-
-/* The recording half of lineage_issue_with, for a caller that signed res
- * itself (leaf_build, outside any transaction) and holds the transaction
- * (the ACME server's group commit): creates or renews the lineage
- * req->name, records the certificate (signing again on a serial collision)
- * and appends the audit record. dns_json and ip_json are req's names as
- * leaf_request_names_json gives them. RC_OK, RC_POLICY or RC_FAIL, the one
- * line reported through pinca_warnx. */
-int lineage_issue_record(struct issuer *is, struct leaf_request *req, const char *via,
-    int *renewed, struct leaf_result *res, const char *dns_json, const char *ip_json);
 
 #endif

@@ -23,7 +23,26 @@ struct renew_run {
 	 * (REPORT_OUT, without --json) and the error line of each lineage
 	 * that failed (REPORT_NOTE): the run goes on after one. */
 	const struct pinca_report *report;
+	int ran;			/* renew_selected renewed (or tried to) */
 };
+
+/* What one `pinca renew` renews: the lineage name, or those ending within
+ * due days (--due, -1 when not given) or all of them (--all); exec_cmd is
+ * the deploy hook (--exec) or NULL. */
+struct renew_selection {
+	const char *name;
+	long due;
+	int all;
+	const char *exec_cmd;
+};
+
+/* One renew run (issue/renew_select.c): takes the renewal lock, opens the
+ * issuer, renews what sel names (each lineage's result counted in run and
+ * appended to run->results), runs the hook, and releases the lock. Sets
+ * run->ran once the renewals started. The RC_* of the first failure (a
+ * failed hook: RC_FAIL). */
+int renew_selected(struct ca_context *ctx, const struct pass_source *src, struct renew_run *run,
+    const struct renew_selection *sel);
 
 /* Takes the CA directory's renewal lock (flock on the directory): when
  * another renew holds it, says so in one line (a REPORT_NOTE to report) and

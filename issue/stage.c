@@ -21,23 +21,25 @@
 #include "common/fileio.h"
 #include "issue/stage.h"
 
-/* Whether /proc/self/fd can give an unnamed file a name (linkat): looked
- * at once per process (pthread_once), read-only after. */
-static int proc_fd_ok;
-static pthread_once_t proc_fd_once = PTHREAD_ONCE_INIT;
+/* Whether /proc/self/fd can give an unnamed file a name (linkat): asked
+ * once per process (pthread_once, as threads may stage at the same time). */
+static int stage_proc_fd_ok;
+static pthread_once_t stage_proc_fd_once = PTHREAD_ONCE_INIT;
 
-/* Looks at /proc/self/fd. */
+/* Asks whether /proc/self/fd is there (pthread_once routine). */
 static void
-proc_fd_probe(void)
+stage_proc_fd_probe(void)
 {
-	proc_fd_ok = access("/proc/self/fd", X_OK) == 0;
+	stage_proc_fd_ok = access("/proc/self/fd", X_OK) == 0;
 }
 
-/* Whether /proc/self/fd can give an unnamed file a name. */
+/* Whether /proc/self/fd can give an unnamed file a name (linkat). */
 static int
 proc_fd_usable(void)
 {
-	return pthread_once(&proc_fd_once, proc_fd_probe) == 0 && proc_fd_ok;
+	if (pthread_once(&stage_proc_fd_once, stage_proc_fd_probe) != 0)
+		return 0;
+	return stage_proc_fd_ok;
 }
 
 /* Creates the temporary file of f in its directory: unnamed (O_TMPFILE)

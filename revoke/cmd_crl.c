@@ -18,6 +18,7 @@
 #include "common/text.h"
 #include "revoke/cmd.h"
 #include "revoke/crl.h"
+#include "revoke/crl_make.h"
 #include "revoke/presign.h"
 
 enum { OPT_DAYS = 20, OPT_OUT, OPT_DER, OPT_CA, OPT_IF_DUE, OPT_PRESIGN, OPT_OUT_DIR };
@@ -138,36 +139,6 @@ crl_not_due(struct ca_context *ctx, const struct crl_args *a, int64_t ca_id, int
 	return next_update - now > (int64_t)a->if_due_hours * 3600;
 }
 
-/* Builds, signs and records the CRL inside one transaction. */
-static int
-crl_make(struct ca_context *ctx, struct signer *sg, struct crl_request *req, struct crl *c)
-{
-	json_t *objects;
-	int64_t ca_id = signer_ca_id(sg);
-
-	if (store_begin(ctx->st) != RC_OK)
-		return RC_FAIL;
-	if (crl_number_next(ctx->st, ca_id, &req->number) != RC_OK ||
-	    crl_build_streaming(ctx->st, sg, req, c) != RC_OK ||
-	    store_crl_record(ctx->st, ca_id, req->number, req->this_update, req->next_update,
-	    c->entries, c->sha256) != RC_OK)
-		goto fail;
-	objects = json_pack("[{s:I,s:I,s:I,s:I,s:I,s:s}]", "issuer_id", (json_int_t)ca_id,
-	    "number", (json_int_t)req->number, "this_update", (json_int_t)req->this_update,
-	    "next_update", (json_int_t)req->next_update, "entries", (json_int_t)c->entries,
-	    "sha256", c->sha256);
-	if (objects == NULL || store_audit(ctx->st, "crl", objects) != RC_OK) {
-		json_decref(objects);
-		goto fail;
-	}
-	json_decref(objects);
-	return store_commit(ctx->st);
-fail:
-	store_rollback(ctx->st);
-	crl_clear(c);
-	return RC_FAIL;
-}
-
 /* Writes the committed CRL where it was asked for and reports it, with the
  * pre-signed CRLs of this CA that a revocation has made void (on stderr
  * when the CRL itself goes to standard output). */
@@ -206,6 +177,34 @@ crl_output(struct ca_context *ctx, const struct crl_args *a, const struct ca_rec
 	return crl_void_report(ctx, ca->id, req->this_update, stdout, NULL);
 }
 
+/* The CA whose CRL is made: --ca's, else the one that signs here; it must
+ * have its certificate. A --out file must not be one of the CA directory's
+ * own files. */
+static int
+crl_find_ca(struct ca_context *ctx, const struct crl_args *a, struct ca_record *ca)
+{
+	int rc;
+
+	if (a->out && !file_is_stdout(a->out)) {
+		/* Never over the database, a key or the CA directory's files. */
+		struct file_guard g;
+		file_guard_init(&g, ctx->dir);
+		if (file_guard_check(&g, a->out, NULL, 0) != RC_OK)
+			return RC_FAIL;
+	}
+	rc = a->which ? ca_find_named(ctx, a->which, ca) : ca_find_signing(ctx, ca);
+	if (rc != RC_OK)
+		return rc == STORE_NOT_FOUND ? RC_FAIL : rc;
+	if (ca->der == NULL) {
+		pinca_warnx("%s '%s' has no certificate yet (its CSR is out for signing)", ca->role,
+		    ca->cn);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+/* pinca crl: the CA's CRL made (crl_make_signed) or pre-signed, then
+ * written and reported. */
 int
 cmd_crl(int argc, char **argv)
 {
@@ -214,7 +213,7 @@ cmd_crl(int argc, char **argv)
 	struct ca_record ca = { 0 };
 	struct crl_request req = { 0 };
 	struct crl c = { 0 };
-	struct signer *sg = NULL;
+	int64_t now;
 	int rc;
 
 	if ((rc = crl_parse(argc, argv, &a)) != RC_OK)
@@ -224,52 +223,20 @@ cmd_crl(int argc, char **argv)
 		return PINCA_EXIT_FAIL;
 	if ((rc = ca_context_open(a.flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
-	if (a.out && !file_is_stdout(a.out)) {
-		/* Never over the database, a key or the CA directory's files. */
-		struct file_guard g;
-		file_guard_init(&g, ctx.dir);
-		if (file_guard_check(&g, a.out, NULL, 0) != RC_OK) {
-			rc = RC_FAIL;
-			goto out;
-		}
-	}
-	rc = a.which ? ca_find_named(&ctx, a.which, &ca) : ca_find_signing(&ctx, &ca);
-	if (rc != RC_OK) {
-		rc = rc == STORE_NOT_FOUND ? RC_FAIL : rc;
+	if ((rc = crl_find_ca(&ctx, &a, &ca)) != RC_OK)
 		goto out;
-	}
-	rc = RC_FAIL;
-	if (ca.der == NULL) {
-		pinca_warnx("%s '%s' has no certificate yet (its CSR is out for signing)", ca.role,
-		    ca.cn);
-		goto out;
-	}
 	if (a.presign) {
 		rc = cmd_crl_presign(&ctx, &ca, &a.src, (int)a.presign, a.days, a.out_dir, a.json);
 		goto out;
 	}
-	req.this_update = (int64_t)time(NULL);
-	if (crl_not_due(&ctx, &a, ca.id, req.this_update)) {
-		rc = RC_OK;
-		goto out;
-	}
-	if (a.days == 0)
-		a.days = strcmp(ca.role, "intermediate") == 0 ? CRL_DAYS_INTERMEDIATE : CRL_DAYS_ROOT;
-	req.next_update = req.this_update + (int64_t)a.days * 86400;
-	req.only_ca_certs = strcmp(ca.role, "intermediate") != 0;
-	/* No promise past the issuer's own notAfter: after it, nothing the CA
-	 * signed is valid to revoke, and a CRL's issuer should be valid for as
-	 * long as the CRL says it is current. */
-	if (ca.not_after > req.this_update && req.next_update > ca.not_after)
-		req.next_update = ca.not_after;
-	if ((sg = signer_open(ctx.dir, &ca, &a.src, NULL, &rc)) == NULL)
-		goto out;
-	if (crl_make(&ctx, sg, &req, &c) != RC_OK)
-		goto out;
-	rc = crl_output(&ctx, &a, &ca, &req, &c);
+	now = (int64_t)time(NULL);
+	if (crl_not_due(&ctx, &a, ca.id, now))
+		goto out;	/* rc is RC_OK: nothing to do */
+	crl_request_for(&req, &ca, a.days, now);
+	if ((rc = crl_make_signed(&ctx, &ca, &a.src, &req, &c)) == RC_OK)
+		rc = crl_output(&ctx, &a, &ca, &req, &c);
 out:
 	crl_clear(&c);
-	signer_free(sg);
 	ca_record_clear(&ca);
 	ca_context_close(&ctx);
 	return rc_exit(rc);

@@ -15,6 +15,7 @@
 #include "revoke/cmd.h"
 #include "revoke/crl.h"
 #include "revoke/keyblock.h"
+#include "revoke/revocation.h"
 
 enum { OPT_REASON = 20, OPT_NAME, OPT_KEY };
 
@@ -43,113 +44,10 @@ static const struct cmd_help revoke_help = {
 	revoke_opts,
 };
 
-/* Checks that this directory can publish the revocation: a root cannot be
- * revoked by a CRL, and an intermediate only by the root whose key is here. */
-static int
-revoke_check_issuer(struct ca_context *ctx, const struct revocation_target *t)
-{
-	struct ca_record issuer;
-	int rc;
-
-	if (t->issuer_id == 0) {
-		pinca_warnx("%s '%s' is self-signed: no CRL can revoke it (retire its pin "
-		    "and remove it from trust stores instead)", t->kind, t->name ? t->name : t->serial);
-		return RC_FAIL;
-	}
-	if (strcmp(t->kind, "leaf") == 0)
-		return RC_OK;
-	if ((rc = store_ca_get(ctx->st, t->issuer_id, &issuer)) != RC_OK) {
-		if (rc == STORE_NOT_FOUND)
-			pinca_warnx("the issuer of %s '%s' is not in this directory", t->kind,
-			    t->name ? t->name : t->serial);
-		return RC_FAIL;
-	}
-	if (issuer.key_path == NULL) {
-		pinca_warnx("%s '%s' is listed on the CRL of %s '%s', whose key is not in %s: "
-		    "revoke it in that root's CA directory", t->kind, t->name ? t->name : t->serial,
-		    issuer.role, issuer.cn, ctx->dir);
-		rc = RC_FAIL;
-	}
-	ca_record_clear(&issuer);
-	return rc;
-}
-
-/* Refuses a serial that is already revoked, saying when and why. */
-static int
-revoke_check_not_revoked(struct ca_context *ctx, const char *serial)
-{
-	struct revocation_record prior;
-	char when[32];
-	int rc = store_revocation_get(ctx->st, serial, &prior);
-
-	if (rc == STORE_NOT_FOUND)
-		return RC_OK;
-	if (rc == RC_OK) {
-		time_rfc3339(prior.revoked_at, when, sizeof(when));
-		pinca_warnx("serial %s was already revoked at %s (reason %s)", serial, when,
-		    crl_reason_name(prior.reason));
-	}
-	return RC_FAIL;
-}
-
-/* Records the revocation and its audit record in one transaction. */
-static int
-revoke_record(struct ca_context *ctx, const struct revocation_target *t, int reason,
-    struct revocation_record *rec)
-{
-	json_t *objects;
-	int rc;
-
-	memset(rec, 0, sizeof(*rec));
-	snprintf(rec->serial, sizeof(rec->serial), "%s", t->serial);
-	rec->issuer_id = t->issuer_id;
-	rec->revoked_at = (int64_t)time(NULL);
-	rec->reason = reason;
-	rec->not_after = t->not_after;
-	if ((rc = store_revocation_insert(ctx->st, rec)) != RC_OK) {
-		if (rc == STORE_CONSTRAINT)
-			pinca_warnx("serial %s was already revoked", t->serial);
-		return RC_FAIL;
-	}
-	objects = json_pack("[{s:s,s:s,s:s?,s:s,s:I,s:I}]", "serial", t->serial, "kind", t->kind,
-	    "name", t->name, "reason", crl_reason_name(reason), "revoked_at",
-	    (json_int_t)rec->revoked_at, "issuer_id", (json_int_t)t->issuer_id);
-	rc = objects ? store_audit(ctx->st, "revoke", objects) : RC_FAIL;
-	json_decref(objects);
-	return rc;
-}
-
-/* The others sharing a revoked leaf's key, when the reason says the key is
- * compromised: those still valid stay trusted until revoked too. */
-struct key_note {
-	int wanted;
-	char pin[PIN_LEN];
-	size_t total, unrevoked;
-};
-
-/* Fills note for a leaf revoked with keyCompromise (in the transaction). */
-static int
-revoke_key_note(struct ca_context *ctx, const struct revocation_target *t, int reason,
-    struct key_note *note)
-{
-	struct cert_record c;
-	int rc;
-
-	memset(note, 0, sizeof(*note));
-	if (reason != 1 || strcmp(t->kind, "leaf") != 0)
-		return RC_OK;
-	if ((rc = store_cert_get(ctx->st, t->serial, &c)) != RC_OK)
-		return RC_FAIL;
-	snprintf(note->pin, sizeof(note->pin), "%s", c.pin);
-	cert_record_clear(&c);
-	note->wanted = 1;
-	return keyblock_count_others(ctx->st, note->pin, t->serial, &note->total, &note->unrevoked);
-}
-
 /* Prints what was revoked, as text or JSON. */
 static int
 revoke_print(const struct revocation_target *t, const struct revocation_record *rec,
-    const struct key_note *note, int json)
+    const struct revocation_key_note *note, int json)
 {
 	char when[32], name[TEXT_SAFE_NAME];
 
@@ -180,7 +78,8 @@ revoke_print(const struct revocation_target *t, const struct revocation_record *
 	return RC_OK;
 }
 
-/* revoke --key: every leaf of the key, and the block, in one transaction. */
+/* revoke --key: every leaf of the key, and the block (revocation_revoke_key),
+ * then what it did. */
 static int
 revoke_by_key(struct ca_context *ctx, const char *pin, int reason, int json)
 {
@@ -188,13 +87,7 @@ revoke_by_key(struct ca_context *ctx, const char *pin, int reason, int json)
 	char when[32];
 	int rc;
 
-	if ((rc = store_begin(ctx->st)) != RC_OK)
-		return rc;
-	if (keyblock_revoke_key(ctx->st, pin, reason, &res) != RC_OK) {
-		store_rollback(ctx->st);
-		return RC_FAIL;
-	}
-	if ((rc = store_commit(ctx->st)) != RC_OK)
+	if ((rc = revocation_revoke_key(ctx, pin, reason, &res)) != RC_OK)
 		goto out;
 	time_rfc3339(res.at, when, sizeof(when));
 	if (json) {
@@ -226,18 +119,19 @@ revoke_parse_reason(const char *arg, int *reason)
 	return RC_OK;
 }
 
+/* pinca revoke: one certificate (revocation_revoke_one) or a key, then
+ * what was revoked. */
 int
 cmd_revoke(int argc, char **argv)
 {
 	const char *flag_dir = NULL, *lineage = NULL, *key = NULL, *arg;
 	char serial[72], **rest;	/* serial_canonical wants 65 bytes */
 	struct ca_context ctx;
-	struct revocation_target t = { 0 };
-	struct revocation_record rec;
-	struct key_note note = { 0 };
+	struct revocation_result res;
 	struct opts o;
 	int id, rc, json = 0, reason = -1, nrest;
 
+	memset(&res, 0, sizeof(res));
 	opts_init(&o, argc, argv, &revoke_help);
 	while ((id = opts_next(&o, &arg)) != 0) {
 		if (id == OPT_DIR)
@@ -264,35 +158,12 @@ cmd_revoke(int argc, char **argv)
 		reason = key ? 1 : 0;	/* --key exists for compromised keys */
 	if ((rc = ca_context_open(flag_dir, &ctx)) != RC_OK)
 		return rc_exit(rc);
-	if (key) {
+	if (key)
 		rc = revoke_by_key(&ctx, key, reason, json);
-		goto out;
-	}
-	/* Look-up, checks and insert in one transaction: two concurrent revokes
-	 * of one serial cannot both pass the already-revoked check. */
-	if ((rc = store_begin(ctx.st)) != RC_OK)
-		goto out;
-	rc = lineage ? store_revocation_target_lineage(ctx.st, lineage, &t) :
-	    store_revocation_target(ctx.st, serial, &t);
-	if (rc == STORE_NOT_FOUND) {
-		if (lineage)
-			pinca_warnx("no certificate of lineage '%s' in %s", lineage, ctx.dir);
-		else
-			pinca_warnx("no certificate with serial %s in %s", serial, ctx.dir);
-	}
-	/* Every refusal here is exit 1, whatever the look-up returned. */
-	if (rc != RC_OK || revoke_check_issuer(&ctx, &t) != RC_OK ||
-	    revoke_check_not_revoked(&ctx, t.serial) != RC_OK ||
-	    revoke_record(&ctx, &t, reason, &rec) != RC_OK ||
-	    revoke_key_note(&ctx, &t, reason, &note) != RC_OK) {
-		store_rollback(ctx.st);
-		rc = RC_FAIL;
-		goto out;
-	}
-	if ((rc = store_commit(ctx.st)) == RC_OK)
-		rc = revoke_print(&t, &rec, &note, json);
-out:
-	revocation_target_clear(&t);
+	else if ((rc = revocation_revoke_one(&ctx, lineage ? NULL : serial, lineage, reason,
+	    &res)) == RC_OK)
+		rc = revoke_print(&res.target, &res.rec, &res.note, json);
+	revocation_result_clear(&res);
 	ca_context_close(&ctx);
 	return rc_exit(rc);
 }
