@@ -296,7 +296,7 @@ schema_pg_int(struct store *st, const char *sql, int64_t *v)
 static int
 schema_pg_state(struct store *st, int *version)
 {
-	int64_t marked, tables, v;
+	int64_t marked, tables, v = 0;
 
 	if (schema_pg_int(st, "SELECT count(*) FROM pg_catalog.pg_tables "
 	    "WHERE schemaname = current_schema() AND tablename = 'pinca_meta'", &marked) != RC_OK ||
@@ -307,8 +307,10 @@ schema_pg_state(struct store *st, int *version)
 		*version = -1;
 		return RC_OK;
 	}
-	if (!marked || schema_pg_int(st, "SELECT COALESCE(MAX(schema_version), 0) FROM pinca_meta "
-	    "WHERE application = 'pinca'", &v) != RC_OK || v <= 0) {
+	if (marked && schema_pg_int(st, "SELECT COALESCE(MAX(schema_version), 0) FROM pinca_meta "
+	    "WHERE application = 'pinca'", &v) != RC_OK)
+		return RC_FAIL;	/* the store's line says why (a lost connection...) */
+	if (!marked || v <= 0) {
 		pinca_warnx("%s is not a pinca database (it holds other tables)", store_path(st));
 		return RC_FAIL;
 	}
