@@ -181,6 +181,7 @@ test_lost_transaction(const char *db, struct store *reader)
 	int lines, matches = 1;
 
 	CHECK(commit_group_init(&g, NULL, 0) == RC_OK, "a second group starts");
+	g.log = &pinca_report_stdio;	/* the server's log: stderr, as pinca serve's */
 	CHECK(callers_open(c, 3, &g, db), "three handles open");
 	for (int i = 0; i < 3; i++)
 		c[i].index = 10 + i;
