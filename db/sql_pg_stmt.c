@@ -293,6 +293,15 @@ pg_prepare_named(struct pg_stmt *ps, const Oid *types)
 	return rc;
 }
 
+/* 1 when res says the named statement does not exist (SQLSTATE 26000). */
+static int
+pg_prepared_gone(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state != NULL && strcmp(state, "26000") == 0;
+}
+
 /* Sends the statement with its parameters and keeps the whole result. */
 static int
 pg_run(struct pg_stmt *ps)
@@ -319,6 +328,16 @@ pg_run(struct pg_stmt *ps)
 		if (pg_needs_prepare(ps, types) && pg_prepare_named(ps, types) != SQL_OK)
 			goto out;
 		ps->res = PQexecPrepared(pc->pg, ps->name, n, values, lengths, formats, 0);
+		/* Gone from the session (DEALLOCATE ALL, a pooler's new backend):
+		 * prepared once more. */
+		if (pg_prepared_gone(ps->res)) {
+			PQclear(ps->res);
+			ps->res = NULL;
+			ps->name[0] = '\0';
+			if (pg_prepare_named(ps, types) != SQL_OK)
+				goto out;
+			ps->res = PQexecPrepared(pc->pg, ps->name, n, values, lengths, formats, 0);
+		}
 	} else {
 		ps->res = PQexecParams(pc->pg, ps->sql, n, types, values, lengths, formats, 0);
 	}
@@ -333,6 +352,10 @@ pg_run(struct pg_stmt *ps)
 	if ((ps->blobs = calloc((size_t)PQnfields(ps->res) + 1, sizeof(*ps->blobs))) == NULL ||
 	    (ps->blob_lens = calloc((size_t)PQnfields(ps->res) + 1, sizeof(*ps->blob_lens))) == NULL) {
 		pg_fail_text(pc, SQL_E_OTHER, "out of memory");
+		free(ps->blobs);
+		ps->blobs = NULL;
+		PQclear(ps->res);
+		ps->res = NULL;
 		goto out;
 	}
 	rc = SQL_OK;

@@ -240,6 +240,11 @@ test_persistent(struct sql_conn *c)
 	CHECK(ok && scalar(c, "SELECT count(*) FROM v WHERE name LIKE 'p%'") == 5 &&
 	    scalar(c, "SELECT count(*) FROM pg_prepared_statements") == 1,
 	    "five runs of it (one with a NULL) are one named statement on the server");
+	CHECK(sql_exec(c, "DEALLOCATE ALL") == SQL_OK && sql_bind_text(s, 1, "p5") == SQL_OK &&
+	    sql_bind_int64(s, 2, 5) == SQL_OK && sql_step(s) == SQL_DONE &&
+	    scalar(c, "SELECT count(*) FROM pg_prepared_statements") == 1,
+	    "a named statement dropped behind the driver's back is prepared again");
+	sql_reset(s);
 	/* Statements nest: a result is read whole, so a write may run while it is read. */
 	if (sql_prepare(c, "SELECT name FROM v WHERE name LIKE 'p%' ORDER BY name", 0, &q) == SQL_OK) {
 		while (sql_step(q) == SQL_ROW) {
@@ -250,7 +255,7 @@ test_persistent(struct sql_conn *c)
 		}
 	}
 	sql_finalize(q);
-	CHECK(ok && rows == 5, "a statement runs while another's rows are read");
+	CHECK(ok && rows == 6, "a statement runs while another's rows are read");
 	sql_finalize(s);
 	CHECK(scalar(c, "SELECT count(*) FROM pg_prepared_statements") == 0,
 	    "sql_finalize drops the named statement");
