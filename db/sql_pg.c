@@ -216,6 +216,7 @@ pg_exec(struct sql_conn *c, const char *sql)
 
 	pc->errclass = SQL_E_NONE;
 	pc->errmsg[0] = '\0';
+	pg_conn_idle(pc);
 	if (PQstatus(pc->pg) == CONNECTION_BAD && strncasecmp(sql, "BEGIN", 5) == 0 &&
 	    pg_reconnect(pc) != SQL_OK)
 		return SQL_ERR;
