@@ -216,6 +216,7 @@ pg_exec(struct sql_conn *c, const char *sql)
 
 	pc->errclass = SQL_E_NONE;
 	pc->errmsg[0] = '\0';
+	pg_conn_idle(pc);
 	if (PQstatus(pc->pg) == CONNECTION_BAD && strncasecmp(sql, "BEGIN", 5) == 0 &&
 	    pg_reconnect(pc) != SQL_OK)
 		return SQL_ERR;
@@ -366,8 +367,14 @@ pg_connect_retrying(struct pg_conn *pc, const char *const *keys, const char *con
 int
 pg_driver_open(const char *target, int create, struct sql_conn **out, char *msg, size_t msglen)
 {
-	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
-	const char *vals[] = { PG_CONNECT_TIMEOUT, "pinca", target, NULL };
+	/* Over TCP, a server gone without a word (a partition, a host powered
+	 * off) is noticed within about a minute, not the kernel's two hours:
+	 * keepalive probes after 30 s idle, and sent data unacknowledged for
+	 * 60 s ends the connection. Unix sockets ignore both; the target's own
+	 * values win (it comes after them). */
+	const char *keys[] = { "connect_timeout", "keepalives_idle", "keepalives_interval",
+		"keepalives_count", "tcp_user_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { PG_CONNECT_TIMEOUT, "30", "10", "3", "60000", "pinca", target, NULL };
 	struct pg_conn *pc;
 	char line[512];
 

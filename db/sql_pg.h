@@ -1,6 +1,7 @@
-/* sql_pg: what the two files of the PostgreSQL driver share (db/sql_pg.c:
- * the connection and its errors; db/sql_pg_stmt.c: statements). Only those
- * two and their tests include it. */
+/* sql_pg: what the files of the PostgreSQL driver share (db/sql_pg.c: the
+ * connection and its errors; db/sql_pg_stmt.c: statements up to sending
+ * them; db/sql_pg_rows.c: their rows). Only those and their tests include
+ * it. */
 #ifndef PINCA_SQL_PG_H
 #define PINCA_SQL_PG_H
 
@@ -11,6 +12,16 @@
 
 #include "db/sql.h"
 #include "db/sql_driver.h"
+
+/* Type OIDs of pg_type.dat (stable across releases). */
+#define PG_OID_BOOL 16
+#define PG_OID_BYTEA 17
+#define PG_OID_INT8 20
+#define PG_OID_INT2 21
+#define PG_OID_INT4 23
+#define PG_MAX_PARAMS 65535
+
+struct pg_stmt;
 
 /* One connection: sql_conn first, so the driver casts back. */
 struct pg_conn {
@@ -25,7 +36,49 @@ struct pg_conn {
 	unsigned next_name;	/* numbers the named prepared statements */
 	double reconnect_failed_at;	/* monotonic seconds; 0: none failed */
 	char reconnect_msg[512];	/* why that reconnection failed */
+	/* The statement whose rows are still coming from the server, or NULL:
+	 * anything else sent first reads them ahead (pg_conn_idle). */
+	struct pg_stmt *streaming;
 };
+
+/* One statement: sql_stmt first. Its parameters as they will be sent. */
+struct pg_param {
+	char *value;		/* NULL: SQL NULL */
+	int length;		/* blobs */
+	int format;		/* 0 text, 1 binary */
+	Oid type;		/* 0: the server infers it */
+	char num[24];		/* an integer's text, value points here */
+};
+
+struct pg_stmt {
+	struct sql_stmt base;
+	char *sql;		/* with $n placeholders */
+	int nparams;
+	struct pg_param *params;
+	int persistent;
+	char name[32];		/* the prepared statement's name, "" if none */
+	unsigned generation;	/* the session it was prepared in */
+	Oid *prepared_types;	/* the types it was prepared with */
+	int started;		/* sent to the server in this run */
+	int done;		/* its last result was read */
+	int got_rows;		/* a row came back in this run */
+	int retried;		/* prepared again in this run (SQLSTATE 26000) */
+	int lost;		/* results read ahead were dropped (out of memory) */
+	/* The current row: row of res (one row in single-row mode). */
+	PGresult *res;
+	int row;
+	PGresult *desc;		/* the run's last result: column names after the end */
+	/* Results read ahead because another statement needed the connection
+	 * (db/sql_pg_rows.c): queue[head .. count). */
+	PGresult **queue;
+	size_t head, count, cap;
+	unsigned char **blobs;	/* per column: the current row's decoded bytea */
+	size_t *blob_lens;
+	int nblobs;
+};
+
+
+#define PG_CONN(s) ((struct pg_conn *)(s)->base.conn)
 
 extern const struct sql_driver pg_driver;
 
@@ -55,7 +108,20 @@ void pg_one_line(char *msg, size_t msglen, const char *text, const char *passwor
 char *pg_target_password(const char *target);
 unsigned char *pg_bytea_decode(const char *v, size_t *len);
 
-/* The statement operations of the driver (db/sql_pg_stmt.c). */
+/* Makes the connection free for a new command: the rows still coming for
+ * a statement being read are read ahead into its queue (db/sql_pg_rows.c). */
+void pg_conn_idle(struct pg_conn *pc);
+/* Sends ps with its bindings in single-row mode (db/sql_pg_stmt.c). */
+int pg_send(struct pg_stmt *ps);
+/* Drops ps's named statement on the server, when it can (best effort). */
+void pg_deallocate(struct pg_stmt *ps);
+/* 1 when res says a named statement does not exist (SQLSTATE 26000). */
+int pg_prepared_gone(const PGresult *res);
+/* Ends ps's run: its current row, the rows read ahead and those still to
+ * come are dropped (db/sql_pg_rows.c). */
+void pg_rows_end(struct pg_stmt *ps);
+
+/* The statement operations of the driver (db/sql_pg_stmt.c, db/sql_pg_rows.c). */
 int pg_prepare(struct sql_conn *c, const char *sql, int persistent, struct sql_stmt **out);
 int pg_bind_int64(struct sql_stmt *s, int i, int64_t v);
 int pg_bind_text(struct sql_stmt *s, int i, const char *v);

@@ -1,9 +1,8 @@
-/* sql_pg_stmt: statements of the PostgreSQL driver. SQLite's '?' becomes
- * $n; integers and text go to the server as text, blobs as binary bytea;
- * results come back as text (a whole result at a time, so statements may
- * nest as they do on SQLite) and bytea's hex form is decoded per row. A
- * persistent statement is a named prepared statement, prepared once per
- * session and per set of parameter types. */
+/* sql_pg_stmt: statements of the PostgreSQL driver, up to sending them.
+ * SQLite's '?' becomes $n; integers and text go to the server as text,
+ * blobs as binary bytea. A persistent statement is a named prepared
+ * statement, prepared once per session and per set of parameter types.
+ * Reading the rows is db/sql_pg_rows.c. */
 #ifdef PINCA_HAVE_PG
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,39 +13,6 @@
 
 #include "db/sql_pg.h"
 
-/* Type OIDs of pg_type.dat (stable across releases). */
-#define PG_OID_BOOL 16
-#define PG_OID_BYTEA 17
-#define PG_OID_INT8 20
-#define PG_OID_INT2 21
-#define PG_OID_INT4 23
-#define PG_MAX_PARAMS 65535
-
-struct pg_param {
-	char *value;		/* NULL: SQL NULL */
-	int length;		/* blobs */
-	int format;		/* 0 text, 1 binary */
-	Oid type;		/* 0: the server infers it */
-	char num[24];		/* an integer's text, value points here */
-};
-
-struct pg_stmt {
-	struct sql_stmt base;
-	char *sql;		/* with $n placeholders */
-	int nparams;
-	struct pg_param *params;
-	int persistent;
-	char name[32];		/* the prepared statement's name, "" if none */
-	unsigned generation;	/* the session it was prepared in */
-	Oid *prepared_types;	/* the types it was prepared with */
-	PGresult *res;
-	int row;		/* the current row, -1 before the first */
-	int done;
-	unsigned char **blobs;	/* per column: the current row's decoded bytea */
-	size_t *blob_lens;
-};
-
-#define PG_CONN(s) ((struct pg_conn *)(s)->base.conn)
 
 /* The length of the quoted or commented run that starts at p (a quote, a
  * comment opener or a dollar tag), or 0 when p starts none. */
@@ -224,18 +190,6 @@ pg_bind_null(struct sql_stmt *s, int i)
 	return pg_param((struct pg_stmt *)s, i) ? SQL_OK : SQL_ERR;
 }
 
-/* Frees the decoded blobs of the current row. */
-static void
-pg_row_clear(struct pg_stmt *ps)
-{
-	int n = ps->res ? PQnfields(ps->res) : 0;
-
-	for (int i = 0; ps->blobs != NULL && i < n; i++) {
-		free(ps->blobs[i]);
-		ps->blobs[i] = NULL;
-	}
-}
-
 /* 1 when the named statement must be prepared (again): never prepared, its
  * session was lost, or a parameter now has another type than it had. */
 static int
@@ -253,14 +207,16 @@ pg_needs_prepare(const struct pg_stmt *ps, const Oid *types)
 
 /* Drops the statement's server-side copy, if its session still has one and
  * can run a command (best effort: a leftover dies with the session). */
-static void
+void
 pg_deallocate(struct pg_stmt *ps)
 {
 	struct pg_conn *pc = PG_CONN(ps);
 	char sql[64];
 
-	if (ps->name[0] == '\0' || ps->generation != pc->generation ||
-	    PQstatus(pc->pg) != CONNECTION_OK || PQtransactionStatus(pc->pg) == PQTRANS_INERROR)
+	if (ps->name[0] == '\0' || ps->generation != pc->generation)
+		return;
+	pg_conn_idle(pc);
+	if (PQstatus(pc->pg) != CONNECTION_OK || PQtransactionStatus(pc->pg) == PQTRANS_INERROR)
 		return;
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", ps->name);
 	PQclear(PQexec(pc->pg, sql));
@@ -279,6 +235,7 @@ pg_prepare_named(struct pg_stmt *ps, const Oid *types)
 	    (ps->prepared_types = calloc((size_t)ps->nparams, sizeof(Oid))) == NULL)
 		return pg_fail_text(pc, SQL_E_OTHER, "out of memory");
 	pg_deallocate(ps);
+	pg_conn_idle(pc);
 	snprintf(ps->name, sizeof(ps->name), "pinca_%u", pc->next_name++);
 	res = PQprepare(pc->pg, ps->name, ps->sql, ps->nparams, types);
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -293,17 +250,27 @@ pg_prepare_named(struct pg_stmt *ps, const Oid *types)
 	return rc;
 }
 
-/* Sends the statement with its parameters and keeps the whole result. */
-static int
-pg_run(struct pg_stmt *ps)
+/* 1 when res says the named statement does not exist (SQLSTATE 26000). */
+int
+pg_prepared_gone(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state != NULL && strcmp(state, "26000") == 0;
+}
+
+/* Sends the statement with its parameters, in single-row mode: its rows
+ * are read one at a time as the caller steps (db/sql_pg_rows.c), so a
+ * million-row scan needs the memory of one row. SQL_OK or SQL_ERR. */
+int
+pg_send(struct pg_stmt *ps)
 {
 	struct pg_conn *pc = PG_CONN(ps);
-	int n = ps->nparams, rc = SQL_ERR;
+	int n = ps->nparams, rc = SQL_ERR, sent;
 	const char **values = calloc((size_t)n + 1, sizeof(*values));
 	int *lengths = calloc((size_t)n + 1, sizeof(*lengths));
 	int *formats = calloc((size_t)n + 1, sizeof(*formats));
 	Oid *types = calloc((size_t)n + 1, sizeof(*types));
-	ExecStatusType st;
 
 	if (values == NULL || lengths == NULL || formats == NULL || types == NULL) {
 		pg_fail_text(pc, SQL_E_OTHER, "out of memory");
@@ -315,26 +282,22 @@ pg_run(struct pg_stmt *ps)
 		formats[i] = ps->params[i].format;
 		types[i] = ps->params[i].type;
 	}
+	pg_conn_idle(pc);
 	if (ps->persistent) {
 		if (pg_needs_prepare(ps, types) && pg_prepare_named(ps, types) != SQL_OK)
 			goto out;
-		ps->res = PQexecPrepared(pc->pg, ps->name, n, values, lengths, formats, 0);
+		sent = PQsendQueryPrepared(pc->pg, ps->name, n, values, lengths, formats, 0);
 	} else {
-		ps->res = PQexecParams(pc->pg, ps->sql, n, types, values, lengths, formats, 0);
+		sent = PQsendQueryParams(pc->pg, ps->sql, n, types, values, lengths, formats, 0);
 	}
-	st = ps->res ? PQresultStatus(ps->res) : PGRES_FATAL_ERROR;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pg_fail(pc, ps->res);
-		PQclear(ps->res);
-		ps->res = NULL;
+	if (!sent) {
+		pg_fail(pc, NULL);
 		goto out;
 	}
-	pg_note_changes(pc, ps->res);
-	if ((ps->blobs = calloc((size_t)PQnfields(ps->res) + 1, sizeof(*ps->blobs))) == NULL ||
-	    (ps->blob_lens = calloc((size_t)PQnfields(ps->res) + 1, sizeof(*ps->blob_lens))) == NULL) {
-		pg_fail_text(pc, SQL_E_OTHER, "out of memory");
-		goto out;
-	}
+	/* Refused only when called out of turn; then the rows come whole. */
+	(void)PQsetSingleRowMode(pc->pg);
+	pc->streaming = ps;
+	ps->started = 1;
 	rc = SQL_OK;
 out:
 	free(values);
@@ -344,181 +307,15 @@ out:
 	return rc;
 }
 
-/* sql_step: the first call runs the statement; each call moves to the next
- * row of its result. */
-int
-pg_step(struct sql_stmt *s)
-{
-	struct pg_stmt *ps = (struct pg_stmt *)s;
-
-	PG_CONN(ps)->errclass = SQL_E_NONE;
-	if (ps->done)
-		return SQL_DONE;
-	if (ps->res == NULL && pg_run(ps) != SQL_OK)
-		return SQL_ERR;
-	pg_row_clear(ps);
-	if (++ps->row < PQntuples(ps->res))
-		return SQL_ROW;
-	ps->done = 1;
-	return SQL_DONE;
-}
-
-/* 1 when column i of the current row exists (an out-of-range read gives
- * what SQLite gives for one: NULL). */
-static int
-pg_has_value(const struct pg_stmt *ps, int i)
-{
-	return ps->res != NULL && !ps->done && ps->row >= 0 && ps->row < PQntuples(ps->res) &&
-	    i >= 0 && i < PQnfields(ps->res);
-}
-
-int
-pg_col_is_null(struct sql_stmt *s, int i)
-{
-	struct pg_stmt *ps = (struct pg_stmt *)s;
-
-	return !pg_has_value(ps, i) || PQgetisnull(ps->res, ps->row, i);
-}
-
-int64_t
-pg_col_int64(struct sql_stmt *s, int i)
-{
-	struct pg_stmt *ps = (struct pg_stmt *)s;
-	const char *v;
-
-	if (pg_col_is_null(s, i))
-		return 0;
-	v = PQgetvalue(ps->res, ps->row, i);
-	if (PQftype(ps->res, i) == PG_OID_BOOL)
-		return v[0] == 't';
-	return strtoll(v, NULL, 10);
-}
-
-const char *
-pg_col_text(struct sql_stmt *s, int i)
-{
-	struct pg_stmt *ps = (struct pg_stmt *)s;
-
-	if (pg_col_is_null(s, i))
-		return NULL;
-	if (PQftype(ps->res, i) == PG_OID_BOOL)
-		return PQgetvalue(ps->res, ps->row, i)[0] == 't' ? "1" : "0";
-	return PQgetvalue(ps->res, ps->row, i);
-}
-
-/* The value of one hex digit, or -1. */
-static int
-pg_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes bytea's hex output ("\x0a1b...") into a new buffer (NULL: not
- * that form, or out of memory). */
-unsigned char *
-pg_bytea_decode(const char *v, size_t *len)
-{
-	size_t n = strlen(v);
-	unsigned char *out;
-
-	if (n < 2 || v[0] != '\\' || v[1] != 'x' || n % 2 != 0)
-		return NULL;
-	n = (n - 2) / 2;
-	if ((out = malloc(n ? n : 1)) == NULL)
-		return NULL;
-	for (size_t k = 0; k < n; k++) {
-		int hi = pg_hex(v[2 + 2 * k]), lo = pg_hex(v[3 + 2 * k]);
-		if (hi < 0 || lo < 0) {
-			free(out);
-			return NULL;
-		}
-		out[k] = (unsigned char)(hi << 4 | lo);
-	}
-	*len = n;
-	return out;
-}
-
-const void *
-pg_col_blob(struct sql_stmt *s, int i, size_t *len)
-{
-	struct pg_stmt *ps = (struct pg_stmt *)s;
-	const char *v;
-
-	*len = 0;
-	if (pg_col_is_null(s, i))
-		return NULL;
-	v = PQgetvalue(ps->res, ps->row, i);
-	if (PQftype(ps->res, i) != PG_OID_BYTEA) {
-		*len = (size_t)PQgetlength(ps->res, ps->row, i);
-		return v;
-	}
-	if (ps->blobs[i] == NULL &&
-	    (ps->blobs[i] = pg_bytea_decode(v, &ps->blob_lens[i])) == NULL) {
-		pg_fail_text(PG_CONN(ps), SQL_E_OTHER, "cannot decode a bytea value");
-		return NULL;
-	}
-	*len = ps->blob_lens[i];
-	return ps->blobs[i];
-}
-
-int
-pg_col_count(struct sql_stmt *s)
-{
-	struct pg_stmt *ps = (struct pg_stmt *)s;
-
-	return ps->res ? PQnfields(ps->res) : 0;
-}
-
-const char *
-pg_col_name(struct sql_stmt *s, int i)
-{
-	struct pg_stmt *ps = (struct pg_stmt *)s;
-
-	return ps->res && i >= 0 && i < PQnfields(ps->res) ? PQfname(ps->res, i) : NULL;
-}
-
-enum sql_type
-pg_col_type(struct sql_stmt *s, int i)
-{
-	struct pg_stmt *ps = (struct pg_stmt *)s;
-
-	if (pg_col_is_null(s, i))
-		return SQL_T_NULL;
-	switch (PQftype(ps->res, i)) {
-	case PG_OID_INT2:
-	case PG_OID_INT4:
-	case PG_OID_INT8:
-	case PG_OID_BOOL:
-		return SQL_T_INT;
-	case PG_OID_BYTEA:
-		return SQL_T_BLOB;
-	default:
-		return SQL_T_TEXT;
-	}
-}
-
-/* sql_reset: drops the result and the bindings; the prepared statement (if
- * any) stays on the server. */
+/* sql_reset: ends the run (the rows still to come are dropped) and clears
+ * the bindings; a named statement stays on the server. */
 void
 pg_reset(struct sql_stmt *s)
 {
 	struct pg_stmt *ps = (struct pg_stmt *)s;
 
-	pg_row_clear(ps);
-	free(ps->blobs);
-	free(ps->blob_lens);
-	ps->blobs = NULL;
-	ps->blob_lens = NULL;
-	PQclear(ps->res);
-	ps->res = NULL;
-	ps->row = -1;
-	ps->done = 0;
+	pg_rows_end(ps);
+	ps->started = ps->done = ps->got_rows = ps->retried = ps->lost = 0;
 	for (int i = 0; i < ps->nparams; i++)
 		pg_param_clear(&ps->params[i]);
 }
@@ -531,6 +328,7 @@ pg_finalize(struct sql_stmt *s)
 
 	pg_reset(s);
 	pg_deallocate(ps);
+	free(ps->queue);
 	free(ps->params);
 	free(ps->prepared_types);
 	free(ps->sql);
