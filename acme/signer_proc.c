@@ -35,40 +35,41 @@ struct signer_proc {
 	pthread_mutex_t mu;	/* one request at a time on the socket */
 };
 
-/* Writes all of buf. */
+/* Moves exactly len bytes over fd: reads them into rbuf, or writes wbuf
+ * when rbuf is NULL. Returns 0, or -1 on EOF or error. */
 static int
-write_all(int fd, const void *buf, size_t len)
+fd_all(int fd, const void *wbuf, void *rbuf, size_t len)
 {
-	const unsigned char *p = buf;
+	const unsigned char *wp = wbuf;
+	unsigned char *rp = rbuf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = rp != NULL ? read(fd, rp, len) : write(fd, wp, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return -1;
-		p += n;
+		if (rp != NULL)
+			rp += n;
+		else
+			wp += n;
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* Writes all of buf. */
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	return fd_all(fd, buf, NULL, len);
 }
 
 /* Reads exactly len bytes (-1 on EOF or error). */
 static int
 read_all(int fd, void *buf, size_t len)
 {
-	unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return fd_all(fd, NULL, buf, len);
 }
 
 /* One framed message: length, then bytes. */

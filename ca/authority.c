@@ -117,6 +117,15 @@ intermediate_option(const struct cmd_help *help, struct intermediate_params *p,
 	}
 }
 
+int
+intermediate_options_check(const struct cmd_help *help, const struct intermediate_params *p)
+{
+	if (p->no_constraints && p->npermit + p->npermit_ip > 0)
+		return opts_usage_error(help,
+		    "--no-constraints goes without --permit-dns and --permit-ip");
+	return RC_OK;
+}
+
 X509 *
 intermediate_build(struct signer *root, EVP_PKEY *pub, const struct intermediate_params *p,
     char serial[SERIAL_HEX_MAX])

@@ -41,11 +41,18 @@ enum { OPT_CA_DAYS = 60, OPT_CA_PERMIT_DNS, OPT_CA_ROOT, OPT_CA_PERMIT_IP, OPT_C
 #define OPT_SPEC_CA_PERMIT_IP { "permit-ip", 1, OPT_CA_PERMIT_IP, "CIDR", "name constraint: IP leaves only in CIDR (repeatable); without it every IP is excluded" }
 #define OPT_SPEC_CA_NO_CONSTRAINTS { "no-constraints", 0, OPT_CA_NO_CONSTRAINTS, NULL, "drop the previous intermediate's name constraints on purpose" }
 #define OPT_SPEC_CA_ROOT { "root", 1, OPT_CA_ROOT, "WHICH", "sign with the 'primary' (default) or 'standby' root" }
+/* The options of a command that has a root sign an intermediate: --days,
+ * --permit-dns, --permit-ip, --no-constraints, --root, in that order. */
+#define OPT_SPEC_CA_SIGNING OPT_SPEC_CA_DAYS, OPT_SPEC_CA_PERMIT_DNS, OPT_SPEC_CA_PERMIT_IP, \
+	OPT_SPEC_CA_NO_CONSTRAINTS, OPT_SPEC_CA_ROOT
 /* Applies one of those options to p (and *which_root: "root" or "standby").
  * Returns 1 when the id was one of them, 0 when not, RC_USAGE (message
  * printed) when its value is wrong. */
 int intermediate_option(const struct cmd_help *help, struct intermediate_params *p,
     const char **which_root, int id, const char *arg);
+/* Checks those options together once all are read: RC_OK, or RC_USAGE
+ * (message printed) when --no-constraints comes with --permit-dns/-ip. */
+int intermediate_options_check(const struct cmd_help *help, const struct intermediate_params *p);
 
 /* Builds and signs a self-signed root certificate for key. Caller frees. */
 X509 *root_build(EVP_PKEY *key, const char *cn, long days, char serial[SERIAL_HEX_MAX]);

@@ -46,30 +46,6 @@ backup_secret_hash(const struct secret *pass, char out[65])
 	return RC_OK;
 }
 
-/* One key as encrypted PKCS#8 PEM, with the parameters of keys.c. */
-static int
-backup_write_key(BIO *out, EVP_PKEY *key, const struct secret *pass)
-{
-	PKCS8_PRIV_KEY_INFO *p8 = NULL;
-	X509_ALGOR *pbe = NULL;
-	X509_SIG *enc = NULL;
-	int ok = 0;
-
-	if ((p8 = EVP_PKEY2PKCS8(key)) == NULL)
-		goto out;
-	pbe = PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), KEY_PBKDF2_ITERATIONS, NULL, 16, NULL,
-	    NID_hmacWithSHA256);
-	if (pbe == NULL || (enc = PKCS8_set0_pbe(pass->data, (int)pass->len, p8, pbe)) == NULL)
-		goto out;
-	pbe = NULL;	/* owned by enc */
-	ok = PEM_write_bio_PKCS8(out, enc);
-out:
-	X509_ALGOR_free(pbe);
-	X509_SIG_free(enc);
-	PKCS8_PRIV_KEY_INFO_free(p8);
-	return ok;
-}
-
 int
 backup_compose(const struct backup_header *h, const struct backup_key keys[BACKUP_KEYS],
     const struct secret *pass, BIO *out)
@@ -83,7 +59,7 @@ backup_compose(const struct backup_header *h, const struct backup_key keys[BACKU
 	for (int i = 0; i < BACKUP_KEYS; i++) {
 		if (pin_of_cert(keys[i].cert, pin) != RC_OK ||
 		    BIO_printf(out, "\n%s key and certificate, pin %s\n", backup_roles[i], pin) <= 0 ||
-		    !backup_write_key(out, keys[i].key, pass) || !PEM_write_bio_X509(out, keys[i].cert))
+		    !key_encode_pem(keys[i].key, pass, out) || !PEM_write_bio_X509(out, keys[i].cert))
 			goto fail;
 	}
 	return RC_OK;

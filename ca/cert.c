@@ -34,19 +34,28 @@ pin_of_spki_der(const unsigned char *der, size_t len, char out[PIN_LEN])
 	return RC_OK;
 }
 
+/* Hands an i2d_*() result (n bytes at buf) to the caller's der and len;
+ * n <= 0 is a failure reported as "cannot encode <what>". Returns RC_OK or
+ * RC_FAIL. */
+static int
+der_result(int n, unsigned char *buf, const char *what, unsigned char **der, size_t *len)
+{
+	if (n <= 0) {
+		pinca_warn_ssl("cannot encode %s", what);
+		return RC_FAIL;
+	}
+	*der = buf;
+	*len = (size_t)n;
+	return RC_OK;
+}
+
 int
 spki_der_of_pkey(EVP_PKEY *pkey, unsigned char **der, size_t *len)
 {
 	unsigned char *buf = NULL;
 	int n = i2d_PUBKEY(pkey, &buf);
 
-	if (n <= 0) {
-		pinca_warn_ssl("cannot encode a public key");
-		return RC_FAIL;
-	}
-	*der = buf;
-	*len = (size_t)n;
-	return RC_OK;
+	return der_result(n, buf, "a public key", der, len);
 }
 
 int
@@ -254,13 +263,7 @@ cert_to_der(X509 *cert, unsigned char **der, size_t *len)
 	unsigned char *buf = NULL;
 	int n = i2d_X509(cert, &buf);
 
-	if (n <= 0) {
-		pinca_warn_ssl("cannot encode a certificate");
-		return RC_FAIL;
-	}
-	*der = buf;
-	*len = (size_t)n;
-	return RC_OK;
+	return der_result(n, buf, "a certificate", der, len);
 }
 
 X509 *
@@ -276,20 +279,30 @@ cert_from_der(const unsigned char *der, size_t len)
 	return x;
 }
 
+/* What the memory BIO b holds, as a new NUL-terminated string (NULL: out
+ * of memory). */
+static char *
+mem_bio_string(BIO *b)
+{
+	BUF_MEM *bm;
+	char *s;
+
+	BIO_get_mem_ptr(b, &bm);
+	if ((s = malloc(bm->length + 1)) != NULL) {
+		memcpy(s, bm->data, bm->length);
+		s[bm->length] = '\0';
+	}
+	return s;
+}
+
 char *
 pem_from_der(const char *label, const unsigned char *der, size_t len)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	BUF_MEM *bm;
 	char *s = NULL;
 
-	if (b && PEM_write_bio(b, label, "", der, (long)len) > 0) {
-		BIO_get_mem_ptr(b, &bm);
-		if ((s = malloc(bm->length + 1)) != NULL) {
-			memcpy(s, bm->data, bm->length);
-			s[bm->length] = '\0';
-		}
-	}
+	if (b && PEM_write_bio(b, label, "", der, (long)len) > 0)
+		s = mem_bio_string(b);
 	BIO_free(b);
 	return s;
 }
@@ -298,16 +311,10 @@ char *
 cert_to_pem(X509 *cert)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	BUF_MEM *bm;
 	char *s = NULL;
 
-	if (b && PEM_write_bio_X509(b, cert)) {
-		BIO_get_mem_ptr(b, &bm);
-		if ((s = malloc(bm->length + 1)) != NULL) {
-			memcpy(s, bm->data, bm->length);
-			s[bm->length] = '\0';
-		}
-	}
+	if (b && PEM_write_bio_X509(b, cert))
+		s = mem_bio_string(b);
 	BIO_free(b);
 	return s;
 }

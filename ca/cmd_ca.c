@@ -154,11 +154,7 @@ static const struct opt_spec intermediate_opts[] = {
 	OPT_SPEC_DIR,
 	{ "cn", 1, OPT_CN, "NAME", "common name of the intermediate (required)" },
 	{ "key", 1, OPT_KEY, "TYPE", "ec-p256 (default), ec-p384, rsa-2048 or rsa-4096" },
-	OPT_SPEC_CA_DAYS,
-	OPT_SPEC_CA_PERMIT_DNS,
-	OPT_SPEC_CA_PERMIT_IP,
-	OPT_SPEC_CA_NO_CONSTRAINTS,
-	OPT_SPEC_CA_ROOT,
+	OPT_SPEC_CA_SIGNING,
 	OPT_SPEC_PASS_FILE,
 	OPT_SPEC_PASS_ENV,
 	{ "root-pass-file", 1, 40, "FILE", "passphrase of the root key, if it differs" },
@@ -228,10 +224,7 @@ intermediate_parse(int argc, char **argv, struct ceremony_intermediate_req *req,
 	}
 	if (req->params.cn == NULL || *req->params.cn == '\0')
 		return opts_usage_error(&intermediate_help, "--cn NAME is required");
-	if (req->params.no_constraints && req->params.npermit + req->params.npermit_ip > 0)
-		return opts_usage_error(&intermediate_help,
-		    "--no-constraints goes without --permit-dns and --permit-ip");
-	return RC_OK;
+	return intermediate_options_check(&intermediate_help, &req->params);
 }
 
 /* ca intermediate: the one-machine intermediate ceremony

@@ -79,15 +79,8 @@ static const struct opt_spec sign_opts[] = {
 	OPT_SPEC_DIR,
 	{ "csr", 1, OPT_CSR, "FILE", "the intermediate's CSR (required)" },
 	{ "out", 1, OPT_OUT, "FILE", "where to write the intermediate and the roots (required)" },
-	OPT_SPEC_CA_DAYS,
-	OPT_SPEC_CA_PERMIT_DNS,
-	OPT_SPEC_CA_PERMIT_IP,
-	OPT_SPEC_CA_NO_CONSTRAINTS,
-	OPT_SPEC_CA_ROOT,
-	OPT_SPEC_PASS_FILE,
-	OPT_SPEC_PASS_ENV,
-	OPT_SPEC_MODULE,
-	OPT_SPEC_PIN_FILE,
+	OPT_SPEC_CA_SIGNING,
+	OPT_SPEC_SIGNER,
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
@@ -156,9 +149,8 @@ cmd_ca_sign(int argc, char **argv)
 	}
 	if (req.csr_path == NULL || req.out == NULL)
 		return rc_exit(opts_usage_error(&sign_help, "--csr FILE and --out FILE are required"));
-	if (req.params.no_constraints && req.params.npermit + req.params.npermit_ip > 0)
-		return rc_exit(opts_usage_error(&sign_help,
-		    "--no-constraints goes without --permit-dns and --permit-ip"));
+	if ((rc = intermediate_options_check(&sign_help, &req.params)) != RC_OK)
+		return rc_exit(rc);
 	if (!json)
 		req.announce = ca_print_plan;
 	if ((rc = ceremony_sign(&req, &res)) == RC_OK)

@@ -163,10 +163,8 @@ key_generate(enum key_type t)
 	return pkey;
 }
 
-/* Encodes the key as PKCS#8 PEM: PBES2 with PBKDF2-HMAC-SHA256 and
- * AES-256-CBC, parameters set explicitly (OpenSSL's default is 2048 rounds). */
-static int
-key_encode(EVP_PKEY *pkey, const struct secret *pass, BIO *out)
+int
+key_encode_pem(EVP_PKEY *pkey, const struct secret *pass, BIO *out)
 {
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
 	X509_ALGOR *pbe = NULL;
@@ -199,7 +197,7 @@ key_write(const char *path, EVP_PKEY *pkey, const struct secret *pass)
 	BUF_MEM *bm = NULL;
 	int rc = RC_FAIL;
 
-	if (mem == NULL || !key_encode(pkey, pass, mem)) {
+	if (mem == NULL || !key_encode_pem(pkey, pass, mem)) {
 		pinca_warn_ssl("cannot encode the private key for %s", path);
 		goto out;
 	}

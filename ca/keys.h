@@ -30,6 +30,11 @@ const char *key_type_name(enum key_type t);
 int key_type_of(EVP_PKEY *pkey, const char *what, enum key_type *out);
 /* Generates a new key; NULL on failure (message printed). Caller frees. */
 EVP_PKEY *key_generate(enum key_type t);
+/* Encodes the key as PKCS#8 PEM to out: PBES2 with PBKDF2-HMAC-SHA256 and
+ * AES-256-CBC, parameters set explicitly (OpenSSL's default is 2048 rounds),
+ * or in the clear when pass is NULL. Returns 1, or 0 on failure (OpenSSL's
+ * error queue says why). */
+int key_encode_pem(EVP_PKEY *pkey, const struct secret *pass, BIO *out);
 /* Writes the private key to path: encrypted with pass, or in the clear when
  * pass is NULL. Never replaces an existing file. */
 int key_write(const char *path, EVP_PKEY *pkey, const struct secret *pass);

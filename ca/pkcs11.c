@@ -12,6 +12,7 @@
 
 #include "ca/pkcs11.h"
 #include "common/err.h"
+#include "common/output.h"
 
 #define P11_VALUE_MAX P11_PATH_MAX
 
@@ -19,19 +20,6 @@ int
 p11_uri_is(const char *s)
 {
 	return s != NULL && strncasecmp(s, "pkcs11:", 7) == 0;
-}
-
-/* The value of a hex digit, or -1. */
-static int
-hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Decodes the %-escapes of v[0..n) into out (at most max bytes). Bytes that
@@ -46,8 +34,8 @@ uri_decode(const char *attr, const char *v, size_t n, unsigned char *out, size_t
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)v[i];
 		if (c == '%') {
-			int hi = i + 2 < n ? hex_digit((unsigned char)v[i + 1]) : -1;
-			int lo = i + 2 < n ? hex_digit((unsigned char)v[i + 2]) : -1;
+			int hi = i + 2 < n ? hex_digit_value((unsigned char)v[i + 1]) : -1;
+			int lo = i + 2 < n ? hex_digit_value((unsigned char)v[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				pinca_warnx("pkcs11 URI: bad %%-escape in '%s'", attr);
 				return RC_USAGE;

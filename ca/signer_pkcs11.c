@@ -73,6 +73,26 @@ p11_key_find(struct p11_key *k, CK_OBJECT_CLASS cls, const char *label, const un
 	return RC_OK;
 }
 
+/* The public key of algorithm alg ("EC", "RSA") built from the parameters
+ * in bld; pushed is 0 when the caller could not put them there. New; NULL
+ * with a message. */
+static EVP_PKEY *
+public_from_params(struct p11_key *k, OSSL_PARAM_BLD *bld, const char *alg, int pushed)
+{
+	EVP_PKEY *pkey = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM *ps = NULL;
+
+	if (!pushed || (ps = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, alg, NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, ps) != 1)
+		pinca_warn_ssl("token '%s': cannot read the public key of '%s'", k->s.token, k->label);
+	OSSL_PARAM_free(ps);
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
 /* An EC public key from CKA_EC_PARAMS (the curve's OID) and CKA_EC_POINT
  * (a DER OCTET STRING around the point; some tokens give the bare point). */
 static EVP_PKEY *
@@ -86,9 +106,8 @@ public_ec(struct p11_key *k, OSSL_PARAM_BLD *bld)
 	const unsigned char *q = NULL;
 	size_t q_len = 0;
 	EVP_PKEY *pkey = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	OSSL_PARAM *ps = NULL;
 	const char *group;
+	int pushed;
 
 	if (attr_get(k, k->pub, CKA_EC_PARAMS, &params, &params_len) != RC_OK ||
 	    attr_get(k, k->pub, CKA_EC_POINT, &point, &point_len) != RC_OK)
@@ -109,16 +128,10 @@ public_ec(struct p11_key *k, OSSL_PARAM_BLD *bld)
 		q = point;
 		q_len = point_len;
 	}
-	if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, q_len) ||
-	    (ps = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, ps) != 1)
-		pinca_warn_ssl("token '%s': cannot read the public key of '%s'", k->s.token, k->label);
+	pushed = OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, q_len);
+	pkey = public_from_params(k, bld, "EC", pushed);
 out:
-	OSSL_PARAM_free(ps);
-	EVP_PKEY_CTX_free(ctx);
 	ASN1_OCTET_STRING_free(os);
 	ASN1_OBJECT_free(curve);
 	free(params);
@@ -134,24 +147,17 @@ public_rsa(struct p11_key *k, OSSL_PARAM_BLD *bld)
 	size_t mod_len = 0, exp_len = 0;
 	BIGNUM *n = NULL, *e = NULL;
 	EVP_PKEY *pkey = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	OSSL_PARAM *ps = NULL;
+	int pushed;
 
 	if (attr_get(k, k->pub, CKA_MODULUS, &mod, &mod_len) != RC_OK ||
 	    attr_get(k, k->pub, CKA_PUBLIC_EXPONENT, &exp, &exp_len) != RC_OK)
 		goto out;
-	if ((n = BN_bin2bn(mod, (int)mod_len, NULL)) == NULL ||
-	    (e = BN_bin2bn(exp, (int)exp_len, NULL)) == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
-	    (ps = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, ps) != 1)
-		pinca_warn_ssl("token '%s': cannot read the public key of '%s'", k->s.token, k->label);
+	pushed = (n = BN_bin2bn(mod, (int)mod_len, NULL)) != NULL &&
+	    (e = BN_bin2bn(exp, (int)exp_len, NULL)) != NULL &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e);
+	pkey = public_from_params(k, bld, "RSA", pushed);
 out:
-	OSSL_PARAM_free(ps);
-	EVP_PKEY_CTX_free(ctx);
 	BN_free(n);
 	BN_free(e);
 	free(mod);

@@ -6,6 +6,7 @@
 #include <openssl/asn1.h>
 
 #include "common/der.h"
+#include "common/output.h"
 
 /* Makes room for n more bytes; returns 0 or -1 (out of memory). */
 int
@@ -123,18 +124,6 @@ der_time(unsigned char *out, int64_t t)
 	return year < 2050 ? 15 : 17;
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Encodes a canonical hex serial as a positive DER INTEGER (a 00 octet in
  * front when the top bit is set). Returns the length or 0 if the text is not
  * 1..40 hex digits. */
@@ -152,11 +141,11 @@ der_serial(unsigned char *out, const char *hex)
 	if (n == 0 || n > 40)
 		return 0;
 	out[0] = V_ASN1_INTEGER;
-	if (hex_value(hex[0]) >= 8 && !odd)
+	if (hex_digit_value(hex[0]) >= 8 && !odd)
 		out[j++] = 0;
 	for (size_t i = 0; i < n; ) {
-		int hi = odd && i == 0 ? 0 : hex_value(hex[i++]);
-		int lo = hex_value(hex[i++]);
+		int hi = odd && i == 0 ? 0 : hex_digit_value(hex[i++]);
+		int lo = hex_digit_value(hex[i++]);
 		if (hi < 0 || lo < 0)
 			return 0;
 		out[j++] = (unsigned char)(hi << 4 | lo);

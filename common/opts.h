@@ -71,5 +71,8 @@ enum {
 #define OPT_SPEC_PIN_FILE { "pin-file", 1, OPT_PIN_FILE, "FILE", "PIN of the PKCS#11 token from the first line of FILE (mode 0600; else a prompt)" }
 #define OPT_SPEC_MODULE { "module", 1, OPT_MODULE, "PATH", "PKCS#11 module of the token (default: $PINCA_PKCS11_MODULE)" }
 #define OPT_SPEC_PASS_ENV { "pass-env", 1, OPT_PASS_ENV, "VAR", "read the passphrase from environment variable VAR" }
+/* The options of a command that signs with a CA key in a file or on a
+ * token: --pass-file, --pass-env, --module, --pin-file, in that order. */
+#define OPT_SPEC_SIGNER OPT_SPEC_PASS_FILE, OPT_SPEC_PASS_ENV, OPT_SPEC_MODULE, OPT_SPEC_PIN_FILE
 
 #endif

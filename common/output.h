@@ -18,6 +18,8 @@ int json_print_line(json_t *v);
 void time_rfc3339(int64_t t, char *buf, size_t size);
 /* Parses "YYYY-MM-DD" as midnight UTC; returns RC_OK or RC_FAIL. */
 int date_parse(const char *s, int64_t *out);
+/* The value of the hex digit c (either case), or -1 for any other byte. */
+int hex_digit_value(int c);
 /* Lowercase hex of len bytes into out (2*len+1 bytes). */
 void hex_encode(const unsigned char *in, size_t len, char *out);
 /* Canonical serial: hex digits any case, colons allowed, as openssl prints

@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "common/output.h"
 #include "db/sql_pg.h"
 
 /* Reads every result still coming for ps into its queue; the connection is
@@ -239,19 +240,6 @@ pg_col_text(struct sql_stmt *s, int i)
 	return PQgetvalue(ps->res, ps->row, i);
 }
 
-/* The value of one hex digit, or -1. */
-static int
-pg_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes bytea's hex output ("\x0a1b...") into a new buffer (NULL: not
  * that form, or out of memory). */
 unsigned char *
@@ -266,7 +254,7 @@ pg_bytea_decode(const char *v, size_t *len)
 	if ((out = malloc(n ? n : 1)) == NULL)
 		return NULL;
 	for (size_t k = 0; k < n; k++) {
-		int hi = pg_hex(v[2 + 2 * k]), lo = pg_hex(v[3 + 2 * k]);
+		int hi = hex_digit_value(v[2 + 2 * k]), lo = hex_digit_value(v[3 + 2 * k]);
 		if (hi < 0 || lo < 0) {
 			free(out);
 			return NULL;

@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 
+#include "common/output.h"
 #include "db/sql_pg.h"
 
 

@@ -31,10 +31,7 @@ static const struct opt_spec issue_opts[] = {
 	{ "chain-out", 1, OPT_CHAIN_OUT, "FILE", "write the intermediate(s) here, without the root" },
 	{ "fullchain-out", 1, OPT_FULLCHAIN_OUT, "FILE", "write the certificate and the intermediate(s) here" },
 	{ "batch", 1, OPT_BATCH, "FILE", "issue one certificate per JSON line of FILE ('-': stdin)" },
-	OPT_SPEC_PASS_FILE,
-	OPT_SPEC_PASS_ENV,
-	OPT_SPEC_MODULE,
-	OPT_SPEC_PIN_FILE,
+	OPT_SPEC_SIGNER,
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };

@@ -28,10 +28,7 @@ static const struct opt_spec renew_opts[] = {
 	{ "exec", 1, OPT_EXEC, "CMD", "after renewals, run CMD with /bin/sh -c once for every lineage "
 	    "renewed now or whose hook failed before" },
 	{ "force", 0, OPT_FORCE, NULL, "override the pin guard (recorded in the audit log)" },
-	OPT_SPEC_PASS_FILE,
-	OPT_SPEC_PASS_ENV,
-	OPT_SPEC_MODULE,
-	OPT_SPEC_PIN_FILE,
+	OPT_SPEC_SIGNER,
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };

@@ -37,10 +37,7 @@ static const struct opt_spec crl_opts[] = {
 	    "now + (k-1)(D-30) days for D = --days (31..365, default 365) days" },
 	{ "out-dir", 1, OPT_OUT_DIR, "DIR", "with --presign: write DIR/root-crl-1.pem ... "
 	    "(standby-crl-K.pem for the standby)" },
-	OPT_SPEC_PASS_FILE,
-	OPT_SPEC_PASS_ENV,
-	OPT_SPEC_MODULE,
-	OPT_SPEC_PIN_FILE,
+	OPT_SPEC_SIGNER,
 	OPT_SPEC_JSON,
 	OPT_END_SPEC,
 };
