@@ -563,7 +563,10 @@ test_migrate_guards(struct sql_conn *c)
 	for (int i = 0; i < 4; i++)
 		if ((kids[i] = fork()) == 0) {
 			struct store *st = NULL;
-			_exit(store_open(db_url("race"), 0, &st) == RC_OK ? 0 : 1);
+			if (store_open(db_url("race"), 0, &st) == RC_OK)
+				_exit(0);
+			pinca_err_print();	/* why this host could not open, for the log */
+			_exit(1);
 		}
 	for (int i = 0; i < 4; i++)
 		ok &= kids[i] > 0 && waitpid(kids[i], &status, 0) == kids[i] && WIFEXITED(status) &&
