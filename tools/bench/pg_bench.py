@@ -26,6 +26,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import make_csrs  # noqa: E402  (the same CSRs as the main bench)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PINCA = os.path.join(ROOT, "pinca")
 PG_LIB = os.path.join(ROOT, "tests", "e2e", "pg_lib.sh")
@@ -46,28 +49,6 @@ def run(cmd, env=None, capture=False):
         raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd[:4]), r.returncode,
                                                    r.stderr.strip()[:300]))
     return r
-
-
-def make_csrs(dirpath, count, prefix):
-    """count P-256 CSRs (python cryptography); returns their paths."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    os.makedirs(dirpath, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    paths = []
-    for i in range(count):
-        host = "%s%d.bench.example" % (prefix, i)
-        csr = (x509.CertificateSigningRequestBuilder()
-               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
-               .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-               .sign(key, hashes.SHA256()))
-        p = os.path.join(dirpath, "%s%d.csr" % (prefix, i))
-        with open(p, "wb") as f:
-            f.write(csr.public_bytes(serialization.Encoding.PEM))
-        paths.append(p)
-    return paths
 
 
 def batch_file(path, csrs, prefix):
